@@ -1,0 +1,44 @@
+# coverage15 — two commands on a fresh machine with Python 3.11:
+#   make demo   set up .venv and run the analysis on the bundled sample district
+#   make test   set up .venv and run the test suite (what CI runs)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= output/demo
+
+.PHONY: demo test lint bench sample sysdeps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev,maps,batch]"
+	touch $(STAMP)
+
+# Debian packages that some tests and maps need (CJK font for Chinese labels).
+# Installed only where apt-get exists and we are root; otherwise a note is printed.
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+demo: $(STAMP)
+	$(PY) -m coverage15 demo --out $(OUT)
+
+test: $(STAMP) sysdeps
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) benchmarks/bench_engine.py
+
+sample: $(STAMP)
+	$(PY) -m coverage15.sample data/sample
+
+clean:
+	rm -rf $(VENV) output cache .pytest_cache .ruff_cache

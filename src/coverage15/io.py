@@ -1,0 +1,1141 @@
+"""Loaders for planners' own files: communities, facilities and buildings.
+
+Each loader reads GeoPackage, Shapefile (GBK-encoded ``.dbf`` included),
+GeoJSON, or CSV / Excel with lon/lat or WKT columns; maps the user's column
+names onto coverage15's data model (common Chinese and English names are
+recognised, any name can be given by argument, e.g. ``households="户数"``);
+validates and repairs; and returns a GeoDataFrame whose
+``attrs["report"]`` is a :class:`~coverage15.validation.ValidationReport`
+listing every record repaired, dropped or flagged.
+
+Rows in messages are record numbers counted from 1 (the first feature, or the
+first data line after a CSV header).
+
+Examples
+--------
+>>> from coverage15.sample import sample_path
+>>> communities = load_communities(sample_path("communities.geojson"))
+>>> list(communities.columns[:5])
+['community_id', 'name', 'households', 'population', 'kind']
+>>> int(communities["households"].sum()) > 0
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from coverage15._errors import InputError
+from coverage15.standards import category_catalogue, match_category, suggest_category
+from coverage15.validation import ValidationReport
+
+PathLike = str | Path
+
+# Normalised column -> names recognised automatically (compared case-insensitively,
+# ignoring spaces, underscores and brackets). First match wins.
+COMMUNITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "community_id": (
+        "community_id",
+        "社区代码",
+        "社区编码",
+        "社区编号",
+        "村代码",
+        "区划代码",
+        "code",
+        "id",
+        "代码",
+        "编码",
+        "编号",
+    ),
+    "name": ("name", "社区名称", "社区名", "村名", "村名称", "名称", "community", "社区"),
+    "households": ("households", "户数", "总户数", "住户数", "家庭户数", "常住户数", "hh", "户"),
+    "population": (
+        "population",
+        "人口",
+        "总人口",
+        "常住人口",
+        "人口数",
+        "户籍人口",
+        "pop",
+        "residents",
+    ),
+    "kind": ("kind", "类型", "社区类型", "城乡类型", "城乡属性", "城乡", "urban_rural", "type"),
+}
+FACILITY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "facility_id": ("facility_id", "设施编号", "设施代码", "编号", "代码", "poi_id", "id", "fid"),
+    "name": ("name", "设施名称", "名称", "poi名称", "title"),
+    "category": (
+        "category",
+        "类别",
+        "设施类别",
+        "设施类型",
+        "分类",
+        "类型",
+        "type",
+        "class",
+        "kind",
+    ),
+    "floor_area_m2": (
+        "floor_area_m2",
+        "建筑面积",
+        "面积",
+        "建筑面积m2",
+        "使用面积",
+        "floor_area",
+        "area",
+    ),
+}
+BUILDING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "building_id": ("building_id", "建筑编号", "楼栋编号", "编号", "osm_id", "id"),
+    "levels": ("levels", "楼层", "层数", "楼层数", "地上层数", "building:levels", "floors"),
+    "use": ("use", "用途", "建筑用途", "性质", "building", "类型", "type"),
+    "floor_area_m2": ("floor_area_m2", "建筑面积", "总建筑面积", "floor_area"),
+}
+LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x坐标", "x")
+LAT_NAMES = ("lat", "latitude", "纬度", "y坐标", "y")
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "几何", "shape")
+
+URBAN_WORDS = (
+    "urban",
+    "城市",
+    "城市社区",
+    "城镇",
+    "城镇社区",
+    "社区",
+    "居委会",
+    "居民委员会",
+    "街道",
+)
+RURAL_WORDS = ("rural", "农村", "农村社区", "乡村", "村", "村委会", "村民委员会", "行政村", "乡镇")
+RESIDENTIAL_USES = (
+    "住宅",
+    "居住",
+    "residential",
+    "apartments",
+    "house",
+    "detached",
+    "terrace",
+    "dormitory",
+    "宿舍",
+    "商住",
+    "yes",
+)
+DEFAULT_LEVELS = 3
+
+UnknownPolicy = Literal["raise", "drop", "keep"]
+
+
+def _key(name: Any) -> str:
+    return re.sub(r"[\s_()（）\[\]【】:：²]+", "", str(name)).lower()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _dbf_encoding(path: Path) -> str | None:
+    """Encoding of a Shapefile's .dbf: from its .cpg, else UTF-8 if it decodes, else GBK."""
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        return None  # GDAL reads the .cpg itself
+    dbf = path.with_suffix(".dbf")
+    if not dbf.exists():
+        return None
+    raw = dbf.read_bytes()
+    try:
+        raw.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GBK"
+
+
+def _read_text_table(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        return pd.read_excel(path, dtype=object), "xlsx"
+    encodings = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    last: Exception | None = None
+    for enc in encodings:
+        try:
+            return pd.read_csv(path, dtype=object, encoding=enc, skipinitialspace=True), enc
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise InputError(
+        f"cannot decode the file as {' or '.join(encodings)}: {last}; pass encoding=",
+        source=str(path),
+    )
+
+
+def _find(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    lookup = {_key(c): c for c in columns}
+    for n in names:
+        if _key(n) in lookup:
+            return lookup[_key(n)]
+    return None
+
+
+def _table_to_geo(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    crs: Any,
+    x: str | None,
+    y: str | None,
+    wkt: str | None,
+    report: ValidationReport,
+) -> gpd.GeoDataFrame:
+    """Geometry from lon/lat (x/y) columns or a WKT column of a plain table."""
+    cols = list(df.columns)
+    if wkt is None and x is None and y is None:
+        x, y = _find(cols, LON_NAMES), _find(cols, LAT_NAMES)
+        if x is None or y is None:
+            x = y = None
+            wkt = _find(cols, WKT_NAMES)
+    if wkt is not None:
+        if wkt not in df.columns:
+            raise InputError(f"no WKT column '{wkt}'; columns are {cols}", source=source)
+        text = df[wkt].astype("string")
+        geoms = np.empty(len(df), dtype=object)
+        bad = []
+        for i, t in enumerate(text):
+            if pd.isna(t) or not str(t).strip():
+                geoms[i] = None
+                continue
+            try:
+                geoms[i] = shapely.from_wkt(str(t))
+            except shapely.errors.GEOSException:
+                geoms[i] = None
+                bad.append(i + 1)
+        report.add(
+            "unreadable_wkt", "dropped", rows=bad, column=wkt, detail="WKT text could not be parsed"
+        )
+        geometry = gpd.GeoSeries(geoms, index=df.index)
+        out = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geometry)
+        if crs is None:
+            raise InputError(
+                "the table has a WKT geometry but no coordinate reference system; "
+                "pass crs= (e.g. crs='EPSG:4326' or crs='EPSG:4547')",
+                source=source,
+                column=wkt,
+            )
+        return out.set_crs(crs)
+    if x is None or y is None:
+        raise InputError(
+            "found no geometry: the table needs lon/lat columns (经度/纬度, lon/lat, x/y) "
+            f"or a WKT column; columns are {cols}. Name them with x=, y= or wkt=",
+            source=source,
+        )
+    for c in (x, y):
+        if c not in df.columns:
+            raise InputError(f"no column '{c}'; columns are {cols}", source=source, column=c)
+    xs = _to_number(df[x], source=source, column=x, allow_missing=True)
+    ys = _to_number(df[y], source=source, column=y, allow_missing=True)
+    missing = df.index[xs.isna() | ys.isna()]
+    report.add(
+        "missing_coordinates",
+        "dropped",
+        rows=[df.index.get_loc(i) + 1 for i in missing],
+        column=f"{x}/{y}",
+        detail="no coordinates",
+    )
+    keep = ~(xs.isna() | ys.isna())
+    df = df.loc[keep].drop(columns=[x, y])
+    geometry = gpd.points_from_xy(xs[keep], ys[keep])
+    out = gpd.GeoDataFrame(df, geometry=geometry)
+    if crs is None:
+        geographic = xs[keep].between(-180, 180).all() and ys[keep].between(-90, 90).all()
+        if _key(x) in {_key(n) for n in LON_NAMES[:5]} and geographic:
+            report.add(
+                "crs_assumed",
+                "info",
+                column=f"{x}/{y}",
+                detail="longitude/latitude columns without crs=: read as WGS84 (EPSG:4326). "
+                "Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates must be converted first.",
+            )
+            crs = "EPSG:4326"
+        else:
+            raise InputError(
+                f"coordinates in '{x}'/'{y}' have no coordinate reference system; pass crs= "
+                "(e.g. crs='EPSG:4326' for longitude/latitude, crs='EPSG:4547' for "
+                "CGCS2000 3-degree Gauss-Kruger CM 114E)",
+                source=source,
+                column=f"{x}/{y}",
+            )
+    return out.set_crs(crs)
+
+
+def read_layer(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Read any vector layer a planner has into a GeoDataFrame with a CRS.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, Shapefile, GeoJSON, FlatGeobuf, CSV/TXT or Excel file; or a
+        GeoDataFrame (returned as a copy after the CRS check).
+    layer
+        Layer name or index for multi-layer files (GeoPackage).
+    crs
+        CRS of the data when the file does not say (Shapefile without ``.prj``,
+        CSV). A file that has a CRS is never overridden: use ``to_crs`` instead.
+    encoding
+        Text encoding of a Shapefile ``.dbf`` or a CSV. By default the ``.cpg``
+        is honoured, else UTF-8 is tried and GBK (GB18030 for CSV) used when the
+        bytes are not UTF-8.
+    x, y, wkt
+        Coordinate or WKT columns of a CSV/Excel table (found automatically when
+        named lon/lat, 经度/纬度, x/y or wkt/geometry).
+    report
+        A report to add findings to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index 0..n-1; geometry may contain None for unreadable records (the
+        callers count and drop them).
+
+    Raises
+    ------
+    InputError
+        Missing file, unknown format, no CRS and no ``crs=``, no geometry.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> gdf = read_layer(sample_path("facilities.geojson"))
+    >>> gdf.crs.to_epsg()
+    4326
+    """
+    report = report if report is not None else ValidationReport()
+    if isinstance(path, gpd.GeoDataFrame):
+        source = report.source or "GeoDataFrame"
+        gdf = path.copy()
+        if gdf.crs is None:
+            if crs is None:
+                raise InputError("the GeoDataFrame has no CRS; pass crs=", source=source)
+            gdf = gdf.set_crs(crs)
+        return gdf.reset_index(drop=True)
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise InputError("file not found", source=source)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
+        df, used = _read_text_table(path, encoding)
+        df = df.reset_index(drop=True)
+        if used not in ("utf-8-sig", "xlsx"):
+            report.add("encoding", "info", detail=f"read as {used}")
+        gdf = _table_to_geo(df, source=source, crs=crs, x=x, y=y, wkt=wkt, report=report)
+        return gdf.reset_index(drop=True)
+    if suffix == ".shp" and encoding is None:
+        encoding = _dbf_encoding(path)
+        if encoding == "GBK":
+            report.add("encoding", "info", detail=".dbf has no .cpg and is not UTF-8: read as GBK")
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(f"cannot open as a GIS layer: {exc}", source=source) from None
+    except pyogrio.errors.DataLayerError as exc:
+        raise InputError(f"cannot read layer {layer!r}: {exc}", source=source) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"text in the file is not valid {encoding or 'UTF-8'} ({exc.reason}); pass the "
+            "file's encoding, e.g. encoding='GBK'. Shapefile field names are cut at 10 bytes, "
+            "which can split a UTF-8 Chinese character: rename long fields or use GeoPackage",
+            source=source,
+        ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise InputError("the layer has no geometry column", source=source)
+    if gdf.crs is None:
+        if crs is None:
+            raise InputError(
+                "the layer has no coordinate reference system (a Shapefile without .prj?); "
+                "pass crs=, e.g. crs='EPSG:4326' or crs='EPSG:4547'",
+                source=source,
+            )
+        gdf = gdf.set_crs(crs)
+    elif crs is not None:
+        try:
+            same = CRS.from_user_input(crs) == gdf.crs
+        except CRSError as exc:
+            raise InputError(f"crs={crs!r} is not a valid CRS: {exc}", source=source) from None
+        if not same:
+            report.add(
+                "crs_ignored",
+                "info",
+                detail=f"the file declares {gdf.crs.to_string()}; crs={crs!r} was not applied",
+            )
+    return gdf.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _resolve_columns(
+    gdf: pd.DataFrame,
+    wanted: Mapping[str, tuple[str, ...]],
+    given: Mapping[str, str | None],
+    *,
+    source: str,
+    required: Sequence[str],
+) -> dict[str, str]:
+    """Map normalised column names onto the user's columns."""
+    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for target in wanted:
+        g = given.get(target)
+        if g is not None:
+            if g not in gdf.columns:
+                raise InputError(
+                    f"{target}={g!r} was given but there is no such column; columns are {cols}",
+                    source=source,
+                    column=g,
+                )
+            found[target] = g
+            used.add(g)
+    for target, names in wanted.items():
+        if target in found:
+            continue
+        hit = _find([c for c in cols if c not in used], names)
+        if hit is not None:
+            found[target] = hit
+            used.add(hit)
+    missing = [t for t in required if t not in found]
+    if missing:
+        hints = ", ".join(f"{m}= (e.g. {wanted[m][1]!r})" for m in missing)
+        raise InputError(
+            f"missing required column(s) {missing}; columns are {cols}. "
+            f"Name the column by argument: {hints}",
+            source=source,
+            column=missing[0],
+        )
+    return found
+
+
+def _to_number(s: pd.Series, *, source: str, column: str, allow_missing: bool) -> pd.Series:
+    """Numbers from a column that may hold text like '1,234' or '1234户'; errors name rows."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        out = s.astype("float64")
+    else:
+        text = s.astype("string").str.strip()
+        text = text.str.replace(r"[,，\s]|户|人|m2|㎡|平方米|平米", "", regex=True)
+        text = text.replace("", pd.NA)
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = out.isna() & text.notna()
+        if bad.any():
+            rows = [s.index.get_loc(i) + 1 for i in s.index[bad]]
+            values = s[bad].astype(str).tolist()[:5]
+            raise InputError(
+                f"values are not numbers (e.g. {values})", source=source, rows=rows, column=column
+            )
+    if not allow_missing and out.isna().any():
+        rows = [s.index.get_loc(i) + 1 for i in s.index[out.isna()]]
+        raise InputError("values are missing", source=source, rows=rows, column=column)
+    if not np.isfinite(out.dropna()).all():
+        rows = [s.index.get_loc(i) + 1 for i in out.index[~np.isfinite(out.fillna(0))]]
+        raise InputError("values are infinite", source=source, rows=rows, column=column)
+    negative = out < 0
+    if negative.any():
+        rows = [s.index.get_loc(i) + 1 for i in s.index[negative]]
+        raise InputError(
+            f"values are negative (e.g. {out[negative].tolist()[:5]})",
+            source=source,
+            rows=rows,
+            column=column,
+        )
+    return out
+
+
+def _clean_geometry(
+    gdf: gpd.GeoDataFrame,
+    *,
+    kind: Literal["polygon", "point"],
+    report: ValidationReport,
+) -> gpd.GeoDataFrame:
+    """Drop empty/missing geometry, repair invalid ones, enforce the geometry type."""
+    geom = gdf.geometry
+    rowno = np.arange(1, len(gdf) + 1)
+    empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
+    report.add(
+        "empty_geometry",
+        "dropped",
+        rows=rowno[empty].tolist(),
+        column="geometry",
+        detail="missing, unreadable or empty geometry",
+    )
+    gdf = gdf.loc[~empty].copy()
+    rowno = rowno[~empty]
+    geom = gdf.geometry
+    invalid = ~geom.is_valid.to_numpy()
+    if invalid.any():
+        fixed = shapely.make_valid(geom.to_numpy()[invalid])
+        if kind == "polygon":
+            fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+        values = geom.to_numpy().copy()
+        values[invalid] = fixed
+        gdf = gdf.set_geometry(gpd.GeoSeries(values, index=gdf.index, crs=gdf.crs))
+        report.add(
+            "invalid_geometry",
+            "repaired",
+            rows=rowno[invalid].tolist(),
+            column="geometry",
+            detail="repaired with shapely.make_valid",
+        )
+        now_empty = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+        report.add(
+            "invalid_geometry_unrepairable",
+            "dropped",
+            rows=rowno[now_empty].tolist(),
+            column="geometry",
+            detail="nothing left after make_valid",
+        )
+        gdf = gdf.loc[~now_empty]
+        rowno = rowno[~now_empty]
+    types = gdf.geometry.geom_type.to_numpy()
+    if kind == "polygon":
+        wrong = ~np.isin(types, ["Polygon", "MultiPolygon"])
+        report.add(
+            "wrong_geometry_type",
+            "dropped",
+            rows=rowno[wrong].tolist(),
+            column="geometry",
+            detail=f"expected polygons, found {sorted(set(types[wrong]))}",
+        )
+        gdf = gdf.loc[~wrong]
+        rowno = rowno[~wrong]
+    gdf = gdf.copy()
+    gdf["_row"] = rowno
+    return gdf
+
+
+def _metric(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """The geometries in metres: as they are when projected, else in their local UTM zone."""
+    if geoms.crs.is_projected:
+        return geoms
+    return geoms.to_crs(geoms.estimate_utm_crs())
+
+
+def _polygonal_part(g: shapely.Geometry) -> shapely.Geometry:
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
+
+
+def _ids(
+    gdf: gpd.GeoDataFrame,
+    col: str | None,
+    *,
+    prefix: str,
+    source: str,
+    report: ValidationReport,
+    on_duplicate: Literal["raise", "repair"],
+) -> pd.Series:
+    """Stable string ids: the user's where given, generated (and counted) where not."""
+    rows = gdf["_row"].to_numpy()
+    if col is None:
+        report.add(
+            "id_generated",
+            "info",
+            detail=f"no id column: ids {prefix}1..{prefix}{len(gdf)} generated from record numbers",
+        )
+        return pd.Series([f"{prefix}{r}" for r in rows], index=gdf.index, dtype="string")
+    raw = gdf[col]
+    ids = raw.astype("string").str.strip()
+    # integers read as floats (e.g. 511102001.0) keep their integer text
+    if pd.api.types.is_float_dtype(raw):
+        whole = raw.notna() & (raw == raw.round())
+        ids[whole] = raw[whole].astype("int64").astype("string")
+    missing = ids.isna() | (ids == "")
+    if missing.any():
+        ids[missing] = [f"{prefix}{r}" for r in rows[missing.to_numpy()]]
+        report.add(
+            "missing_id",
+            "repaired",
+            rows=rows[missing.to_numpy()].tolist(),
+            column=col,
+            detail=f"id generated as {prefix}<record number>",
+        )
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        dup_rows = rows[dup.to_numpy()].tolist()
+        if on_duplicate == "raise":
+            raise InputError(
+                f"duplicate ids {sorted(set(ids[dup]))[:10]}: each record needs its own id",
+                source=source,
+                rows=dup_rows,
+                column=col,
+            )
+        later = ids.duplicated(keep="first")
+        ids[later] = [f"{v}#{r}" for v, r in zip(ids[later], rows[later.to_numpy()], strict=True)]
+        report.add(
+            "duplicate_id",
+            "repaired",
+            rows=rows[later.to_numpy()].tolist(),
+            column=col,
+            detail="later duplicates renamed to <id>#<record number>",
+        )
+    return ids
+
+
+def _finish(
+    gdf: gpd.GeoDataFrame, normal: pd.DataFrame, found: Mapping[str, str], report: ValidationReport
+) -> gpd.GeoDataFrame:
+    extra = [
+        c for c in gdf.columns if c not in found.values() and c not in (gdf.geometry.name, "_row")
+    ]
+    extra = [c for c in extra if c not in normal.columns]
+    out = gpd.GeoDataFrame(
+        pd.concat([normal, gdf[extra]], axis=1),
+        geometry=gdf.geometry.values,
+        crs=gdf.crs,
+    )
+    out = out.rename_geometry("geometry") if out.geometry.name != "geometry" else out
+    out = out.reset_index(drop=True)
+    out.attrs["report"] = report
+    return out
+
+
+def load_communities(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    community_id: str | None = None,
+    name: str | None = None,
+    households: str | None = None,
+    population: str | None = None,
+    kind: str | None = None,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Load community boundaries (社区边界) with households (户数).
+
+    Parameters
+    ----------
+    path
+        A vector file or a GeoDataFrame of polygons.
+    community_id, name, households, population, kind
+        The user's column for each field, when not recognised automatically
+        (e.g. ``households="户数"``). ``households`` is required; ``kind``
+        (urban 城市社区 / rural 农村社区) is inferred from names ending in 村 when
+        absent.
+    layer, crs, encoding
+        Passed to :func:`read_layer`.
+    report
+        A report to add findings to (a new one by default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``community_id`` (str), ``name``, ``households`` (int),
+        ``population`` (float, NaN when unknown), ``kind`` ('urban'/'rural'),
+        the user's other columns, and ``geometry`` (polygons, repaired);
+        ``attrs["report"]`` lists what was repaired, dropped or flagged.
+
+    Raises
+    ------
+    InputError
+        Missing households column, households not numbers, negative or missing,
+        duplicate community ids, no CRS.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> c = load_communities(sample_path("communities.geojson"))
+    >>> sorted(c["kind"].unique())
+    ['rural', 'urban']
+    """
+    source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "communities"
+    report = report if report is not None else ValidationReport(source=source)
+    sub = ValidationReport(source=source)
+    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, report=sub)
+    found = _resolve_columns(
+        gdf,
+        COMMUNITY_COLUMNS,
+        {
+            "community_id": community_id,
+            "name": name,
+            "households": households,
+            "population": population,
+            "kind": kind,
+        },
+        source=source,
+        required=["households"],
+    )
+    gdf = _clean_geometry(gdf, kind="polygon", report=sub)
+    normal = pd.DataFrame(index=gdf.index)
+    normal["community_id"] = _ids(
+        gdf, found.get("community_id"), prefix="C", source=source, report=sub, on_duplicate="raise"
+    )
+    normal["name"] = (
+        gdf[found["name"]].astype("string") if "name" in found else normal["community_id"]
+    )
+    hh = _to_number(
+        gdf[found["households"]], source=source, column=found["households"], allow_missing=False
+    )
+    frac = hh != hh.round()
+    sub.add(
+        "fractional_households",
+        "repaired",
+        rows=gdf.loc[frac, "_row"].tolist(),
+        column=found["households"],
+        detail="rounded to whole households",
+    )
+    normal["households"] = hh.round().astype("int64")
+    sub.add(
+        "zero_households",
+        "flagged",
+        rows=gdf.loc[normal["households"] == 0, "_row"].tolist(),
+        column=found["households"],
+        detail="community has no households",
+    )
+    if "population" in found:
+        normal["population"] = _to_number(
+            gdf[found["population"]], source=source, column=found["population"], allow_missing=True
+        )
+    else:
+        normal["population"] = np.nan
+    normal["kind"] = _kinds(gdf, found.get("kind"), normal["name"], source=source, report=sub)
+    out = _finish(gdf, normal, found, sub)
+    report.extend(sub)
+    out.attrs["report"] = report
+    return out
+
+
+def _kinds(
+    gdf: pd.DataFrame, col: str | None, names: pd.Series, *, source: str, report: ValidationReport
+) -> pd.Series:
+    if col is None:
+        rural = names.astype("string").str.strip().str.endswith("村").fillna(False)
+        report.add(
+            "kind_inferred",
+            "info",
+            detail=f"no urban/rural column: {int(rural.sum())} name(s) ending in 村 taken as "
+            "rural, the rest as urban; pass kind= to use a column",
+        )
+        return pd.Series(np.where(rural, "rural", "urban"), index=gdf.index, dtype="string")
+    urban = {_key(w) for w in URBAN_WORDS}
+    rural = {_key(w) for w in RURAL_WORDS}
+    values = gdf[col].astype("string").map(lambda v: _key(v) if pd.notna(v) else "")
+    kind = pd.Series(pd.NA, index=gdf.index, dtype="string")
+    kind[values.isin(urban)] = "urban"
+    kind[values.isin(rural)] = "rural"
+    bad = kind.isna()
+    if bad.any():
+        values = sorted(set(gdf.loc[bad, col].astype(str)))[:10]
+        raise InputError(
+            f"urban/rural values not recognised: {values}; "
+            "use 城市社区/urban or 农村社区/rural",
+            source=source,
+            rows=gdf.loc[bad, "_row"].tolist(),
+            column=col,
+        )
+    return kind
+
+
+def load_facilities(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    facility_id: str | None = None,
+    name: str | None = None,
+    category: str | None = None,
+    floor_area_m2: str | None = None,
+    categories: Mapping[str, str] | None = None,
+    unknown_categories: UnknownPolicy = "raise",
+    communities: gpd.GeoDataFrame | None = None,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Load service facilities (服务设施) with category (类别) and floor area (建筑面积).
+
+    Parameters
+    ----------
+    path
+        A vector file, CSV with lon/lat or WKT, or a GeoDataFrame. Polygons
+        (building footprints) are turned into representative points.
+    facility_id, name, category, floor_area_m2
+        The user's column for each field when not recognised automatically.
+    categories
+        Extra mapping from the user's category values to category keys
+        (``{"卫生站": "health_station"}``); the catalogue's Chinese and English
+        names and aliases are recognised without it.
+    unknown_categories
+        ``"raise"`` (default) lists every unknown value with the nearest known
+        key; ``"drop"`` drops those facilities (counted); ``"keep"`` keeps them
+        with their raw value (flagged; the analysis ignores them).
+    communities
+        Loaded communities: each facility gets the ``community_id`` it lies in;
+        facilities outside every community are kept and flagged.
+    layer, crs, encoding, x, y, wkt
+        Passed to :func:`read_layer`.
+    report
+        A report to add findings to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``facility_id``, ``name``, ``category`` (a catalogue key),
+        ``category_raw``, ``floor_area_m2`` (NaN when unknown), ``area_source``
+        (``"input"``, ``"footprint"`` or ``"missing"``), ``community_id`` (when
+        ``communities`` is given), the user's other columns, point ``geometry``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> f = load_facilities(sample_path("facilities.geojson"))
+    >>> "kindergarten" in set(f["category"])
+    True
+    """
+    source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "facilities"
+    report = report if report is not None else ValidationReport(source=source)
+    sub = ValidationReport(source=source)
+    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, x=x, y=y, wkt=wkt, report=sub)
+    found = _resolve_columns(
+        gdf,
+        FACILITY_COLUMNS,
+        {
+            "facility_id": facility_id,
+            "name": name,
+            "category": category,
+            "floor_area_m2": floor_area_m2,
+        },
+        source=source,
+        required=["category"],
+    )
+    gdf = _clean_geometry(gdf, kind="point", report=sub)
+    normal = pd.DataFrame(index=gdf.index)
+    normal["facility_id"] = _ids(
+        gdf, found.get("facility_id"), prefix="F", source=source, report=sub, on_duplicate="repair"
+    )
+    normal["name"] = (
+        gdf[found["name"]].astype("string") if "name" in found else normal["facility_id"]
+    )
+    raw = gdf[found["category"]].astype("string").str.strip()
+    normal["category"], normal["category_raw"] = _categories(
+        raw,
+        gdf["_row"],
+        categories or {},
+        unknown_categories,
+        source=source,
+        column=found["category"],
+        report=sub,
+    )
+    if "floor_area_m2" in found:
+        area = _to_number(
+            gdf[found["floor_area_m2"]],
+            source=source,
+            column=found["floor_area_m2"],
+            allow_missing=True,
+        )
+    else:
+        area = pd.Series(np.nan, index=gdf.index)
+    area_source = pd.Series(np.where(area.notna(), "input", "missing"), index=gdf.index)
+    # polygons -> representative points; footprint area stands in for a missing floor area
+    types = gdf.geometry.geom_type
+    poly = types.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if poly.any():
+        metric = _metric(gdf.geometry[poly])
+        use_fp = poly & area.isna().to_numpy()
+        fp_area = pd.Series(np.nan, index=gdf.index)
+        fp_area[poly] = metric.area.to_numpy()
+        area[use_fp] = fp_area[use_fp]
+        area_source[use_fp] = "footprint"
+        sub.add(
+            "polygon_to_point",
+            "repaired",
+            rows=gdf.loc[poly, "_row"].tolist(),
+            column="geometry",
+            detail="polygon facility placed at its representative point",
+        )
+        sub.add(
+            "floor_area_from_footprint",
+            "repaired",
+            rows=gdf.loc[use_fp, "_row"].tolist(),
+            column=found.get("floor_area_m2", "floor_area_m2"),
+            detail="floor area missing: footprint area used (one storey assumed)",
+        )
+        pts = gdf.geometry.to_numpy().copy()
+        pts[poly] = shapely.point_on_surface(pts[poly])
+        gdf = gdf.set_geometry(gpd.GeoSeries(pts, index=gdf.index, crs=gdf.crs))
+    types = gdf.geometry.geom_type.to_numpy()
+    multi = types == "MultiPoint"
+    if multi.any():
+        pts = gdf.geometry.to_numpy().copy()
+        pts[multi] = shapely.centroid(pts[multi])
+        gdf = gdf.set_geometry(gpd.GeoSeries(pts, index=gdf.index, crs=gdf.crs))
+        sub.add(
+            "multipoint_to_point",
+            "repaired",
+            rows=gdf.loc[multi, "_row"].tolist(),
+            column="geometry",
+            detail="multipoint replaced by its centroid",
+        )
+    wrong = gdf.geometry.geom_type.to_numpy() != "Point"
+    sub.add(
+        "wrong_geometry_type",
+        "dropped",
+        rows=gdf.loc[wrong, "_row"].tolist(),
+        column="geometry",
+        detail="expected points or polygons (lines cannot be placed)",
+    )
+    keep = ~wrong
+    gdf, normal, area, area_source = gdf[keep], normal[keep], area[keep], area_source[keep]
+    sub.add(
+        "missing_floor_area",
+        "flagged",
+        rows=gdf.loc[(area_source == "missing").to_numpy(), "_row"].tolist(),
+        column=found.get("floor_area_m2", "floor_area_m2"),
+        detail="no floor area: left out of area indicators",
+    )
+    normal["floor_area_m2"] = area.astype("float64")
+    normal["area_source"] = area_source.astype("string")
+    if unknown_categories == "drop":
+        drop = normal["category"].isna()
+        gdf, normal = gdf[~drop], normal[~drop]
+    out = _finish(gdf, normal, found, sub)
+    if communities is not None:
+        out = assign_communities(out, communities, report=sub, source=source)
+    report.extend(sub)
+    out.attrs["report"] = report
+    return out
+
+
+def _categories(
+    raw: pd.Series,
+    rows: pd.Series,
+    extra: Mapping[str, str],
+    policy: UnknownPolicy,
+    *,
+    source: str,
+    column: str,
+    report: ValidationReport,
+) -> tuple[pd.Series, pd.Series]:
+    catalogue = category_catalogue()
+    for value, key in extra.items():
+        if key not in catalogue:
+            hint = suggest_category(key)
+            raise InputError(
+                f"categories={{{value!r}: {key!r}}}: {key!r} is not a category key"
+                + (f"; did you mean {hint!r}?" if hint else ""),
+                source=source,
+                column=column,
+            )
+    extra_norm = {_key(k): v for k, v in extra.items()}
+    keys = raw.map(
+        lambda v: (extra_norm.get(_key(v)) or match_category(v)) if pd.notna(v) else None
+    ).astype("string")
+    empty = raw.isna() | (raw == "")
+    unknown = keys.isna() & ~empty
+    if empty.any():
+        if policy == "raise":
+            raise InputError(
+                "facilities without a category; fill them in or pass unknown_categories='drop'",
+                source=source,
+                rows=rows[empty].tolist(),
+                column=column,
+            )
+        report.add(
+            "missing_category",
+            "dropped" if policy == "drop" else "flagged",
+            rows=rows[empty].tolist(),
+            column=column,
+            detail="no category",
+        )
+    if unknown.any():
+        values = sorted(set(raw[unknown]))
+        hints = []
+        for v in values:
+            h = suggest_category(v)
+            hints.append(f"{v!r} (nearest: {h!r})" if h else f"{v!r}")
+        text = "; ".join(hints[:20]) + (f"; … {len(hints) - 20} more" if len(hints) > 20 else "")
+        if policy == "raise":
+            raise InputError(
+                f"unknown categories: {text}. Map them with categories={{value: key}} or pass "
+                "unknown_categories='drop' or 'keep'",
+                source=source,
+                rows=rows[unknown].tolist(),
+                column=column,
+            )
+        report.add(
+            "unknown_category",
+            "dropped" if policy == "drop" else "flagged",
+            rows=rows[unknown].tolist(),
+            column=column,
+            detail=f"unknown categories: {text}",
+        )
+    return keys, raw
+
+
+def assign_communities(
+    facilities: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    report: ValidationReport | None = None,
+    source: str = "facilities",
+) -> gpd.GeoDataFrame:
+    """Add ``community_id`` (the community each point lies in) and flag points outside all.
+
+    Points on a shared boundary go to the first community by order. Points
+    outside every community keep ``community_id = <NA>`` and are flagged in the
+    report, never dropped.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> c = load_communities(sample_path("communities.geojson"))
+    >>> f = assign_communities(load_facilities(sample_path("facilities.geojson")), c)
+    >>> f["community_id"].notna().any()
+    True
+    """
+    comm = communities[["community_id", communities.geometry.name]].to_crs(facilities.crs)
+    joined = gpd.sjoin(
+        facilities[[facilities.geometry.name]], comm, how="left", predicate="intersects"
+    )
+    first = joined[~joined.index.duplicated(keep="first")]
+    out = facilities.copy()
+    out["community_id"] = first["community_id"].reindex(out.index).astype("string")
+    outside = out["community_id"].isna().to_numpy()
+    if report is not None:
+        report.add(
+            "outside_communities",
+            "flagged",
+            rows=(np.flatnonzero(outside) + 1).tolist(),
+            column="geometry",
+            detail="facility lies outside every community (kept: it still serves nearby homes)",
+        )
+    out.attrs = facilities.attrs
+    return out
+
+
+def load_buildings(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    building_id: str | None = None,
+    levels: str | None = None,
+    use: str | None = None,
+    floor_area_m2: str | None = None,
+    default_levels: int = DEFAULT_LEVELS,
+    residential_only: bool = True,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Load building footprints with levels (楼层), for spreading households.
+
+    Parameters
+    ----------
+    path
+        A vector file or GeoDataFrame of building polygons.
+    building_id, levels, use, floor_area_m2
+        The user's columns when not recognised automatically.
+    default_levels
+        Levels assumed where the value is missing (counted in the report).
+    residential_only
+        Keep only residential buildings (住宅, residential, apartments, house …)
+        when a use column exists; the others are dropped and counted.
+    layer, crs, encoding
+        Passed to :func:`read_layer`.
+    report
+        A report to add findings to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``building_id``, ``levels`` (int), ``use``, ``footprint_m2``,
+        ``floor_area_m2`` (given, else footprint × levels), the user's other
+        columns and polygon ``geometry``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> b = load_buildings(sample_path("buildings.geojson"))
+    >>> bool((b["floor_area_m2"] >= b["footprint_m2"]).all())
+    True
+    """
+    source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "buildings"
+    report = report if report is not None else ValidationReport(source=source)
+    sub = ValidationReport(source=source)
+    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, report=sub)
+    found = _resolve_columns(
+        gdf,
+        BUILDING_COLUMNS,
+        {"building_id": building_id, "levels": levels, "use": use, "floor_area_m2": floor_area_m2},
+        source=source,
+        required=[],
+    )
+    gdf = _clean_geometry(gdf, kind="polygon", report=sub)
+    normal = pd.DataFrame(index=gdf.index)
+    normal["building_id"] = _ids(
+        gdf, found.get("building_id"), prefix="B", source=source, report=sub, on_duplicate="repair"
+    )
+    if "levels" in found:
+        lv = _to_number(
+            gdf[found["levels"]], source=source, column=found["levels"], allow_missing=True
+        )
+    else:
+        lv = pd.Series(np.nan, index=gdf.index)
+    sub.add(
+        "missing_levels",
+        "repaired",
+        rows=gdf.loc[lv.isna() | (lv == 0), "_row"].tolist(),
+        column=found.get("levels", "levels"),
+        detail=f"levels missing or 0: {default_levels} assumed",
+    )
+    lv = lv.where(lv.notna() & (lv > 0), default_levels)
+    normal["levels"] = lv.round().clip(lower=1).astype("int64")
+    normal["use"] = gdf[found["use"]].astype("string") if "use" in found else pd.NA
+    normal["footprint_m2"] = _metric(gdf.geometry).area.to_numpy()
+    given = (
+        _to_number(
+            gdf[found["floor_area_m2"]],
+            source=source,
+            column=found["floor_area_m2"],
+            allow_missing=True,
+        )
+        if "floor_area_m2" in found
+        else pd.Series(np.nan, index=gdf.index)
+    )
+    normal["floor_area_m2"] = given.fillna(normal["footprint_m2"] * normal["levels"])
+    if residential_only and "use" in found:
+        res = {_key(u) for u in RESIDENTIAL_USES}
+        is_res = normal["use"].map(lambda v: pd.isna(v) or _key(v) in res).astype(bool)
+        sub.add(
+            "non_residential",
+            "dropped",
+            rows=gdf.loc[~is_res, "_row"].tolist(),
+            column=found["use"],
+            detail="not a residential building (residential_only=True)",
+        )
+        gdf, normal = gdf[is_res], normal[is_res]
+    out = _finish(gdf, normal, found, sub)
+    report.extend(sub)
+    out.attrs["report"] = report
+    return out

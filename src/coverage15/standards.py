@@ -1,0 +1,461 @@
+"""Standard profiles: planning standards as data files, loaded and validated.
+
+A profile (``profiles/<key>.toml`` inside the package, or a user's own copy)
+lists walking-distance tiers, the facility categories each tier requires with
+their maximum walking distance and floor-area standard, walking speeds, and
+district targets. Every number carries its ``source`` and ``confidence``
+(``C1`` official text, ``C2`` secondary source, ``R`` recalled and
+unverified), taken from ``shared/reference/standards.md``.
+
+Facility categories themselves (names, aliases, OSM tags) come from one
+catalogue, ``profiles/categories.toml``, shared by all profiles.
+
+Examples
+--------
+>>> p = load_profile("gb50180_2018")
+>>> p.requirement("kindergarten").max_distance_m
+300.0
+>>> p.requirement("kindergarten").confidence
+'R'
+>>> match_category("农贸市场")
+'wet_market'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from coverage15._errors import ProfileError
+
+CONFIDENCE = {
+    "C1": "confirmed from official text",
+    "C2": "confirmed from a secondary source",
+    "R": "recalled, unverified — check against the printed standard",
+}
+TIER_ORDER = {"block": 0, "5min": 1, "10min": 2, "15min": 3}
+GROUPS = ("general", "slow")
+
+
+@dataclass(frozen=True)
+class Category:
+    """A facility category of the shared catalogue."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+    osm: tuple[str, ...] = ()
+    community_facility: bool = False
+
+    def label(self, lang: str = "zh") -> str:
+        """Name in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A walking tier (生活圈层级) such as the 5-minute circle."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    max_distance_m: float | None
+    max_time_min: float | None
+    source: str
+    confidence: str
+
+    @property
+    def order(self) -> int:
+        """Position of the tier, block (0) < 5min < 10min < 15min (3)."""
+        return TIER_ORDER[self.key]
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a profile requires of one facility category."""
+
+    category: str
+    tier: str
+    max_distance_m: float | None
+    max_time_min: float | None
+    min_floor_area_m2: float | None
+    floor_area_range_m2: tuple[float, float] | None
+    required: bool
+    source: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A district or community target, e.g. urban coverage 100 %."""
+
+    key: str
+    value: float
+    unit: str
+    source: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A planning standard as data.
+
+    Use :func:`load_profile` to get one.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    description: str
+    source: str
+    confidence: str
+    speed_m_per_min: float
+    slow_speed_m_per_min: float
+    speed_source: str
+    speed_confidence: str
+    tiers: Mapping[str, Tier]
+    requirements: Mapping[str, Requirement]
+    targets: Mapping[str, Target] = field(default_factory=dict)
+    path: str = ""
+
+    def requirement(self, category: str) -> Requirement:
+        """The requirement for ``category``; KeyError lists the profile's categories."""
+        try:
+            return self.requirements[category]
+        except KeyError:
+            raise KeyError(
+                f"profile {self.key!r} has no category {category!r}; "
+                f"it has {sorted(self.requirements)}"
+            ) from None
+
+    @property
+    def categories(self) -> list[str]:
+        """Category keys of the profile, by tier then key."""
+        return sorted(self.requirements, key=lambda k: (TIER_ORDER[self.requirements[k].tier], k))
+
+    @property
+    def required_categories(self) -> list[str]:
+        """Categories with ``required = true``."""
+        return [k for k in self.categories if self.requirements[k].required]
+
+    def required_up_to(self, tier: str) -> list[str]:
+        """Required categories of ``tier`` and every lower tier (tiers are cumulative).
+
+        GB 50180-2018 条文说明 5.0.2: a 15-minute area must also meet all
+        10-minute, 5-minute and block requirements.
+        """
+        if tier not in TIER_ORDER:
+            raise KeyError(f"unknown tier {tier!r}; tiers are {list(TIER_ORDER)}")
+        top = TIER_ORDER[tier]
+        return [k for k in self.required_categories if TIER_ORDER[self.requirements[k].tier] <= top]
+
+    def speed(self, group: str = "general") -> float:
+        """Walking speed in m/min for ``group`` (``"general"`` or ``"slow"``)."""
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
+        return self.speed_m_per_min if group == "general" else self.slow_speed_m_per_min
+
+    def threshold_m(self, category: str, group: str = "general") -> float:
+        """Walking-distance threshold (m) that counts as covered for ``category``.
+
+        A distance standard applies as it is; a time-only standard is turned into
+        metres with the group's speed. With both, the stricter one applies.
+        """
+        req = self.requirement(category)
+        limits = []
+        if req.max_distance_m is not None:
+            limits.append(req.max_distance_m)
+        if req.max_time_min is not None:
+            limits.append(req.max_time_min * self.speed(group))
+        if not limits:
+            tier = self.tiers[req.tier]
+            if tier.max_distance_m is not None:
+                limits.append(tier.max_distance_m)
+            if tier.max_time_min is not None:
+                limits.append(tier.max_time_min * self.speed(group))
+        return float(min(limits))
+
+    def max_threshold_m(self, group: str = "general") -> float:
+        """Largest threshold of the profile: the bound of the routing search."""
+        return max(self.threshold_m(c, group) for c in self.requirements)
+
+    def target(self, key: str) -> Target | None:
+        """A target by key, or None when the profile sets none."""
+        return self.targets.get(key)
+
+    def __str__(self) -> str:
+        lines = [f"{self.key}: {self.name_zh} / {self.name_en}  [{self.confidence}] {self.source}"]
+        lines.append(
+            f"  walking speed {self.speed_m_per_min:g} m/min, slow group "
+            f"{self.slow_speed_m_per_min:g} m/min  [{self.speed_confidence}]"
+        )
+        cat = category_catalogue()
+        for k in self.categories:
+            r = self.requirements[k]
+            dist = f"{self.threshold_m(k):g} m"
+            area = f", ≥{r.min_floor_area_m2:g} m²" if r.min_floor_area_m2 else ""
+            req = "" if r.required else " (optional)"
+            lines.append(
+                f"  {r.tier:>5}  {k:<26} {cat[k].name_zh:<10} {dist}{area}{req}  [{r.confidence}]"
+            )
+        for t in self.targets.values():
+            lines.append(f"  target {t.key} = {t.value:g} {t.unit}  [{t.confidence}] {t.source}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def _norm(name: str) -> str:
+    """Normalise a category name for matching: no spaces, brackets, case."""
+    return re.sub(r"[\s()（）\[\]【】·_\-/／、]+", "", str(name)).lower()
+
+
+@cache
+def category_catalogue() -> dict[str, Category]:
+    """All facility categories known to coverage15, by key.
+
+    Examples
+    --------
+    >>> category_catalogue()["kindergarten"].name_zh
+    '幼儿园'
+    """
+    data = tomllib.loads(_profile_text("categories.toml"))
+    cats = {}
+    for key, c in data["categories"].items():
+        cats[key] = Category(
+            key=key,
+            name_zh=c["name_zh"],
+            name_en=c["name_en"],
+            aliases=tuple(c.get("aliases", ())),
+            osm=tuple(c.get("osm", ())),
+            community_facility=bool(c.get("community_facility", False)),
+        )
+    return cats
+
+
+@cache
+def _category_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for key, c in category_catalogue().items():
+        for name in (key, c.name_zh, c.name_en, *c.aliases):
+            index.setdefault(_norm(name), key)
+    return index
+
+
+def match_category(name: Any) -> str | None:
+    """Category key for a name, key or alias (Chinese or English), else None.
+
+    Examples
+    --------
+    >>> match_category("社区卫生服务站"), match_category("Kindergarten"), match_category("x")
+    ('health_station', 'kindergarten', None)
+    """
+    if name is None:
+        return None
+    return _category_index().get(_norm(name))
+
+
+def suggest_category(name: Any) -> str | None:
+    """The nearest known category key for an unknown name (a hint for error messages).
+
+    Examples
+    --------
+    >>> suggest_category("社区卫生站")
+    'health_station'
+    """
+    index = _category_index()
+    hits = difflib.get_close_matches(_norm(name), list(index), n=1, cutoff=0.4)
+    return index[hits[0]] if hits else None
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _profile_text(name: str) -> str:
+    return resources.files("coverage15").joinpath("profiles", name).read_text("utf-8")
+
+
+def list_profiles() -> list[str]:
+    """Keys of the profiles shipped with coverage15.
+
+    Examples
+    --------
+    >>> "leshan_2018" in list_profiles()
+    True
+    """
+    folder = resources.files("coverage15").joinpath("profiles")
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in folder.iterdir()
+        if p.name.endswith(".toml") and p.name != "categories.toml"
+    )
+
+
+def _num(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ProfileError(f"{where}: expected a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _conf(value: Any, where: str) -> str:
+    if value not in CONFIDENCE:
+        raise ProfileError(f"{where}: confidence must be one of {list(CONFIDENCE)}, got {value!r}")
+    return value
+
+
+def _req_str(d: Mapping, key: str, where: str) -> str:
+    if key not in d or not isinstance(d[key], str) or not d[key].strip():
+        raise ProfileError(f"{where}: missing text field '{key}'")
+    return d[key]
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Load a shipped profile by key, or a user's profile TOML by path.
+
+    Parameters
+    ----------
+    name_or_path
+        A key from :func:`list_profiles`, or a path to a ``.toml`` file written
+        like the shipped ones (copy one with ``coverage15 profiles show KEY``).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ProfileError
+        When the file is not valid; the message names the file and the field.
+
+    Examples
+    --------
+    >>> p = load_profile("civil_affairs")
+    >>> p.target("area_per_100_households_m2").value
+    30.0
+    """
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.exists():
+        text, where = path.read_text("utf-8"), str(path)
+    elif str(name_or_path) in list_profiles():
+        text, where = _profile_text(f"{name_or_path}.toml"), f"profile {name_or_path}"
+    else:
+        raise ProfileError(
+            f"no profile {str(name_or_path)!r}: give one of {list_profiles()} "
+            "or the path of a .toml profile file"
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{where}: not valid TOML: {exc}") from None
+    return _parse_profile(data, where)
+
+
+def _parse_profile(data: Mapping, where: str) -> Profile:
+    head = data.get("profile")
+    if not isinstance(head, Mapping):
+        raise ProfileError(f"{where}: missing [profile] table")
+    w = f"{where} [profile]"
+    speed = head.get("speed", {})
+    general = _num(speed.get("general_m_per_min"), f"{w} speed.general_m_per_min")
+    slow = _num(speed.get("slow_m_per_min"), f"{w} speed.slow_m_per_min")
+    if not general or not slow:
+        raise ProfileError(f"{w}: speed.general_m_per_min and speed.slow_m_per_min are required")
+    tiers = {}
+    for key, t in data.get("tiers", {}).items():
+        wt = f"{where} [tiers.{key}]"
+        if key not in TIER_ORDER:
+            raise ProfileError(f"{wt}: unknown tier; tiers are {list(TIER_ORDER)}")
+        tiers[key] = Tier(
+            key=key,
+            name_zh=_req_str(t, "name_zh", wt),
+            name_en=_req_str(t, "name_en", wt),
+            max_distance_m=_num(t.get("max_distance_m"), f"{wt} max_distance_m"),
+            max_time_min=_num(t.get("max_time_min"), f"{wt} max_time_min"),
+            source=_req_str(t, "source", wt),
+            confidence=_conf(t.get("confidence"), f"{wt} confidence"),
+        )
+    catalogue = category_catalogue()
+    reqs = {}
+    for key, r in data.get("categories", {}).items():
+        wr = f"{where} [categories.{key}]"
+        if key not in catalogue:
+            hint = suggest_category(key)
+            raise ProfileError(
+                f"{wr}: unknown category key"
+                + (f"; did you mean {hint!r}?" if hint else "")
+                + " (categories are defined in categories.toml)"
+            )
+        tier = r.get("tier")
+        if tier not in tiers:
+            raise ProfileError(f"{wr}: tier {tier!r} is not one of this profile's {list(tiers)}")
+        rng = r.get("floor_area_range_m2")
+        if rng is not None:
+            if not (isinstance(rng, list) and len(rng) == 2):
+                raise ProfileError(f"{wr}: floor_area_range_m2 must be [min, max]")
+            rng = (_num(rng[0], wr), _num(rng[1], wr))
+        req = Requirement(
+            category=key,
+            tier=tier,
+            max_distance_m=_num(r.get("max_distance_m"), f"{wr} max_distance_m"),
+            max_time_min=_num(r.get("max_time_min"), f"{wr} max_time_min"),
+            min_floor_area_m2=_num(r.get("min_floor_area_m2"), f"{wr} min_floor_area_m2"),
+            floor_area_range_m2=rng,
+            required=bool(r.get("required", True)),
+            source=_req_str(r, "source", wr),
+            confidence=_conf(r.get("confidence"), f"{wr} confidence"),
+            note=r.get("note", ""),
+        )
+        t = tiers[tier]
+        if (
+            req.max_distance_m is None
+            and req.max_time_min is None
+            and t.max_distance_m is None
+            and t.max_time_min is None
+        ):
+            raise ProfileError(f"{wr}: no max_distance_m / max_time_min here or on its tier")
+        reqs[key] = req
+    if not reqs:
+        raise ProfileError(f"{where}: a profile needs at least one [categories.KEY] table")
+    targets = {}
+    for key, t in data.get("targets", {}).items():
+        wt = f"{where} [targets.{key}]"
+        value = _num(t.get("value"), f"{wt} value")
+        if value is None:
+            raise ProfileError(f"{wt}: missing value")
+        targets[key] = Target(
+            key=key,
+            value=value,
+            unit=t.get("unit", ""),
+            source=_req_str(t, "source", wt),
+            confidence=_conf(t.get("confidence"), f"{wt} confidence"),
+            note=t.get("note", ""),
+        )
+    return Profile(
+        key=_req_str(head, "key", w),
+        name_zh=_req_str(head, "name_zh", w),
+        name_en=_req_str(head, "name_en", w),
+        description=head.get("description", ""),
+        source=_req_str(head, "source", w),
+        confidence=_conf(head.get("confidence"), f"{w} confidence"),
+        speed_m_per_min=general,
+        slow_speed_m_per_min=slow,
+        speed_source=_req_str(speed, "source", f"{w} speed"),
+        speed_confidence=_conf(speed.get("confidence"), f"{w} speed.confidence"),
+        tiers=tiers,
+        requirements=reqs,
+        targets=targets,
+        path=where,
+    )

@@ -1,0 +1,139 @@
+"""The record of everything a loader repaired, dropped or flagged.
+
+Nothing coverage15 reads is lost silently: each repair, drop or flag is one
+:class:`Finding` in a :class:`ValidationReport`, with the file, the column, the
+number of records and their row labels.
+
+Examples
+--------
+>>> report = ValidationReport(source="communities.gpkg")
+>>> report.add("invalid_geometry", "repaired", rows=[3, 7], column="geometry",
+...            detail="repaired with shapely.make_valid")
+>>> report.count("repaired")
+2
+>>> print(report)  # doctest: +NORMALIZE_WHITESPACE
+communities.gpkg: 1 finding(s)
+  repaired  invalid_geometry  2 row(s) [3, 7]  column 'geometry'  repaired with shapely.make_valid
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+Action = Literal["repaired", "dropped", "flagged", "info"]
+_ACTIONS = ("repaired", "dropped", "flagged", "info")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One kind of problem found in one input, and what was done about it."""
+
+    kind: str
+    action: Action
+    rows: tuple
+    column: str | None = None
+    detail: str = ""
+    source: str | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of records concerned."""
+        return len(self.rows)
+
+    def __str__(self) -> str:
+        shown = ", ".join(str(r) for r in self.rows[:8])
+        more = f", … +{self.n - 8}" if self.n > 8 else ""
+        col = f"  column '{self.column}'" if self.column else ""
+        return f"{self.action:<9} {self.kind}  {self.n} row(s) [{shown}{more}]{col}  {self.detail}"
+
+
+@dataclass
+class ValidationReport:
+    """Findings of one or more loaders; printable, and convertible to a table.
+
+    Parameters
+    ----------
+    source
+        The file or layer the findings are about (shown in messages).
+    """
+
+    source: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: str,
+        action: Action,
+        *,
+        rows: Iterable = (),
+        column: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Record a finding; a finding about no rows is ignored."""
+        if action not in _ACTIONS:
+            raise ValueError(f"action must be one of {_ACTIONS}, got {action!r}")
+        rows = tuple(rows)
+        if not rows and action != "info":
+            return
+        self.findings.append(Finding(kind, action, rows, column, detail, self.source))
+
+    def extend(self, other: ValidationReport) -> None:
+        """Append the findings of another report (keeping their sources)."""
+        self.findings.extend(other.findings)
+
+    def count(self, action: Action | None = None, kind: str | None = None) -> int:
+        """Number of records with a given action and/or kind."""
+        return sum(
+            f.n
+            for f in self.findings
+            if (action is None or f.action == action) and (kind is None or f.kind == kind)
+        )
+
+    def rows(self, kind: str) -> list:
+        """Row labels of all findings of ``kind``."""
+        return [r for f in self.findings if f.kind == kind for r in f.rows]
+
+    @property
+    def n_dropped(self) -> int:
+        """Records dropped."""
+        return self.count("dropped")
+
+    @property
+    def n_repaired(self) -> int:
+        """Records repaired."""
+        return self.count("repaired")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per finding: source, action, kind, column, n, rows, detail."""
+        return pd.DataFrame(
+            [
+                {
+                    "source": f.source,
+                    "action": f.action,
+                    "kind": f.kind,
+                    "column": f.column,
+                    "n": f.n,
+                    "rows": list(f.rows),
+                    "detail": f.detail,
+                }
+                for f in self.findings
+            ],
+            columns=["source", "action", "kind", "column", "n", "rows", "detail"],
+        )
+
+    def __str__(self) -> str:
+        head = f"{self.source or 'input'}: {len(self.findings)} finding(s)"
+        if not self.findings:
+            return f"{self.source or 'input'}: no problems found"
+        lines = [head]
+        for f in self.findings:
+            prefix = f"[{f.source}] " if f.source and f.source != self.source else ""
+            lines.append(f"  {prefix}{f}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        return f"<b>{self.source or 'input'}</b>" + self.to_frame().to_html(index=False)

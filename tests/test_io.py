@@ -1,0 +1,328 @@
+"""Loaders: column mapping, formats, and every error / repair path with its message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from coverage15 import InputError
+from coverage15.io import load_buildings, load_communities, load_facilities, read_layer
+
+CRS = "EPSG:4547"  # CGCS2000 3-degree Gauss-Kruger CM 114E (metres)
+
+
+def _communities(**overrides) -> gpd.GeoDataFrame:
+    data = {
+        "社区代码": ["511102001", "511102002", "511102003"],
+        "社区名称": ["嘉州社区", "海棠社区", "青江村"],
+        "户数": [1200, 800, 300],
+        "人口": [3400, 2300, 900],
+        "类型": ["城市社区", "城市社区", "农村社区"],
+    }
+    data.update(overrides)
+    geoms = [
+        shapely.box(0, 0, 100, 100),
+        shapely.box(100, 0, 200, 100),
+        shapely.box(200, 0, 300, 100),
+    ]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
+
+
+def _facilities(**overrides) -> gpd.GeoDataFrame:
+    data = {
+        "设施编号": ["F1", "F2", "F3", "F4"],
+        "设施名称": ["嘉州幼儿园", "海棠农贸市场", "青江村卫生室", "嘉州社区服务站"],
+        "类别": ["幼儿园", "农贸市场", "卫生室", "社区服务站"],
+        "建筑面积": [1200.0, 800.0, 60.0, 400.0],
+    }
+    data.update(overrides)
+    geoms = [
+        shapely.Point(50, 50),
+        shapely.Point(150, 50),
+        shapely.Point(250, 50),
+        shapely.Point(20, 20),
+    ]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
+
+
+# --------------------------------------------------------------------------- communities
+
+
+def test_communities_chinese_columns_are_recognised(tmp_path: Path) -> None:
+    path = tmp_path / "c.gpkg"
+    _communities().to_file(path)
+    c = load_communities(path)
+    assert list(c.columns[:5]) == ["community_id", "name", "households", "population", "kind"]
+    assert c["community_id"].tolist() == ["511102001", "511102002", "511102003"]
+    assert c["households"].tolist() == [1200, 800, 300]
+    assert c["households"].dtype == np.int64
+    assert c["kind"].tolist() == ["urban", "urban", "rural"]
+    assert c.crs.to_epsg() == 4547
+    assert c.attrs["report"].findings == []
+
+
+def test_communities_column_mapping_by_argument() -> None:
+    g = _communities().rename(columns={"户数": "HH_2020", "社区代码": "code2"})
+    with pytest.raises(InputError, match=r"missing required column\(s\) \['households'\]"):
+        load_communities(g)
+    c = load_communities(g, households="HH_2020", community_id="code2")
+    assert c["households"].sum() == 2300
+
+
+def test_communities_households_text_is_parsed_but_words_are_errors() -> None:
+    c = load_communities(_communities(户数=["1,200", "800户", " 300 "]))
+    assert c["households"].tolist() == [1200, 800, 300]
+    with pytest.raises(InputError) as err:
+        load_communities(_communities(户数=["1200", "many", "300"]))
+    msg = str(err.value)
+    assert "column '户数'" in msg and "row(s) 2" in msg and "not numbers" in msg and "many" in msg
+
+
+def test_communities_negative_and_missing_households_are_errors() -> None:
+    with pytest.raises(InputError, match=r"column '户数', row\(s\) 3: values are negative"):
+        load_communities(_communities(户数=[1200, 800, -5]))
+    with pytest.raises(InputError, match=r"row\(s\) 1: values are missing"):
+        load_communities(_communities(户数=[np.nan, 800, 300]))
+
+
+def test_communities_fractional_households_rounded_and_counted() -> None:
+    c = load_communities(_communities(户数=[1200.4, 800, 299.6]))
+    assert c["households"].tolist() == [1200, 800, 300]
+    assert c.attrs["report"].rows("fractional_households") == [1, 3]
+
+
+def test_communities_duplicate_ids_are_an_error_naming_rows() -> None:
+    with pytest.raises(InputError, match=r"row\(s\) 1, 3: duplicate ids \['511102001'\]"):
+        load_communities(_communities(社区代码=["511102001", "511102002", "511102001"]))
+
+
+def test_communities_invalid_repaired_empty_dropped_and_counted() -> None:
+    g = _communities()
+    bowtie = shapely.Polygon([(200, 0), (300, 100), (300, 0), (200, 100)])
+    g.loc[2, "geometry"] = bowtie
+    g = pd.concat([g, _communities().iloc[[0]].assign(社区代码="X", geometry=[None])])
+    c = load_communities(g.reset_index(drop=True))
+    report = c.attrs["report"]
+    assert report.rows("invalid_geometry") == [3]
+    assert report.rows("empty_geometry") == [4]
+    assert report.n_dropped == 1 and report.n_repaired == 1
+    assert len(c) == 3
+    assert c.geometry.is_valid.all()
+    assert c.geometry.iloc[2].area == pytest.approx(5000.0)  # two triangles of 2500 m²
+    assert "empty_geometry" in str(report)
+
+
+def test_communities_kind_inferred_from_village_names_and_bad_values_rejected() -> None:
+    c = load_communities(_communities().drop(columns=["类型"]))
+    assert c["kind"].tolist() == ["urban", "urban", "rural"]
+    assert any(f.kind == "kind_inferred" for f in c.attrs["report"].findings)
+    with pytest.raises(InputError, match=r"row\(s\) 2: urban/rural values not recognised"):
+        load_communities(_communities(类型=["城市社区", "半城市", "农村社区"]))
+
+
+def _short_names(g: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Shapefile field names hold 10 bytes: 4 Chinese characters in GBK, 3 in UTF-8."""
+    return g.rename(columns={"社区代码": "代码", "社区名称": "名称"})
+
+
+def test_missing_crs_refused_unless_given(tmp_path: Path) -> None:
+    path = tmp_path / "noprj.shp"
+    _short_names(_communities()).to_file(path, encoding="UTF-8")
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(InputError, match=r"noprj.shp: the layer has no coordinate reference"):
+        load_communities(path)
+    c = load_communities(path, crs=CRS)
+    assert c.crs.to_epsg() == 4547
+
+
+def test_shapefile_with_gbk_dbf_and_no_cpg(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.shp"
+    _communities().to_file(path, encoding="GBK")  # 社区代码 is 8 bytes in GBK: fits
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        cpg.unlink()
+    raw = path.with_suffix(".dbf").read_bytes()
+    assert "嘉州社区".encode("gbk") in raw  # really GBK on disk
+    c = load_communities(path)
+    assert c["name"].tolist() == ["嘉州社区", "海棠社区", "青江村"]
+    assert c["households"].tolist() == [1200, 800, 300]
+    assert "read as GBK" in str(c.attrs["report"])
+
+
+def test_missing_file_and_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope.gpkg: file not found"):
+        load_communities(tmp_path / "nope.gpkg")
+    bad = tmp_path / "broken.gpkg"
+    bad.write_bytes(b"this is not a geopackage")
+    with pytest.raises(InputError, match=r"broken.gpkg: cannot open as a GIS layer"):
+        load_communities(bad)
+
+
+# --------------------------------------------------------------------------- facilities
+
+
+def test_facilities_aliases_map_to_catalogue_keys() -> None:
+    f = load_facilities(_facilities())
+    assert f["category"].tolist() == [
+        "kindergarten",
+        "wet_market",
+        "health_station",
+        "community_service_station",
+    ]
+    assert f["category_raw"].tolist()[1] == "农贸市场"
+    assert f["floor_area_m2"].tolist() == [1200.0, 800.0, 60.0, 400.0]
+
+
+def test_facilities_unknown_category_error_lists_values_and_hints() -> None:
+    g = _facilities(类别=["幼儿园", "社区卫生站", "网吧", "社区服务站"])
+    with pytest.raises(InputError) as err:
+        load_facilities(g)
+    msg = str(err.value)
+    assert "column '类别'" in msg and "row(s) 2, 3" in msg
+    assert "'社区卫生站' (nearest: 'health_station')" in msg
+    assert "'网吧'" in msg
+
+
+def test_facilities_unknown_category_drop_and_keep_are_counted() -> None:
+    g = _facilities(类别=["幼儿园", "网吧", None, "社区服务站"])
+    dropped = load_facilities(g, unknown_categories="drop")
+    assert len(dropped) == 2
+    rep = dropped.attrs["report"]
+    assert rep.rows("unknown_category") == [2] and rep.rows("missing_category") == [3]
+    assert rep.n_dropped == 2
+    kept = load_facilities(g, unknown_categories="keep")
+    assert len(kept) == 4 and kept["category"].isna().sum() == 2
+    assert kept.attrs["report"].count("flagged") == 2
+    mapped = load_facilities(g, categories={"网吧": "cultural_station"}, unknown_categories="drop")
+    assert mapped["category"].tolist() == [
+        "kindergarten",
+        "cultural_station",
+        "community_service_station",
+    ]
+
+
+def test_facilities_category_mapping_must_name_real_keys() -> None:
+    with pytest.raises(
+        InputError, match=r"'kindergarden' is not a category key; did you mean 'kindergarten'"
+    ):
+        load_facilities(_facilities(), categories={"幼儿园": "kindergarden"})
+
+
+def test_facilities_outside_communities_kept_and_flagged() -> None:
+    c = load_communities(_communities())
+    g = _facilities()
+    g.loc[3, "geometry"] = shapely.Point(500, 500)
+    f = load_facilities(g, communities=c)
+    assert f["community_id"].tolist()[:3] == ["511102001", "511102002", "511102003"]
+    assert pd.isna(f["community_id"].iloc[3])
+    assert f.attrs["report"].rows("outside_communities") == [4]
+    assert len(f) == 4
+
+
+def test_facilities_polygons_become_points_with_footprint_area() -> None:
+    g = _facilities(建筑面积=[1200.0, None, 60.0, None])
+    g.loc[1, "geometry"] = shapely.box(120, 20, 140, 40)  # 400 m² footprint, no floor area
+    f = load_facilities(g)
+    assert f.geometry.geom_type.eq("Point").all()
+    assert f["floor_area_m2"].iloc[1] == pytest.approx(400.0, rel=1e-3)
+    assert f["area_source"].tolist() == ["input", "footprint", "input", "missing"]
+    rep = f.attrs["report"]
+    assert rep.rows("floor_area_from_footprint") == [2]
+    assert rep.rows("missing_floor_area") == [4]
+
+
+def test_facilities_duplicate_ids_renamed_and_counted() -> None:
+    f = load_facilities(_facilities(设施编号=["F1", "F1", "F3", None]))
+    assert f["facility_id"].tolist() == ["F1", "F1#2", "F3", "F4"]
+    rep = f.attrs["report"]
+    assert rep.rows("duplicate_id") == [2] and rep.rows("missing_id") == [4]
+
+
+def test_facilities_negative_area_is_an_error() -> None:
+    with pytest.raises(InputError, match=r"column '建筑面积', row\(s\) 2: values are negative"):
+        load_facilities(_facilities(建筑面积=[1.0, -3.0, 1.0, 1.0]))
+
+
+def test_facilities_lines_are_dropped_and_counted() -> None:
+    g = _facilities()
+    g.loc[2, "geometry"] = shapely.LineString([(0, 0), (1, 1)])
+    f = load_facilities(g)
+    assert len(f) == 3 and f.attrs["report"].rows("wrong_geometry_type") == [3]
+
+
+def test_csv_with_lon_lat_is_read_as_wgs84_and_said_so(tmp_path: Path) -> None:
+    path = tmp_path / "poi.csv"
+    path.write_text(
+        "名称,类别,经度,纬度,建筑面积\n"
+        "嘉州幼儿园,幼儿园,103.7612,29.5523,1300\n"
+        "白塔药店,药店,103.7650,29.5540,\n"
+        "无坐标药店,药店,,,80\n",
+        encoding="utf-8",
+    )
+    f = load_facilities(path)
+    assert f.crs.to_epsg() == 4326
+    assert f.geometry.x.tolist() == [103.7612, 103.7650]
+    rep = f.attrs["report"]
+    assert rep.rows("missing_coordinates") == [3]
+    assert "read as WGS84" in str(rep)
+
+
+def test_csv_in_gbk_with_projected_xy_needs_crs(tmp_path: Path) -> None:
+    path = tmp_path / "poi_gbk.csv"
+    text = "设施名称,类别,x,y\n幼儿园一,幼儿园,38512345.1,3270123.4\n"
+    path.write_bytes(text.encode("gbk"))
+    with pytest.raises(
+        InputError, match=r"poi_gbk.csv, column 'x/y': coordinates in 'x'/'y' have no"
+    ):
+        load_facilities(path)
+    f = load_facilities(path, crs="EPSG:4522")
+    assert f["name"].tolist() == ["幼儿园一"] and f.crs.to_epsg() == 4522
+
+
+def test_csv_with_wkt(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        'name,households,wkt\n甲社区,100,"POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))"\n'
+        '乙社区,50,"POLYGON ((10 0, 20 0"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="WKT geometry but no coordinate reference system"):
+        load_communities(path)
+    c = load_communities(path, crs=CRS)
+    assert c["name"].tolist() == ["甲社区"]
+    rep = c.attrs["report"]
+    assert rep.rows("unreadable_wkt") == [2] and rep.rows("empty_geometry") == [2]
+
+
+def test_read_layer_keeps_declared_crs_and_notes_ignored_argument(tmp_path: Path) -> None:
+    path = tmp_path / "c.gpkg"
+    _communities().to_file(path)
+    from coverage15.validation import ValidationReport
+
+    rep = ValidationReport()
+    gdf = read_layer(path, crs="EPSG:4326", report=rep)
+    assert gdf.crs.to_epsg() == 4547
+    assert rep.findings[0].kind == "crs_ignored"
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+def test_buildings_levels_default_and_residential_filter() -> None:
+    g = gpd.GeoDataFrame(
+        {"楼层": [10, None, 3, 0], "用途": ["住宅", "住宅", "商业", "住宅"]},
+        geometry=[shapely.box(0, 0, 10, 20)] * 4,
+        crs=CRS,
+    )
+    b = load_buildings(g, default_levels=4)
+    assert b["levels"].tolist() == [10, 4, 4]
+    assert b["footprint_m2"].tolist() == pytest.approx([200.0] * 3)
+    assert b["floor_area_m2"].tolist() == pytest.approx([2000.0, 800.0, 800.0])
+    rep = b.attrs["report"]
+    assert rep.rows("missing_levels") == [2, 4]
+    assert rep.rows("non_residential") == [3]
