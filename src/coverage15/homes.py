@@ -1,0 +1,317 @@
+"""Homes (demand points): where each community's households live.
+
+When a planner has only community totals, each community's households are
+spread over its residential buildings in proportion to floor area (footprint ×
+levels); a community without buildings gets them spread evenly over points
+along the walkable streets inside it, and one without streets gets a single
+home at its representative point. Households are whole numbers and every
+community's homes add up to its input total exactly (largest-remainder
+rounding).
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> c = gpd.GeoDataFrame({"community_id": ["A"], "households": [10]},
+...                      geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:4547")
+>>> b = gpd.GeoDataFrame({"building_id": ["b1", "b2"], "floor_area_m2": [300.0, 100.0]},
+...                      geometry=[shapely.box(10, 10, 20, 20), shapely.box(50, 50, 60, 60)],
+...                      crs="EPSG:4547")
+>>> homes_from_buildings(c, b)["households"].tolist()
+[8, 2]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from coverage15._errors import InputError
+from coverage15.validation import ValidationReport
+
+HOME_COLUMNS = ["home_id", "community_id", "households", "home_source", "building_id", "geometry"]
+
+
+def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split the integer ``total`` in proportion to ``weights``; the parts sum to ``total``.
+
+    Each part is the floor of its quota, and the units left over go to the
+    largest fractional remainders (earlier items win ties).
+
+    Examples
+    --------
+    >>> largest_remainder(10, np.array([1.0, 1.0, 1.0])).tolist()
+    [4, 3, 3]
+    >>> largest_remainder(7, np.array([0.0, 2.0])).tolist()
+    [0, 7]
+    """
+    weights = np.asarray(weights, dtype="float64")
+    if total < 0 or not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("total must be >= 0 and weights finite and >= 0")
+    if len(weights) == 0:
+        if total:
+            raise ValueError("cannot split a positive total over no items")
+        return np.zeros(0, dtype="int64")
+    wsum = weights.sum()
+    if wsum == 0:
+        weights = np.ones_like(weights)
+        wsum = weights.sum()
+    quota = total * weights / wsum
+    base = np.floor(quota).astype("int64")
+    left = int(total - base.sum())
+    if left:
+        order = np.lexsort((np.arange(len(quota)), -(quota - base)))
+        base[order[:left]] += 1
+    return base
+
+
+def _spread(
+    community_ids: np.ndarray, totals: dict[Any, int], weights: np.ndarray
+) -> np.ndarray:
+    out = np.zeros(len(community_ids), dtype="int64")
+    for cid in pd.unique(community_ids):
+        idx = np.flatnonzero(community_ids == cid)
+        out[idx] = largest_remainder(int(totals[cid]), weights[idx])
+    return out
+
+
+def _street_points(
+    community: shapely.Geometry, streets: np.ndarray, spacing_m: float
+) -> np.ndarray:
+    """Points every ``spacing_m`` along the street lines inside a community."""
+    inside = shapely.intersection(streets, community)
+    inside = inside[~shapely.is_empty(inside)]
+    lines = shapely.get_parts(shapely.line_merge(shapely.union_all(inside))) if len(inside) else []
+    pts: list[shapely.Point] = []
+    for line in lines:
+        if line.geom_type != "LineString" or line.length == 0:
+            continue
+        n = max(1, int(line.length // spacing_m))
+        pts.extend(shapely.line_interpolate_point(line, (np.arange(n) + 0.5) / n, normalized=True))
+    return np.array(pts, dtype=object)
+
+
+def homes_from_buildings(
+    communities: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame | None = None,
+    *,
+    streets: gpd.GeoSeries | None = None,
+    spacing_m: float = 50.0,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Spread each community's households over its residential buildings by floor area.
+
+    Parameters
+    ----------
+    communities
+        From :func:`coverage15.load_communities` (``community_id``,
+        ``households``, polygons).
+    buildings
+        From :func:`coverage15.load_buildings` (``building_id``,
+        ``floor_area_m2``, polygons); a building belongs to the community that
+        contains its representative point.
+    streets
+        Walkable street lines (e.g. the network's edge geometries), used for
+        communities with no buildings: households are spread evenly over points
+        every ``spacing_m`` along the streets inside the community.
+    spacing_m
+        Spacing of street points, metres (in the communities' CRS units).
+    report
+        Where to record the fallbacks used (an ``info`` per community).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``home_id``, ``community_id``, ``households`` (int), ``home_source``
+        (``"building"``, ``"street"`` or ``"centroid"``), ``building_id``,
+        point ``geometry`` in the communities' CRS. Households per community sum
+        exactly to the input.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> c = gpd.GeoDataFrame({"community_id": ["A"], "households": [5]},
+    ...                      geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:4547")
+    >>> s = gpd.GeoSeries([shapely.LineString([(0, 50), (100, 50)])], crs="EPSG:4547")
+    >>> h = homes_from_buildings(c, None, streets=s, spacing_m=25)
+    >>> h["households"].tolist(), h["home_source"].iloc[0]
+    ([2, 1, 1, 1], 'street')
+    """
+    report = report if report is not None else ValidationReport(source="homes")
+    crs = communities.crs
+    totals = dict(zip(communities["community_id"], communities["households"], strict=True))
+    parts: list[gpd.GeoDataFrame] = []
+    with_buildings: set = set()
+    if buildings is not None and len(buildings):
+        b = buildings.to_crs(crs)
+        pts = gpd.GeoSeries(shapely.point_on_surface(b.geometry.to_numpy()), crs=crs)
+        joined = gpd.sjoin(
+            gpd.GeoDataFrame({"_b": np.arange(len(b))}, geometry=pts),
+            communities[["community_id", communities.geometry.name]],
+            how="left",
+            predicate="within",
+        )
+        joined = joined[~joined.index.duplicated(keep="first")]
+        cid = joined["community_id"].to_numpy()
+        outside = pd.isna(cid)
+        report.add(
+            "building_outside_communities",
+            "info",
+            rows=(np.flatnonzero(outside) + 1).tolist(),
+            detail="residential buildings outside every community get no households",
+        )
+        keep = ~outside
+        if keep.any():
+            weights = b["floor_area_m2"].to_numpy(dtype="float64")[keep]
+            hh = _spread(cid[keep], totals, weights)
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "community_id": cid[keep],
+                        "households": hh,
+                        "home_source": "building",
+                        "building_id": b["building_id"].to_numpy()[keep],
+                    },
+                    geometry=pts.to_numpy()[keep],
+                    crs=crs,
+                )
+            )
+            with_buildings = set(cid[keep])
+    rest = communities[~communities["community_id"].isin(with_buildings)]
+    street_lines = (
+        streets.to_crs(crs).geometry.to_numpy() if streets is not None else np.array([], object)
+    )
+    for _, row in rest.iterrows():
+        cid, geom = row["community_id"], row.geometry
+        pts = _street_points(geom, street_lines, spacing_m) if len(street_lines) else []
+        source = "street"
+        if len(pts) == 0:
+            pts, source = np.array([geom.representative_point()], dtype=object), "centroid"
+        hh = largest_remainder(int(totals[cid]), np.ones(len(pts)))
+        parts.append(
+            gpd.GeoDataFrame(
+                {"community_id": cid, "households": hh, "home_source": source, "building_id": None},
+                geometry=list(pts),
+                crs=crs,
+            )
+        )
+        report.add(
+            "homes_without_buildings",
+            "info",
+            rows=[cid],
+            detail=(
+                f"no residential buildings: {totals[cid]} households spread over {len(pts)} "
+                + ("street points" if source == "street" else "representative point")
+            ),
+        )
+    homes = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(
+        columns=HOME_COLUMNS, geometry="geometry", crs=crs
+    )
+    homes = gpd.GeoDataFrame(homes, geometry="geometry", crs=crs)
+    homes.insert(0, "home_id", [f"H{i + 1}" for i in range(len(homes))])
+    homes["community_id"] = homes["community_id"].astype("string")
+    homes["households"] = homes["households"].astype("int64")
+    check_households_conserved(communities, homes)
+    homes.attrs["report"] = report
+    return homes[HOME_COLUMNS]
+
+
+def homes_from_points(
+    points: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    *,
+    households: str = "households",
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Use a planner's own home points (e.g. from a household survey or address layer).
+
+    Each point is assigned to the community it lies in; points outside every
+    community are dropped and counted. ``households`` names the column with the
+    households at each point (whole numbers ≥ 0).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> c = gpd.GeoDataFrame({"community_id": ["A"], "households": [3]},
+    ...                      geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:4547")
+    >>> p = gpd.GeoDataFrame({"hh": [2, 1, 4]}, crs="EPSG:4547",
+    ...                      geometry=[shapely.Point(1, 1), shapely.Point(5, 5), shapely.Point(50, 5)])
+    >>> homes_from_points(p, c, households="hh")["households"].tolist()
+    [2, 1]
+    """
+    report = report if report is not None else ValidationReport(source="homes")
+    if households not in points.columns:
+        raise InputError(
+            f"no column '{households}'; columns are {list(points.columns)}",
+            source="homes",
+            column=households,
+        )
+    hh = pd.to_numeric(points[households], errors="coerce")
+    bad = hh.isna() | (hh < 0) | (hh != hh.round())
+    if bad.any():
+        raise InputError(
+            "households must be whole numbers >= 0",
+            source="homes",
+            rows=(np.flatnonzero(bad.to_numpy()) + 1).tolist(),
+            column=households,
+        )
+    pts = points.to_crs(communities.crs)
+    joined = gpd.sjoin(
+        gpd.GeoDataFrame({"_i": np.arange(len(pts))}, geometry=pts.geometry.values, crs=pts.crs),
+        communities[["community_id", communities.geometry.name]],
+        how="left",
+        predicate="within",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")].sort_values("_i")
+    cid = joined["community_id"].to_numpy()
+    outside = pd.isna(cid)
+    report.add(
+        "home_outside_communities",
+        "dropped",
+        rows=(np.flatnonzero(outside) + 1).tolist(),
+        column="geometry",
+        detail="home point outside every community",
+    )
+    homes = gpd.GeoDataFrame(
+        {
+            "home_id": [f"H{i + 1}" for i in range(int((~outside).sum()))],
+            "community_id": pd.array(cid[~outside], dtype="string"),
+            "households": hh.to_numpy()[~outside].astype("int64"),
+            "home_source": "input",
+            "building_id": None,
+        },
+        geometry=pts.geometry.to_numpy()[~outside],
+        crs=communities.crs,
+    )
+    homes.attrs["report"] = report
+    return homes
+
+
+def check_households_conserved(
+    communities: gpd.GeoDataFrame, homes: pd.DataFrame
+) -> None:
+    """Raise when the homes' households per community differ from the communities' totals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [5]})
+    >>> check_households_conserved(c, pd.DataFrame({"community_id": ["A"], "households": [4]}))
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.Coverage15Error: households not conserved: community A has 5 in the input but 4 in homes
+    """
+    from coverage15._errors import Coverage15Error
+
+    want = communities.set_index("community_id")["households"].astype("int64")
+    got = homes.groupby("community_id")["households"].sum().reindex(want.index, fill_value=0)
+    diff = want[want != got]
+    if len(diff) or got.sum() != homes["households"].sum():
+        first = diff.index[0] if len(diff) else "(homes outside communities)"
+        raise Coverage15Error(
+            f"households not conserved: community {first} has "
+            f"{want.get(first, 0)} in the input but {got.get(first, 0)} in homes"
+        )

@@ -1,0 +1,176 @@
+"""Standard profiles: values carried from standards.md with their confidence, and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coverage15 import ProfileError
+from coverage15.standards import (
+    CONFIDENCE,
+    category_catalogue,
+    list_profiles,
+    load_profile,
+    match_category,
+    suggest_category,
+)
+
+GB = load_profile("gb50180_2018")
+
+
+def test_shipped_profiles() -> None:
+    assert set(list_profiles()) >= {
+        "gb50180_2018",
+        "civil_affairs",
+        "civil_affairs_2011",
+        "civil_affairs_2016",
+        "leshan_2018",
+        "mofcom_15min",
+    }
+
+
+@pytest.mark.parametrize("key", list_profiles())
+def test_every_value_carries_source_and_confidence(key: str) -> None:
+    p = load_profile(key)
+    assert p.confidence in CONFIDENCE and p.source
+    for r in p.requirements.values():
+        assert r.confidence in CONFIDENCE and r.source.strip(), r.category
+        assert p.threshold_m(r.category) > 0
+    for t in p.tiers.values():
+        assert t.confidence in CONFIDENCE and t.source.strip()
+    for t in p.targets.values():
+        assert t.confidence in CONFIDENCE and t.source.strip()
+
+
+def test_gb50180_values_and_confidence_from_standards_md() -> None:
+    # standards.md §8: 10-min tier 500 m [C1 zgbk]; 5-min 300 m [R]; App. C rows [R]
+    assert GB.tiers["10min"].max_distance_m == 500 and GB.tiers["10min"].confidence == "C1"
+    assert GB.tiers["5min"].max_distance_m == 300 and GB.tiers["5min"].confidence == "R"
+    assert GB.tiers["15min"].max_distance_m == 1000 and GB.tiers["15min"].confidence == "C2"
+    ks = GB.requirement("kindergarten")
+    assert (ks.tier, ks.max_distance_m, ks.confidence) == ("5min", 300, "R")
+    st = GB.requirement("community_service_station")
+    assert st.min_floor_area_m2 == 600 and st.floor_area_range_m2 == (600, 1000)
+    assert GB.requirement("middle_school").max_distance_m == 1000
+    # no [R] value is shown as confirmed: every Appendix C row is R
+    for r in GB.requirements.values():
+        if "App. C" in r.source:
+            assert r.confidence == "R", r.category
+
+
+def test_civil_affairs_periods() -> None:
+    assert load_profile("civil_affairs_2011").target("area_per_100_households_m2").value == 20
+    p16 = load_profile("civil_affairs_2016")
+    assert p16.target("area_per_100_households_m2").value == 30
+    assert p16.target("coverage_rural").value == 0.5
+    p21 = load_profile("civil_affairs")
+    assert p21.target("coverage_urban").value == 1.0
+    assert p21.target("coverage_rural").value == 0.8
+    assert p21.target("coverage_rural").confidence == "C2"
+
+
+def test_leshan_unconfirmed_figures_are_tagged_r() -> None:
+    p = load_profile("leshan_2018")
+    # standards.md §5: "社区服务站 ≥300 m²", "≥800 m²", "≥2.5 m²/人" not found: never C1/C2
+    assert p.requirement("community_service_station").min_floor_area_m2 == 300
+    assert p.requirement("community_service_station").confidence == "R"
+    assert p.target("centre_min_floor_area_m2").value == 800
+    assert p.target("outdoor_plaza_m2_per_resident").confidence == "R"
+    assert p.target("area_compliance_rate").value == 0.9
+
+
+def test_tiers_are_cumulative() -> None:
+    five = GB.required_up_to("5min")
+    fifteen = GB.required_up_to("15min")
+    assert "kindergarten" in five and "convenience_store" in five
+    assert "middle_school" not in five and "primary_school" not in five
+    assert set(five) < set(fifteen)
+    assert "middle_school" in fifteen and "kindergarten" in fifteen
+    assert "nursery" not in fifteen  # optional
+    assert GB.required_up_to("block") == ["convenience_store"]
+
+
+def test_time_standards_use_the_group_speed() -> None:
+    m = load_profile("mofcom_15min")
+    # pharmacy: 8 min; 60 m/min general -> 480 m, 50 m/min slow -> 400 m
+    assert m.threshold_m("pharmacy") == pytest.approx(480.0)
+    assert m.threshold_m("pharmacy", "slow") == pytest.approx(400.0)
+    # distance standards do not change with speed
+    assert GB.threshold_m("kindergarten", "slow") == 300.0
+    assert GB.max_threshold_m() == 1000.0
+    with pytest.raises(ValueError, match="group must be one of"):
+        GB.speed("teen")
+
+
+def test_category_matching() -> None:
+    assert match_category("社区卫生服务站") == "health_station"
+    assert match_category(" 社区卫生服务站 ") == "health_station"  # spaces ignored
+    assert match_category("托老所") == "elderly_daycare"
+    assert match_category("Primary School") == "primary_school"
+    assert match_category("网吧") is None
+    assert suggest_category("幼儿园分园") == "kindergarten"
+    assert all(c.name_zh and c.name_en for c in category_catalogue().values())
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = """
+[profile]
+key = "mine"
+name_zh = "我的"
+name_en = "Mine"
+source = "test"
+confidence = "C1"
+[profile.speed]
+general_m_per_min = 70.0
+slow_m_per_min = 45.0
+source = "test"
+confidence = "R"
+[tiers.5min]
+name_zh = "五分钟"
+name_en = "5 min"
+max_distance_m = 300.0
+source = "t"
+confidence = "R"
+"""
+
+
+def test_user_profile_loads(tmp_path: Path) -> None:
+    p = load_profile(
+        _write(tmp_path, HEAD + '[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="C2"\n')
+    )
+    assert p.key == "mine" and p.threshold_m("kindergarten") == 300.0 and p.speed() == 70.0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[categories.kindergarden]\ntier="5min"\nsource="s"\nconfidence="C2"\n',
+         r"\[categories.kindergarden\]: unknown category key; did you mean 'kindergarten'"),
+        ('[categories.kindergarten]\ntier="10min"\nsource="s"\nconfidence="C2"\n',
+         r"tier '10min' is not one of this profile's \['5min'\]"),
+        ('[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="sure"\n',
+         r"confidence must be one of \['C1', 'C2', 'R'\], got 'sure'"),
+        ('[categories.kindergarten]\ntier="5min"\nconfidence="C2"\n',
+         r"\[categories.kindergarten\]: missing text field 'source'"),
+        ('[categories.kindergarten]\ntier="5min"\nmax_distance_m=-1\nsource="s"\nconfidence="R"\n',
+         r"max_distance_m: expected a non-negative number, got -1"),
+        ("", r"a profile needs at least one \[categories.KEY\] table"),
+        ("[categories.kindergarten\n", r"not valid TOML"),
+    ],
+)
+def test_invalid_profiles_name_file_and_field(tmp_path: Path, body: str, message: str) -> None:
+    path = _write(tmp_path, HEAD + body)
+    with pytest.raises(ProfileError, match=message) as err:
+        load_profile(path)
+    assert "mine.toml" in str(err.value)
+
+
+def test_unknown_profile_name() -> None:
+    with pytest.raises(ProfileError, match=r"no profile 'gb50180'.*gb50180_2018"):
+        load_profile("gb50180")
