@@ -39,8 +39,11 @@ def test_largest_remainder_by_hand() -> None:
 def _communities() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"community_id": ["A", "B", "C"], "households": [1001, 7, 3]},
-        geometry=[shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100),
-                  shapely.box(200, 0, 300, 100)],
+        geometry=[
+            shapely.box(0, 0, 100, 100),
+            shapely.box(100, 0, 200, 100),
+            shapely.box(200, 0, 300, 100),
+        ],
         crs=CRS,
     )
 
@@ -48,8 +51,12 @@ def _communities() -> gpd.GeoDataFrame:
 def test_homes_spread_by_floor_area_and_conserved() -> None:
     b = gpd.GeoDataFrame(
         {"building_id": ["b1", "b2", "b3", "out"], "floor_area_m2": [3000.0, 1000.0, 1.0, 50.0]},
-        geometry=[shapely.box(10, 10, 30, 30), shapely.box(50, 50, 70, 70),
-                  shapely.box(80, 80, 82, 82), shapely.box(500, 500, 510, 510)],
+        geometry=[
+            shapely.box(10, 10, 30, 30),
+            shapely.box(50, 50, 70, 70),
+            shapely.box(80, 80, 82, 82),
+            shapely.box(500, 500, 510, 510),
+        ],
         crs=CRS,
     )
     streets = gpd.GeoSeries([shapely.LineString([(100, 50), (200, 50)])], crs=CRS)

@@ -109,8 +109,9 @@ def case() -> dict:
             "community_id": ["A", "B", "A"],
         }
     )
-    return dict(communities=communities, homes=homes, access=access, snapped=snapped,
-                facilities=facilities)
+    return dict(
+        communities=communities, homes=homes, access=access, snapped=snapped, facilities=facilities
+    )
 
 
 def test_home_indicators_by_hand(profile: Profile, case: dict) -> None:
@@ -120,7 +121,10 @@ def test_home_indicators_by_hand(profile: Profile, case: dict) -> None:
     assert h["covered__kindergarten"].tolist() == [True, False, False, False]
     assert h["covered__primary_school"].tolist() == [True, True, False, False]
     assert h["missing"].tolist() == [
-        "", "kindergarten", "kindergarten,primary_school", "kindergarten,primary_school"
+        "",
+        "kindergarten",
+        "kindergarten,primary_school",
+        "kindergarten,primary_school",
     ]
     assert h["completeness"].tolist() == [1.0, 0.5, 0.0, 0.0]
     assert h["status"].tolist() == ["covered", "underserved", "underserved", "off_network"]
@@ -199,8 +203,12 @@ def _fca_reference(pairs, supply, demand, d0):
 def test_two_step_fca_against_plain_python() -> None:
     rng = np.random.default_rng(7)
     n_f, n_h = 6, 40
-    pairs = [(f, h, float(rng.uniform(0, 1500))) for f in range(n_f) for h in range(n_h)
-             if rng.random() < 0.4]
+    pairs = [
+        (f, h, float(rng.uniform(0, 1500)))
+        for f in range(n_f)
+        for h in range(n_h)
+        if rng.random() < 0.4
+    ]
     supply = rng.uniform(50, 800, n_f).round(1).tolist()
     demand = rng.integers(0, 60, n_h).tolist()
     expected = _fca_reference(pairs, supply, demand, 1000.0)

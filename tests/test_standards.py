@@ -142,7 +142,9 @@ confidence = "R"
 
 def test_user_profile_loads(tmp_path: Path) -> None:
     p = load_profile(
-        _write(tmp_path, HEAD + '[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="C2"\n')
+        _write(
+            tmp_path, HEAD + '[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="C2"\n'
+        )
     )
     assert p.key == "mine" and p.threshold_m("kindergarten") == 300.0 and p.speed() == 70.0
 
@@ -150,16 +152,26 @@ def test_user_profile_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('[categories.kindergarden]\ntier="5min"\nsource="s"\nconfidence="C2"\n',
-         r"\[categories.kindergarden\]: unknown category key; did you mean 'kindergarten'"),
-        ('[categories.kindergarten]\ntier="10min"\nsource="s"\nconfidence="C2"\n',
-         r"tier '10min' is not one of this profile's \['5min'\]"),
-        ('[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="sure"\n',
-         r"confidence must be one of \['C1', 'C2', 'R'\], got 'sure'"),
-        ('[categories.kindergarten]\ntier="5min"\nconfidence="C2"\n',
-         r"\[categories.kindergarten\]: missing text field 'source'"),
-        ('[categories.kindergarten]\ntier="5min"\nmax_distance_m=-1\nsource="s"\nconfidence="R"\n',
-         r"max_distance_m: expected a non-negative number, got -1"),
+        (
+            '[categories.kindergarden]\ntier="5min"\nsource="s"\nconfidence="C2"\n',
+            r"\[categories.kindergarden\]: unknown category key; did you mean 'kindergarten'",
+        ),
+        (
+            '[categories.kindergarten]\ntier="10min"\nsource="s"\nconfidence="C2"\n',
+            r"tier '10min' is not one of this profile's \['5min'\]",
+        ),
+        (
+            '[categories.kindergarten]\ntier="5min"\nsource="s"\nconfidence="sure"\n',
+            r"confidence must be one of \['C1', 'C2', 'R'\], got 'sure'",
+        ),
+        (
+            '[categories.kindergarten]\ntier="5min"\nconfidence="C2"\n',
+            r"\[categories.kindergarten\]: missing text field 'source'",
+        ),
+        (
+            '[categories.kindergarten]\ntier="5min"\nmax_distance_m=-1\nsource="s"\nconfidence="R"\n',
+            r"max_distance_m: expected a non-negative number, got -1",
+        ),
         ("", r"a profile needs at least one \[categories.KEY\] table"),
         ("[categories.kindergarten\n", r"not valid TOML"),
     ],

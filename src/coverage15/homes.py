@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage15._errors import InputError
+from coverage15._errors import Coverage15Error, InputError
 from coverage15.validation import ValidationReport
 
 HOME_COLUMNS = ["home_id", "community_id", "households", "home_source", "building_id", "geometry"]
@@ -68,9 +68,7 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def _spread(
-    community_ids: np.ndarray, totals: dict[Any, int], weights: np.ndarray
-) -> np.ndarray:
+def _spread(community_ids: np.ndarray, totals: dict[Any, int], weights: np.ndarray) -> np.ndarray:
     out = np.zeros(len(community_ids), dtype="int64")
     for cid in pd.unique(community_ids):
         idx = np.flatnonzero(community_ids == cid)
@@ -207,8 +205,10 @@ def homes_from_buildings(
                 + ("street points" if source == "street" else "representative point")
             ),
         )
-    homes = pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(
-        columns=HOME_COLUMNS, geometry="geometry", crs=crs
+    homes = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else gpd.GeoDataFrame(columns=HOME_COLUMNS, geometry="geometry", crs=crs)
     )
     homes = gpd.GeoDataFrame(homes, geometry="geometry", crs=crs)
     homes.insert(0, "home_id", [f"H{i + 1}" for i in range(len(homes))])
@@ -237,8 +237,8 @@ def homes_from_points(
     >>> import geopandas as gpd, shapely
     >>> c = gpd.GeoDataFrame({"community_id": ["A"], "households": [3]},
     ...                      geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:4547")
-    >>> p = gpd.GeoDataFrame({"hh": [2, 1, 4]}, crs="EPSG:4547",
-    ...                      geometry=[shapely.Point(1, 1), shapely.Point(5, 5), shapely.Point(50, 5)])
+    >>> pts = [shapely.Point(1, 1), shapely.Point(5, 5), shapely.Point(50, 5)]
+    >>> p = gpd.GeoDataFrame({"hh": [2, 1, 4]}, geometry=pts, crs="EPSG:4547")
     >>> homes_from_points(p, c, households="hh")["households"].tolist()
     [2, 1]
     """
@@ -290,21 +290,19 @@ def homes_from_points(
     return homes
 
 
-def check_households_conserved(
-    communities: gpd.GeoDataFrame, homes: pd.DataFrame
-) -> None:
+def check_households_conserved(communities: gpd.GeoDataFrame, homes: pd.DataFrame) -> None:
     """Raise when the homes' households per community differ from the communities' totals.
 
     Examples
     --------
     >>> import pandas as pd
     >>> c = pd.DataFrame({"community_id": ["A"], "households": [5]})
+    >>> check_households_conserved(c, pd.DataFrame({"community_id": ["A"], "households": [5]}))
     >>> check_households_conserved(c, pd.DataFrame({"community_id": ["A"], "households": [4]}))
     Traceback (most recent call last):
     ...
-    coverage15._errors.Coverage15Error: households not conserved: community A has 5 in the input but 4 in homes
+    coverage15._errors.Coverage15Error: households not conserved: community A has 5 ...
     """
-    from coverage15._errors import Coverage15Error
 
     want = communities.set_index("community_id")["households"].astype("int64")
     got = homes.groupby("community_id")["households"].sum().reindex(want.index, fill_value=0)

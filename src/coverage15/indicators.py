@@ -221,11 +221,15 @@ def community_indicators(
         lacking.append("; ".join(f"{c}: {n}" for n, c in parts))
     out["lacking"] = lacking
     for tier in sorted(profile.tiers, key=TIER_ORDER.get):
-        out[f"hh_met__{tier}"] = per_comm(hh.where(home_ind[f"met__{tier}"] & (status != "off_network"), 0))
+        out[f"hh_met__{tier}"] = per_comm(
+            hh.where(home_ind[f"met__{tier}"] & (status != "off_network"), 0)
+        )
     # ---- floor area of community comprehensive service facilities (社区综合服务设施)
     catalogue = category_catalogue()
     fac = facilities[facilities["category"].notna()]
-    is_cf = fac["category"].map(lambda k: catalogue[k].community_facility if k in catalogue else False)
+    is_cf = fac["category"].map(
+        lambda k: catalogue[k].community_facility if k in catalogue else False
+    )
     cf = fac[is_cf.astype(bool)]
     area = cf.groupby(cf["community_id"].astype("string"))["floor_area_m2"].sum(min_count=1)
     out["community_facility_m2"] = area.reindex(idx).fillna(0.0).to_numpy()
@@ -376,16 +380,27 @@ def district_indicators(
     )
     for tier in sorted(profile.tiers, key=TIER_ORDER.get):
         col = f"hh_met__{tier}"
-        add(f"share_households_met__{tier}", comm_ind[col].sum() / hh_total if hh_total else np.nan,
-            "share of households")
+        add(
+            f"share_households_met__{tier}",
+            comm_ind[col].sum() / hh_total if hh_total else np.nan,
+            "share of households",
+        )
     for k in ("urban", "rural"):
         sel = kind == k
         if sel.any():
-            add(f"coverage_{k}", comm_ind["has_community_facility"].to_numpy()[sel].mean(),
-                f"share of {k} communities", f"coverage_{k}")
+            add(
+                f"coverage_{k}",
+                comm_ind["has_community_facility"].to_numpy()[sel].mean(),
+                f"share of {k} communities",
+                f"coverage_{k}",
+            )
     if profile.target("area_per_100_households_m2"):
-        add("share_communities_area_pass", comm_ind["area_pass"].astype(float).mean(),
-            "share of communities", "area_compliance_rate")
+        add(
+            "share_communities_area_pass",
+            comm_ind["area_pass"].astype(float).mean(),
+            "share of communities",
+            "area_compliance_rate",
+        )
         add(
             "area_per_100hh",
             comm_ind["community_facility_m2"].sum() / hh_total * 100.0 if hh_total else np.nan,
@@ -408,10 +423,23 @@ def worst_communities(comm_ind: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     >>> worst_communities(c, 2)["community_id"].tolist()
     ['B', 'C']
     """
-    cols = [c for c in comm_ind.columns if c in (
-        "community_id", "name", "kind", "households", "share_covered_all", "hh_underserved",
-        "hh_off_network", "lacking", "area_per_100hh", "area_pass",
-    )]
+    cols = [
+        c
+        for c in comm_ind.columns
+        if c
+        in (
+            "community_id",
+            "name",
+            "kind",
+            "households",
+            "share_covered_all",
+            "hh_underserved",
+            "hh_off_network",
+            "lacking",
+            "area_per_100hh",
+            "area_pass",
+        )
+    ]
     ranked = comm_ind.sort_values(
         ["share_covered_all", "hh_underserved"], ascending=[True, False], kind="stable"
     )
