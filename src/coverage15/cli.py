@@ -1,8 +1,9 @@
 """The ``coverage15`` command line.
 
-Sub-commands: ``demo`` (the bundled sample district), ``profiles`` (list and
-show standard profiles), ``validate`` (check input files and print what would
-be repaired or dropped). Errors are printed without a traceback unless
+Sub-commands: ``run CONFIG.toml`` (one district), ``batch CONFIG.toml`` (many
+districts, local processes or Dask), ``demo`` (the bundled sample district),
+``profiles`` (list and show standard profiles), ``validate`` (check input files
+and print what would be repaired or dropped). Errors are printed without a traceback unless
 ``--debug`` is given. Exit codes: 0 success, 1 an error in the input or the
 run, 2 wrong usage.
 
@@ -35,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="run on the bundled sample district (Leshan, synthetic)")
     d.add_argument("--out", type=Path, default=Path("output/demo"), help="output folder")
     d.add_argument("--profile", default="gb50180_2018", help="standard profile key or path")
+
+    r = sub.add_parser("run", help="run one district from an analysis config (TOML)")
+    r.add_argument("config", type=Path)
+
+    b = sub.add_parser("batch", help="run many districts from a config")
+    b.add_argument("config", type=Path)
+    b.add_argument("--workers", type=int, default=1, help="local worker processes")
+    b.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--summary", type=Path, help="combined summary CSV (default: beside outputs)")
 
     pr = sub.add_parser("profiles", help="list profiles, or show one")
     pr.add_argument("key", nargs="?", help="profile to show")
@@ -96,6 +106,47 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from coverage15.batch import run_district
+    from coverage15.config import load_config
+
+    run = load_config(args.config)
+    outcome = run_district(run)
+    if not outcome.ok:
+        print(f"error: {run.name}: {outcome.error}", file=sys.stderr)
+        return 1
+    print(
+        f"{run.name}: {outcome.communities} communities, {outcome.households:,} households, "
+        f"{outcome.seconds:.1f} s -> {outcome.output_folder}"
+    )
+    for key, value in outcome.indicators.items():
+        print(f"  {key:<34} {value:,.3f}")
+    return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from coverage15.batch import run_batch
+    from coverage15.config import load_batch_config
+
+    runs = load_batch_config(args.config)
+    summary_path = args.summary or Path(runs[0].output_folder).parent / "summary.csv"
+
+    def show(o) -> None:
+        state = "ok" if o.ok else f"FAILED: {o.error}"
+        print(f"  {o.name}: {state} ({o.seconds:.1f} s)")
+
+    summary = run_batch(
+        runs,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        summary_path=summary_path,
+        on_done=show,
+    )
+    failed = int((~summary["ok"]).sum())
+    print(f"{len(summary)} district(s), {failed} failed; summary: {summary_path}")
+    return 1 if failed else 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from coverage15.demo import run_demo
 
@@ -107,7 +158,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    commands = {"profiles": _cmd_profiles, "validate": _cmd_validate, "demo": _cmd_demo}
+    commands = {
+        "run": _cmd_run,
+        "batch": _cmd_batch,
+        "profiles": _cmd_profiles,
+        "validate": _cmd_validate,
+        "demo": _cmd_demo,
+    }
     try:
         return commands[args.command](args)
     except Coverage15Error as exc:

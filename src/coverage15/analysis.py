@@ -1,0 +1,250 @@
+"""One call that runs the whole analysis for a planner: :func:`analyze`.
+
+load (already done by the caller) → network → homes → snap → access →
+indicators, returning an :class:`Analysis` with ``.homes``, ``.communities``,
+``.district`` and ``.worst``.
+
+Examples
+--------
+>>> import coverage15 as c15
+>>> from coverage15.sample import sample_path
+>>> result = c15.analyze(
+...     c15.load_communities(sample_path("communities.geojson")),
+...     c15.load_facilities(sample_path("facilities.geojson")),
+...     network=sample_path("walk_network.osm"),
+...     buildings=c15.load_buildings(sample_path("buildings.geojson")),
+...     profile="gb50180_2018",
+... )
+>>> int(result.homes["households"].sum()) == int(result.communities["households"].sum())
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from coverage15._errors import InputError
+from coverage15.access import WalkNetwork
+from coverage15.homes import homes_from_buildings
+from coverage15.indicators import (
+    community_indicators,
+    district_indicators,
+    home_indicators,
+    two_step_fca,
+    worst_communities,
+)
+from coverage15.io import assign_communities
+from coverage15.standards import Profile, category_catalogue, load_profile
+from coverage15.validation import ValidationReport
+
+
+@dataclass
+class Analysis:
+    """Results of :func:`analyze`; every table has stable, documented column names.
+
+    Attributes
+    ----------
+    homes
+        One row per home: ``home_id``, ``community_id``, ``households``,
+        ``dist_m__<cat>``, ``time_min__<cat>``, ``facility__<cat>``,
+        ``covered__<cat>``, ``completeness``, ``missing``, ``met__<tier>``,
+        ``status``; point geometry.
+    communities
+        The input communities with the indicators of
+        :func:`coverage15.indicators.community_indicators`.
+    district
+        District summary rows (indicator, value, target, passed, unit, source,
+        confidence).
+    worst
+        The communities with the lowest full coverage.
+    facilities
+        Facilities used, with ``community_id``.
+    """
+
+    profile: Profile
+    group: str
+    homes: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    district: pd.DataFrame
+    worst: pd.DataFrame
+    facilities: gpd.GeoDataFrame
+    network: WalkNetwork
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    def summary(self, lang: str = "en") -> str:
+        """A short text summary of the district indicators."""
+        zh = lang == "zh"
+        lines = [
+            (f"标准: {self.profile.name_zh}" if zh else f"Profile: {self.profile.name_en}")
+            + f" [{self.profile.key}]"
+        ]
+        for _, r in self.district.iterrows():
+            value = r["value"]
+            text = f"{value:.1%}" if "share" in r["unit"] else f"{value:,.1f}"
+            target = ""
+            if r["target"] is not None and not pd.isna(r["target"]):
+                t = f"{r['target']:.0%}" if "share" in r["unit"] else f"{r['target']:g}"
+                ok = ("达标" if zh else "pass") if r["passed"] else ("未达标" if zh else "FAIL")
+                target = f"  (target {t} [{r['confidence']}]: {ok})"
+            lines.append(f"  {r['indicator']:<34} {text}{target}")
+        return "\n".join(lines)
+
+
+def _as_network(network: Any, *, progress: bool) -> WalkNetwork:
+    if isinstance(network, WalkNetwork):
+        return network
+    if isinstance(network, nx.MultiDiGraph):
+        return WalkNetwork.from_graph(network)
+    from coverage15.network import build_walk_network
+
+    return WalkNetwork.from_graph(build_walk_network(network, progress=progress))
+
+
+def catchment_distance_m(profile: Profile, group: str = "general") -> float:
+    """Catchment of the 2SFCA area measure: the 15-minute walk of the profile.
+
+    The 15-minute tier's distance when the profile sets one, else 15 minutes at
+    the group's walking speed.
+
+    Examples
+    --------
+    >>> from coverage15.standards import load_profile
+    >>> catchment_distance_m(load_profile("gb50180_2018")), catchment_distance_m(
+    ...     load_profile("civil_affairs"), "slow")
+    (1000.0, 750.0)
+    """
+    tier = profile.tiers.get("15min")
+    if tier is not None and tier.max_distance_m is not None:
+        return float(tier.max_distance_m)
+    return 15.0 * profile.speed(group)
+
+
+def analyze(
+    communities: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    network: Any,
+    buildings: gpd.GeoDataFrame | None = None,
+    homes: gpd.GeoDataFrame | None = None,
+    profile: str | Path | Profile = "gb50180_2018",
+    group: str = "general",
+    progress: bool = False,
+) -> Analysis:
+    """Run the 15-minute living-circle analysis for one district.
+
+    Parameters
+    ----------
+    communities
+        From :func:`coverage15.load_communities`.
+    facilities
+        From :func:`coverage15.load_facilities`.
+    network
+        A prepared :class:`~coverage15.access.WalkNetwork`, a projected osmnx
+        graph, or any source :func:`coverage15.build_walk_network` accepts (an
+        OSM file, a place name, a polygon, a road-line layer).
+    buildings
+        From :func:`coverage15.load_buildings`; households are spread over them
+        by floor area. Without buildings (or for communities without any), over
+        points along the walkable streets.
+    homes
+        A planner's own home points with ``community_id`` and ``households``
+        (e.g. from :func:`coverage15.homes.homes_from_points`); replaces
+        ``buildings``.
+    profile
+        A profile key, a path to a profile TOML, or a :class:`Profile`.
+    group
+        ``"general"`` or ``"slow"`` (elderly and young children).
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    See the module docstring.
+    """
+    profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    report = ValidationReport(source="analysis")
+    for layer in (communities, facilities, buildings, homes):
+        if layer is not None and "report" in layer.attrs:
+            report.extend(layer.attrs["report"])
+    net = _as_network(network, progress=progress)
+    crs = net.crs
+    comm = communities.to_crs(crs)
+    fac = facilities.to_crs(crs)
+    if "community_id" not in fac.columns:
+        fac = assign_communities(fac, comm, report=report)
+    if homes is None:
+        streets = gpd.GeoSeries(net.edge_geometries, crs=crs)
+        homes = homes_from_buildings(
+            comm,
+            buildings.to_crs(crs) if buildings is not None else None,
+            streets=streets,
+            report=report,
+        )
+    else:
+        missing = {"community_id", "households"} - set(homes.columns)
+        if missing:
+            raise InputError(f"homes lack columns {sorted(missing)}", source="homes")
+        homes = homes.to_crs(crs)
+    homes = homes.reset_index(drop=True)
+    used = fac[fac["category"].isin(profile.categories)].reset_index(drop=True)
+    access = net.nearest_facilities(
+        homes,
+        used,
+        category="category",
+        facility_id="facility_id",
+        max_distance_m=profile.max_threshold_m(group),
+        speed_m_per_min=profile.speed(group),
+        categories=profile.categories,
+        progress=progress,
+    )
+    snapped = access.attrs.get("home_snapped")
+    snapped = pd.Series(snapped, index=homes.index) if snapped is not None else None
+    home_ind = home_indicators(homes, access, profile, group=group, snapped=snapped)
+    # 2SFCA over community comprehensive service facilities
+    catalogue = category_catalogue()
+    is_cf = used["category"].map(lambda k: catalogue[k].community_facility).astype(bool)
+    cf = used[is_cf].reset_index(drop=True)
+    d0 = catchment_distance_m(profile, group)
+    accessible = None
+    if len(cf):
+        pairs = net.catchment_pairs(homes, cf, max_distance_m=d0)
+        accessible = two_step_fca(
+            pairs, cf["floor_area_m2"], homes["households"], max_distance_m=d0
+        )
+    comm_ind = community_indicators(comm, homes, home_ind, fac, profile, accessible_area=accessible)
+    extra = [c for c in comm_ind.columns if c not in ("community_id", "households")]
+    communities_out = comm.reset_index(drop=True).join(comm_ind[extra])
+    homes_out = homes.join(access).join(home_ind)
+    if accessible is not None:
+        homes_out["accessible_m2_per_hh"] = accessible.to_numpy()
+    district = district_indicators(comm, comm_ind, profile)
+    worst = worst_communities(communities_out, n=min(5, len(communities_out)))
+    off = int(np.asarray(home_ind["status"] == "off_network").sum())
+    report.add(
+        "homes_off_network",
+        "flagged",
+        rows=homes.loc[home_ind["status"] == "off_network", "home_id"].tolist(),
+        detail=f"{off} home(s) farther from any walkable edge than the snapping tolerance",
+    )
+    return Analysis(
+        profile=profile,
+        group=group,
+        homes=homes_out,
+        communities=communities_out,
+        district=district,
+        worst=worst,
+        facilities=fac,
+        network=net,
+        report=report,
+    )
