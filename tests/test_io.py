@@ -326,3 +326,16 @@ def test_buildings_levels_default_and_residential_filter() -> None:
     rep = b.attrs["report"]
     assert rep.rows("missing_levels") == [2, 4]
     assert rep.rows("non_residential") == [3]
+
+
+def test_gcj02_csv_is_converted_to_wgs84(tmp_path: Path) -> None:
+    from coverage15.crs import wgs84_to_gcj02
+
+    lon, lat = wgs84_to_gcj02(103.7656, 29.5521)  # a point in Leshan as Amap gives it
+    path = tmp_path / "amap.csv"
+    path.write_text(f"名称,类别,经度,纬度\n药店,药店,{lon},{lat}\n", encoding="utf-8")
+    f = load_facilities(path, crs="gcj02")
+    assert f.crs.to_epsg() == 4326
+    assert f.geometry.x[0] == pytest.approx(103.7656, abs=1e-7)
+    assert f.geometry.y[0] == pytest.approx(29.5521, abs=1e-7)
+    assert "converted from GCJ02 to WGS84" in str(f.attrs["report"])

@@ -34,6 +34,13 @@ _API: dict[str, str] = {
     "category_catalogue": "coverage15.standards",
     "build_walk_network": "coverage15.network",
     "WalkNetwork": "coverage15.access",
+    "analyze": "coverage15.analysis",
+    "Analysis": "coverage15.analysis",
+    "to_wgs84": "coverage15.crs",
+    "from_wgs84": "coverage15.crs",
+    "metric_crs": "coverage15.crs",
+    "cgcs2000_gk_crs": "coverage15.crs",
+    "detect_offset": "coverage15.crs",
 }
 
 __all__ = ["__version__", *sorted(_API)]

@@ -295,7 +295,10 @@ def read_layer(
         Layer name or index for multi-layer files (GeoPackage).
     crs
         CRS of the data when the file does not say (Shapefile without ``.prj``,
-        CSV). A file that has a CRS is never overridden: use ``to_crs`` instead.
+        CSV). A file that has a CRS is never overridden (use ``to_crs``), except
+        by ``"gcj02"`` / ``"bd09"`` (Amap/Tencent, Baidu; see
+        :mod:`coverage15.crs`): such data is usually labelled WGS84 but offset,
+        and is converted to real WGS84.
     encoding
         Text encoding of a Shapefile ``.dbf`` or a CSV. By default the ``.cpg``
         is honoured, else UTF-8 is tried and GBK (GB18030 for CSV) used when the
@@ -325,6 +328,50 @@ def read_layer(
     4326
     """
     report = report if report is not None else ValidationReport()
+    from coverage15.crs import OFFSET_SYSTEMS, normalise_crs, to_wgs84
+
+    offset = None
+    if isinstance(crs, str) and crs.strip():
+        try:
+            resolved = normalise_crs(crs)
+        except InputError:
+            resolved = None
+        if isinstance(resolved, str) and resolved in OFFSET_SYSTEMS:
+            offset, crs = resolved, "EPSG:4326"
+    gdf = _read_layer(
+        path,
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        x=x,
+        y=y,
+        wkt=wkt,
+        report=report,
+        keep_declared=offset is None,
+    )
+    if offset is not None:
+        gdf = to_wgs84(gdf, offset)
+        report.add(
+            "crs_converted",
+            "info",
+            detail=f"coordinates converted from {offset.upper()} to WGS84 (iterative inverse, "
+            "< 0.5 m)",
+        )
+    return gdf
+
+
+def _read_layer(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    layer: str | int | None,
+    crs: Any,
+    encoding: str | None,
+    x: str | None,
+    y: str | None,
+    wkt: str | None,
+    report: ValidationReport,
+    keep_declared: bool,
+) -> gpd.GeoDataFrame:
     if isinstance(path, gpd.GeoDataFrame):
         source = report.source or "GeoDataFrame"
         gdf = path.copy()
@@ -372,7 +419,7 @@ def read_layer(
                 source=source,
             )
         gdf = gdf.set_crs(crs)
-    elif crs is not None:
+    elif crs is not None and keep_declared:
         try:
             same = CRS.from_user_input(crs) == gdf.crs
         except CRSError as exc:
@@ -746,8 +793,7 @@ def _kinds(
     if bad.any():
         values = sorted(set(gdf.loc[bad, col].astype(str)))[:10]
         raise InputError(
-            f"urban/rural values not recognised: {values}; "
-            "use 城市社区/urban or 农村社区/rural",
+            f"urban/rural values not recognised: {values}; use 城市社区/urban or 农村社区/rural",
             source=source,
             rows=gdf.loc[bad, "_row"].tolist(),
             column=col,
