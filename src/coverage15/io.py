@@ -1057,7 +1057,7 @@ def assign_communities(
     >>> from coverage15.sample import sample_path
     >>> c = load_communities(sample_path("communities.geojson"))
     >>> f = assign_communities(load_facilities(sample_path("facilities.geojson")), c)
-    >>> f["community_id"].notna().any()
+    >>> bool(f["community_id"].notna().any())
     True
     """
     comm = communities[["community_id", communities.geometry.name]].to_crs(facilities.crs)
