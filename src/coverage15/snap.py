@@ -1,0 +1,732 @@
+"""Snap homes and facilities onto the nearest street edge of a walking network.
+
+Points are snapped to the nearest *edge* (not node): each keeps its
+perpendicular off-network leg (``leg_m``) and its position along the edge
+(``pos_m``), so the routing engine can measure ``leg + min over the edge ends``.
+
+Walk graphs from osmnx hold every street twice (``u → v`` and ``v → u``). The
+two directions are merged into one undirected *street* before the spatial
+index is built, so a point is snapped to the street once and both directions
+of travel stay usable (``reverse_edge`` is the ``v → u`` edge, or -1 on a
+one-way street).
+
+Positions along an edge are measured on its geometry and scaled to the edge's
+``length`` attribute (osmnx measures ``length`` geodesically before
+projection, so it can differ slightly from the projected geometry's length).
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> import networkx as nx
+>>> import shapely
+>>> G = nx.MultiDiGraph(crs="EPSG:32650")
+>>> G.add_node(1, x=0.0, y=0.0)
+>>> G.add_node(2, x=100.0, y=0.0)
+>>> _ = G.add_edge(1, 2, length=100.0)
+>>> _ = G.add_edge(2, 1, length=100.0)
+>>> pts = gpd.GeoSeries([shapely.Point(30, 4)], crs="EPSG:32650")
+>>> s = snap_points(G, pts)
+>>> s.loc[0, ["leg_m", "pos_m", "edge_length_m"]].tolist()
+[4.0, 30.0, 100.0]
+>>> bool(s.loc[0, "reverse_edge"] >= 0)  # both directions usable
+True
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from coverage15._errors import InputError, NetworkError
+
+if TYPE_CHECKING:
+    from coverage15.access import WalkNetwork
+
+#: Columns of a snap table, in order.
+SNAP_COLUMNS = (
+    "edge",
+    "reverse_edge",
+    "u",
+    "v",
+    "leg_m",
+    "pos_m",
+    "edge_length_m",
+    "snapped",
+    "x",
+    "y",
+)
+
+
+#: STRtree node capacity: small nodes make nearest queries markedly faster.
+_NODE_CAPACITY = 4
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while creating many small objects.
+
+    With a large networkx graph in memory, each automatic collection rescans
+    millions of objects: creating 1e5 geometries can take 10× longer.
+
+    Examples
+    --------
+    >>> with gc_paused():
+    ...     pass
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class UnsnappedWarning(UserWarning):
+    """Some points are farther than ``max_leg_m`` from every street and were not snapped."""
+
+
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_K3 = np.uint64(0x165667B19E3779F9)
+_K4 = np.uint64(0xBF58476D1CE4E5B9)
+_K5 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (wrapping uint64 arithmetic)."""
+    z = z ^ (z >> np.uint64(30))
+    z = z * _K4
+    z = z ^ (z >> np.uint64(27))
+    z = z * _K5
+    return z ^ (z >> np.uint64(31))
+
+
+def _line_hashes(
+    coords: np.ndarray, starts: np.ndarray, counts: np.ndarray, owner: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of each line's coordinate sequence, forwards and reversed."""
+    bits = np.ascontiguousarray(coords).view(np.uint64)
+    base = _mix(bits[:, 0] * _K1 ^ _mix(bits[:, 1] + _K2))
+    j = (np.arange(len(owner)) - starts[owner]).astype(np.uint64)
+    jr = (counts[owner] - 1).astype(np.uint64) - j
+    with np.errstate(over="ignore"):
+        hf = np.add.reduceat(_mix(base ^ (j + np.uint64(1)) * _K3), starts)
+        hr = np.add.reduceat(_mix(base ^ (jr + np.uint64(1)) * _K3), starts)
+    return hf, hr
+
+
+@dataclass(frozen=True)
+class StreetIndex:
+    """Undirected streets over a network's directed edges, with an STRtree.
+
+    One street per distinct geometry between the same two nodes: the two
+    directions of a bidirectional street are one street.
+
+    Attributes
+    ----------
+    edge
+        Per street, the representative directed edge (travel along it is allowed).
+    reverse_edge
+        Per street, the shortest edge running the other way along the same
+        geometry, or -1.
+    geometry
+        Per street, the representative edge's LineString (oriented from its ``u``).
+    street_of_edge
+        Per directed edge, its street.
+    oriented
+        Per directed edge, its own geometry oriented from ``u`` (None where the
+        graph had none: a straight line between the nodes).
+    coords, start, cum
+        The streets' vertices (``coords[start[s]:start[s + 1]]`` for street
+        ``s``) and the distance along the street at each vertex.
+    tree
+        ``shapely.STRtree`` over ``geometry``.
+    """
+
+    edge: np.ndarray
+    reverse_edge: np.ndarray
+    geometry: np.ndarray
+    street_of_edge: np.ndarray
+    oriented: np.ndarray
+    coords: np.ndarray
+    start: np.ndarray
+    cum: np.ndarray
+    tree: shapely.STRtree
+
+    @classmethod
+    def from_edges(
+        cls,
+        u: np.ndarray,
+        v: np.ndarray,
+        length: np.ndarray,
+        geometry: np.ndarray | None,
+        node_x: np.ndarray,
+        node_y: np.ndarray,
+    ) -> StreetIndex:
+        """Group directed edges into undirected streets and index them.
+
+        Parameters
+        ----------
+        u, v
+            Node positions of each directed edge's ends.
+        length
+            Edge lengths in metres.
+        geometry
+            Edge LineStrings (None: a straight line between the nodes). A
+            geometry stored from ``v`` to ``u`` is reversed.
+        node_x, node_y
+            Node coordinates.
+
+        Returns
+        -------
+        StreetIndex
+
+        Raises
+        ------
+        NetworkError
+            A geometry that is not a LineString.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> xy = np.array([0.0, 10.0, 20.0]), np.zeros(3)
+        >>> s = StreetIndex.from_edges(np.array([0, 1, 1]), np.array([1, 0, 2]),
+        ...                            np.array([10.0, 10.0, 10.0]), None, *xy)
+        >>> s.edge.tolist(), s.reverse_edge.tolist(), s.cum.tolist()
+        ([0, 2], [1, -1], [0.0, 10.0, 0.0, 10.0])
+        """
+        u = np.asarray(u, dtype=np.int64)
+        v = np.asarray(v, dtype=np.int64)
+        m = len(u)
+        geoms = np.empty(m, dtype=object)
+        if geometry is not None:
+            geoms[:] = np.asarray(geometry, dtype=object)
+        type_id = shapely.get_type_id(geoms)
+        wrong = (type_id >= 0) & (type_id != shapely.GeometryType.LINESTRING)
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            raise NetworkError(
+                f"edge geometries must be LineStrings; edge {i} is {geoms[i].geom_type}"
+            )
+        nc = shapely.get_num_coordinates(geoms)
+        has = nc >= 2  # None and empty lines: straight lines between the nodes
+        geoms[~has] = None
+        hi = np.flatnonzero(has)
+        # every edge's vertices: its geometry's, or its two nodes'
+        n_coord = np.full(m, 2, dtype=np.int64)
+        n_coord[hi] = nc[hi]
+        e_start = np.cumsum(n_coord) - n_coord
+        coords = np.empty((int(n_coord.sum()), 2))
+        if len(hi):
+            cg = shapely.get_coordinates(geoms[hi])
+            rows = np.repeat(e_start[hi], n_coord[hi])
+            rows += np.arange(len(cg)) - np.repeat(
+                np.cumsum(n_coord[hi]) - n_coord[hi], n_coord[hi]
+            )
+            coords[rows] = cg
+            # orient every geometry from u (some sources store it from v)
+            first = coords[e_start[hi]]
+            du = np.hypot(first[:, 0] - node_x[u[hi]], first[:, 1] - node_y[u[hi]])
+            dv = np.hypot(first[:, 0] - node_x[v[hi]], first[:, 1] - node_y[v[hi]])
+            flip = hi[(dv < du) & (u[hi] != v[hi])]
+            if len(flip):
+                geoms[flip] = shapely.reverse(geoms[flip])
+                owner = np.repeat(np.arange(m), n_coord)
+                sel = np.isin(owner, flip)
+                pos = np.flatnonzero(sel)
+                o = owner[pos]
+                k = pos - e_start[o]
+                coords[pos] = coords[e_start[o] + n_coord[o] - 1 - k]
+        mi = np.flatnonzero(~has)
+        coords[e_start[mi]] = np.column_stack([node_x[u[mi]], node_y[u[mi]]])
+        coords[e_start[mi] + 1] = np.column_stack([node_x[v[mi]], node_y[v[mi]]])
+        owner_all = np.repeat(np.arange(m), n_coord)
+        if m:
+            hf, hr = _line_hashes(coords, e_start, n_coord, owner_all)
+        else:
+            hf = hr = np.empty(0, dtype=np.uint64)
+        # canonical orientation: from the lower node position; loops by their hashes
+        loop = u == v
+        backward = np.where(loop, hr < hf, u > v)
+        canon = np.where(backward, hr, hf)
+        a, b = np.minimum(u, v), np.maximum(u, v)
+        with np.errstate(over="ignore"):
+            key = _mix(canon ^ _mix(a.astype(np.uint64) * _K1 + b.astype(np.uint64)))
+        street = pd.factorize(key)[0].astype(np.int64)
+        n_streets = int(street.max()) + 1 if m else 0
+        # guard against a (practically impossible) hash collision: exact check of members
+        rep0 = np.full(n_streets, -1, dtype=np.int64)
+        rep0[street[::-1]] = np.arange(m)[::-1]
+        r = rep0[street]
+        same = (a == a[r]) & (b == b[r]) & (n_coord == n_coord[r]) & (canon == canon[r])
+        if not same.all():  # pragma: no cover - needs a 64-bit hash collision
+            keys = pd.DataFrame({"a": a, "b": b, "g": shapely.to_wkb(geoms)})
+            street = keys.groupby(["a", "b", "g"], sort=False, dropna=False).ngroup()
+            street = street.to_numpy(np.int64)
+            n_streets = int(street.max()) + 1
+        # shortest edge per (street, direction)
+        slot = street * 2 + backward
+        best = np.full(2 * n_streets, -1, dtype=np.int64)
+        best[slot] = np.arange(m)  # one of the edges of each (street, direction) ...
+        dup = np.bincount(slot, minlength=2 * n_streets) > 1
+        if dup.any():  # ... and the shortest where a slot holds several
+            cand = np.flatnonzero(dup[slot])
+            order = cand[np.lexsort((cand, length[cand], slot[cand]))]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = slot[order[1:]] != slot[order[:-1]]
+            best[slot[order[first]]] = order[first]
+        best = best.reshape(n_streets, 2)
+        has_fwd = best[:, 0] >= 0
+        rep = np.where(has_fwd, best[:, 0], best[:, 1])
+        rev = np.where(has_fwd, best[:, 1], -1)
+        # the streets' vertices and distances along them
+        s_n = n_coord[rep]
+        s_start = np.zeros(n_streets + 1, dtype=np.int64)
+        np.cumsum(s_n, out=s_start[1:])
+        within = np.arange(int(s_start[-1])) - np.repeat(s_start[:-1], s_n)
+        s_coords = coords[np.repeat(e_start[rep], s_n) + within]
+        seg = np.zeros(len(s_coords))
+        if len(seg) > 1:
+            seg[1:] = np.hypot(*(s_coords[1:] - s_coords[:-1]).T)
+        seg[s_start[:-1]] = 0.0
+        cum = np.cumsum(seg)
+        cum -= np.repeat(cum[s_start[:-1]], s_n)
+        street_geoms = geoms[rep]
+        straight = np.flatnonzero(~has[rep])
+        if len(straight):
+            ends = s_coords[s_start[straight][:, None] + np.arange(2)]
+            street_geoms[straight] = shapely.linestrings(ends)
+        return cls(
+            edge=rep,
+            reverse_edge=rev,
+            geometry=street_geoms,
+            street_of_edge=street,
+            oriented=geoms,
+            coords=s_coords,
+            start=s_start,
+            cum=cum,
+            tree=shapely.STRtree(street_geoms, node_capacity=_NODE_CAPACITY),
+        )
+
+    def edge_geometries(self, u: np.ndarray, v: np.ndarray, node_x, node_y) -> np.ndarray:
+        """Every directed edge's LineString from ``u`` (straight lines filled in)."""
+        out = self.oriented.copy()
+        mi = np.flatnonzero(shapely.is_missing(out))
+        if len(mi):
+            ends = np.stack(
+                [
+                    np.column_stack([node_x[u[mi]], node_y[u[mi]]]),
+                    np.column_stack([node_x[v[mi]], node_y[v[mi]]]),
+                ],
+                axis=1,
+            )
+            out[mi] = shapely.linestrings(ends)
+        return out
+
+    def locate(
+        self, street: np.ndarray, xy: np.ndarray, *, chunk: int = 200_000
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest location on given streets: (leg, fraction along the street, foot xy).
+
+        Vectorised projection of each point on every segment of its street.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> s = StreetIndex.from_edges(np.array([0]), np.array([1]), np.array([10.0]), None,
+        ...                            np.array([0.0, 10.0]), np.array([0.0, 0.0]))
+        >>> leg, frac, foot = s.locate(np.array([0]), np.array([[4.0, 3.0]]))
+        >>> leg.tolist(), frac.tolist(), foot.tolist()
+        ([3.0], [0.4], [[4.0, 0.0]])
+        """
+        n = len(street)
+        leg = np.empty(n)
+        frac = np.empty(n)
+        foot = np.empty((n, 2))
+        for lo in range(0, n, chunk):
+            sl = slice(lo, min(lo + chunk, n))
+            leg[sl], frac[sl], foot[sl] = self._locate(street[sl], xy[sl])
+        return leg, frac, foot
+
+    def _locate(self, street: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, ...]:
+        first = self.start[street]
+        n_seg = self.start[street + 1] - first - 1
+        pt = np.repeat(np.arange(len(street)), n_seg)
+        k = np.repeat(first - (np.cumsum(n_seg) - n_seg), n_seg) + np.arange(len(pt))
+        a, b, p = self.coords[k], self.coords[k + 1], xy[pt]
+        ab = b - a
+        ab2 = np.einsum("ij,ij->i", ab, ab)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(np.einsum("ij,ij->i", p - a, ab) / ab2, 0.0, 1.0)
+        t[ab2 == 0] = 0.0
+        f = a + t[:, None] * ab
+        d2 = np.einsum("ij,ij->i", p - f, p - f)
+        # first segment with the smallest distance, per point (segments are grouped by point)
+        seg0 = np.cumsum(n_seg) - n_seg
+        is_min = d2 == np.repeat(np.minimum.reduceat(d2, seg0), n_seg)
+        cand = np.flatnonzero(is_min)
+        head = cand[np.searchsorted(cand, seg0)]
+        along = self.cum[k[head]] + t[head] * np.sqrt(ab2[head])
+        total = self.cum[self.start[street + 1] - 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(total > 0, along / total, 0.0)
+        return np.sqrt(d2[head]), np.clip(frac, 0.0, 1.0), f[head]
+
+
+def point_array(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    crs: Any,
+    *,
+    source: str = "points",
+) -> np.ndarray:
+    """Validated point geometries of ``points`` as a shapely array.
+
+    Parameters
+    ----------
+    points
+        Points in the network's CRS.
+    crs
+        The network's CRS (``None`` skips the check).
+    source
+        Name of the input in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shapely Points.
+
+    Raises
+    ------
+    InputError
+        Not a GeoSeries / GeoDataFrame, another CRS, missing, empty or
+        non-point geometries, or non-finite coordinates.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import shapely
+    >>> point_array(gpd.GeoSeries([shapely.Point(1, 2)], crs=3857), "EPSG:3857").tolist()
+    [<POINT (1 2)>]
+    """
+    return points_and_xy(points, crs, source=source)[0]
+
+
+def points_and_xy(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    crs: Any,
+    *,
+    source: str = "points",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validated points (see :func:`point_array`) and their coordinates (n × 2).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import shapely
+    >>> points_and_xy(gpd.GeoSeries([shapely.Point(1, 2)]), None)[1].tolist()
+    [[1.0, 2.0]]
+    """
+    if isinstance(points, gpd.GeoDataFrame):
+        geo = points.geometry
+    elif isinstance(points, gpd.GeoSeries):
+        geo = points
+    else:
+        raise InputError(
+            f"expected a GeoSeries or GeoDataFrame of points, got {type(points).__name__}",
+            source=source,
+        )
+    if crs is not None:
+        if geo.crs is None:
+            raise InputError(
+                f"points have no CRS; set or reproject them to the network's CRS ({CRS(crs).name})",
+                source=source,
+            )
+        if not CRS(geo.crs).equals(crs, ignore_axis_order=True):
+            raise InputError(
+                f"points are in {CRS(geo.crs).name}, the network in {CRS(crs).name}; "
+                "reproject them first (GeoDataFrame.to_crs)",
+                source=source,
+            )
+    arr = np.asarray(geo.array, dtype=object)
+    type_id = shapely.get_type_id(arr)
+    missing = type_id < 0
+    if missing.any():
+        raise InputError(
+            f"{int(missing.sum())} point(s) have no geometry",
+            source=source,
+            rows=list(geo.index[missing]),
+        )
+    not_point = type_id != shapely.GeometryType.POINT
+    if not_point.any():
+        raise InputError(
+            f"{int(not_point.sum())} geometr(y/ies) are not points; use representative points "
+            "for polygons and multipart features",
+            source=source,
+            rows=list(geo.index[not_point]),
+        )
+    xy = shapely.get_coordinates(arr)
+    if len(xy) != len(arr):
+        empty = shapely.is_empty(arr)
+        raise InputError(
+            f"{int(empty.sum())} point(s) are empty", source=source, rows=list(geo.index[empty])
+        )
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        raise InputError("non-finite point coordinates", source=source, rows=list(geo.index[bad]))
+    return arr, xy
+
+
+def points_key(xy: np.ndarray, max_leg_m: float | None) -> str:
+    """Content key of point coordinates and the snapping tolerance, for snap caches.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = points_key(np.array([[0.0, 0.0], [1.0, 1.0]]), 500.0)
+    >>> a == points_key(np.array([[0.0, 0.0], [1.0, 1.0]]), 500.0)
+    True
+    """
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.ascontiguousarray(xy, dtype=np.float64).tobytes())
+    h.update(repr(None if max_leg_m is None else float(max_leg_m)).encode())
+    return h.hexdigest()
+
+
+def _node_labels(node_ids: np.ndarray, pos: np.ndarray, ok: np.ndarray) -> Any:
+    """Node labels at ``pos`` (missing where not ``ok``): nullable Int64 or objects."""
+    if np.issubdtype(node_ids.dtype, np.integer):
+        vals = np.zeros(len(pos), dtype=np.int64)
+        vals[ok] = node_ids[pos[ok]]
+        return pd.arrays.IntegerArray(vals, ~ok)
+    out = np.full(len(pos), None, dtype=object)
+    out[ok] = node_ids[pos[ok]]
+    return out
+
+
+def snap_array(
+    network: WalkNetwork,
+    arr: np.ndarray,
+    *,
+    max_leg_m: float | None = 500.0,
+    xy: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Snap a validated point array; the columns of a snap table as arrays (no warning).
+
+    ``xy``: the points' coordinates, when already at hand.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import shapely
+    >>> from coverage15.access import WalkNetwork
+    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 10.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=10.0)
+    >>> snap_array(WalkNetwork.from_graph(G), shapely.points([[2.0, 1.0]]))["pos_m"].tolist()
+    [2.0]
+    """
+    n = len(arr)
+    streets = network.streets
+    if xy is None:
+        xy = shapely.get_coordinates(arr)
+    edge = np.full(n, -1, dtype=np.int64)
+    rev = np.full(n, -1, dtype=np.int64)
+    leg = np.full(n, np.nan)
+    pos = np.full(n, np.nan)
+    elen = np.full(n, np.nan)
+    sx = np.full(n, np.nan)
+    sy = np.full(n, np.nan)
+    if n and len(streets.edge):
+        # query in Hilbert order (tree locality: several times faster than input order);
+        # without max_distance (an envelope pre-query there costs more than it saves)
+        order = np.argsort(gpd.GeoSeries(arr).hilbert_distance().to_numpy(), kind="stable")
+        (i_q, i_st), dist = streets.tree.query_nearest(
+            arr[order], return_distance=True, all_matches=False
+        )
+        i_pt = order[i_q]
+        if max_leg_m is not None and np.isfinite(max_leg_m):
+            near = dist <= max_leg_m
+            i_pt, i_st, dist = i_pt[near], i_st[near], dist[near]
+        leg_i, frac, foot = streets.locate(i_st, xy[i_pt])
+        e = streets.edge[i_st]
+        length = network.edge_length[e]
+        edge[i_pt] = e
+        rev[i_pt] = streets.reverse_edge[i_st]
+        leg[i_pt] = leg_i
+        pos[i_pt] = frac * length
+        elen[i_pt] = length
+        sx[i_pt] = foot[:, 0]
+        sy[i_pt] = foot[:, 1]
+    ok = edge >= 0
+    eu = np.zeros(n, dtype=np.int64)
+    ev = np.zeros(n, dtype=np.int64)
+    eu[ok] = network.edge_u[edge[ok]]
+    ev[ok] = network.edge_v[edge[ok]]
+    return {
+        "edge": edge,
+        "reverse_edge": rev,
+        "u": _node_labels(network.node_ids, eu, ok),
+        "v": _node_labels(network.node_ids, ev, ok),
+        "leg_m": leg,
+        "pos_m": pos,
+        "edge_length_m": elen,
+        "snapped": ok,
+        "x": sx,
+        "y": sy,
+    }
+
+
+def warn_unsnapped(
+    snapped: np.ndarray,
+    labels: Any,
+    *,
+    source: str = "points",
+    max_leg_m: float | None = 500.0,
+    warn: bool = True,
+) -> list:
+    """Labels of the points not snapped; warns with :class:`UnsnappedWarning` when any.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> warn_unsnapped(np.array([True, True]), ["a", "b"])
+    []
+    """
+    off = ~np.asarray(snapped, dtype=bool)
+    if not off.any():
+        return []
+    found = np.asarray(labels, dtype=object)[off].tolist()
+    if warn:
+        shown = ", ".join(str(x) for x in found[:10])
+        more = f" (+{len(found) - 10} more)" if len(found) > 10 else ""
+        warnings.warn(
+            f"{len(found)} of {len(off)} {source} farther than {max_leg_m} m from every "
+            f"walkable edge were not snapped (routing distances are NaN): {shown}{more}",
+            UnsnappedWarning,
+            stacklevel=4,
+        )
+    return found
+
+
+def snap_table(
+    cols: dict[str, Any], index: pd.Index, *, unsnapped: list, max_leg_m: float | None
+) -> pd.DataFrame:
+    """The public snap table from snap columns (see :func:`snap_points`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> t = snap_table({"snapped": np.array([True])}, pd.RangeIndex(1), unsnapped=[],
+    ...                max_leg_m=500.0)
+    >>> t.attrs["n_unsnapped"]
+    0
+    """
+    table = pd.DataFrame(cols, index=index, copy=True)
+    table.attrs = {
+        "n_unsnapped": len(unsnapped),
+        "unsnapped": list(unsnapped),
+        "max_leg_m": max_leg_m,
+    }
+    return table
+
+
+def snap_points(
+    network: WalkNetwork | Any,
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    max_leg_m: float | None = 500.0,
+    ids: str | None = None,
+    source: str = "points",
+) -> pd.DataFrame:
+    """Snap points to the nearest street edge of a walking network.
+
+    Parameters
+    ----------
+    network
+        A :class:`~coverage15.access.WalkNetwork` (its snap cache is used), or
+        a projected networkx MultiDiGraph as osmnx builds it (then a
+        WalkNetwork is built from it; build it once yourself when snapping
+        more than once).
+    points
+        Point geometries in the network's CRS. Polygons and multipart features
+        must be turned into representative points first.
+    max_leg_m
+        Points farther than this from every edge are not snapped (``None``: no limit).
+    ids
+        Column naming the points in the warning (default: the index labels).
+    source
+        Name of the input in messages (e.g. ``"homes"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index-aligned with ``points``:
+
+        ``edge``
+            Index of the edge in the network's edge arrays (-1 when not snapped).
+        ``reverse_edge``
+            The edge running ``v → u`` along the same street, or -1 (one-way
+            street, or not snapped).
+        ``u``, ``v``
+            Node labels of ``edge``'s ends.
+        ``leg_m``
+            Perpendicular distance from the point to the edge.
+        ``pos_m``
+            Distance along the edge from ``u`` (fraction along the geometry ×
+            the edge's ``length``).
+        ``edge_length_m``
+            The edge's ``length``.
+        ``snapped``
+            False for points farther than ``max_leg_m`` from every edge (their
+            distances are NaN).
+        ``x``, ``y``
+            The snapped location on the edge.
+
+        ``attrs``: ``n_unsnapped``, ``unsnapped`` (ids), ``max_leg_m``.
+
+    Warns
+    -----
+    UnsnappedWarning
+        When some points are not snapped, naming how many and which.
+
+    Raises
+    ------
+    InputError
+        Points in another CRS, missing or non-point geometries.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import networkx as nx
+    >>> import shapely
+    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=101.0)  # geodesic length, a little longer
+    >>> pts = gpd.GeoSeries(shapely.points([[50, -3], [50, 900]]), crs="EPSG:32650")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     s = snap_points(G, pts)
+    >>> s[["leg_m", "pos_m", "snapped"]].values.tolist()
+    [[3.0, 50.5, True], [nan, nan, False]]
+    >>> s.attrs["n_unsnapped"], len(w)
+    (1, 1)
+    """
+    if not hasattr(network, "snap"):
+        from coverage15.access import WalkNetwork
+
+        network = WalkNetwork.from_graph(network)
+    return network.snap(points, max_leg_m=max_leg_m, ids=ids, source=source)
