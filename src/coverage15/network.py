@@ -1,0 +1,792 @@
+"""Walking networks: from OSM files, OpenStreetMap online, or a planner's own road lines.
+
+:func:`build_walk_network` is the one entry point. It returns a projected
+(metric) osmnx ``MultiDiGraph`` in which every street can be walked both ways,
+every edge has ``length`` (m) and a ``geometry`` LineString, and
+``G.graph["coverage15"]`` records where the graph came from and everything that
+was dropped or repaired on the way (read it with :func:`network_summary`).
+
+Sources
+-------
+* a local OSM file, ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``: read
+  with pyosmium, filtered to walkable ways by the same rules as osmnx's
+  ``network_type="walk"`` (parsed from osmnx itself, so the two never drift
+  apart). References to nodes missing from a clipped extract are dropped and
+  counted; a way is split where its nodes are missing, never bridged by a
+  straight line across the gap.
+* a place name (``"乐山市市中区"``), a shapely polygon in WGS84 or a
+  ``(west, south, east, north)`` bbox: downloaded by osmnx (which caches every
+  Overpass response in ``osmnx.settings.cache_folder``).
+* a line layer (GeoPackage, Shapefile, GeoJSON, or a GeoDataFrame) of the
+  planner's own roads: noded where lines cross, so that every crossing is a
+  junction, then simplified like an OSM graph.
+* an existing ``networkx.MultiDiGraph`` (e.g. from osmnx): projected and
+  completed.
+
+Examples
+--------
+>>> from coverage15.network import build_walk_network, network_summary
+>>> from coverage15.sample import sample_path
+>>> G = build_walk_network(sample_path("walk_network.osm"))
+>>> s = network_summary(G)
+>>> s["nodes"] > 100, s["crs"]
+(True, 'EPSG:32648')
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Iterable
+from importlib.metadata import version as _pkg_version
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import pyproj
+import shapely
+from tqdm.auto import tqdm
+
+from coverage15._errors import InputError, NetworkError
+
+__all__ = [
+    "OSM_SUFFIXES",
+    "build_walk_network",
+    "edges_frame",
+    "load_network",
+    "network_summary",
+    "prepare_graph",
+    "save_network",
+    "walk_filter",
+    "walkable",
+]
+
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml")
+LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
+#: node tags kept on graph nodes (gates and entrances matter for compounds)
+NODE_TAGS = ("highway", "barrier", "entrance", "access", "crossing", "junction", "railway", "ref")
+_CACHE_FORMAT = 1
+
+
+# --------------------------------------------------------------------------- filter
+
+
+def walk_filter() -> list[tuple[str, bool, re.Pattern[str] | None]]:
+    """osmnx's ``walk`` network filter as ``(key, negate, regex)`` rules.
+
+    Parsed from :func:`osmnx._overpass._get_network_filter` so that the offline
+    path uses exactly the rules osmnx sends to Overpass. ``regex`` is ``None``
+    for a bare ``["key"]`` (the key must exist); ``negate`` is True for ``!~``.
+
+    Returns
+    -------
+    list of tuple
+
+    Examples
+    --------
+    >>> rules = walk_filter()
+    >>> rules[0]
+    ('highway', False, None)
+    >>> any(k == "foot" and neg for k, neg, _ in rules)
+    True
+    """
+    text = ox._overpass._get_network_filter("walk")
+    rules: list[tuple[str, bool, re.Pattern[str] | None]] = []
+    for m in re.finditer(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]', text):
+        key, op, pattern = m.group(1), m.group(2), m.group(3)
+        if op is None:
+            rules.append((key, False, None))
+        else:
+            rules.append((key, op == "!~", re.compile(pattern)))
+    if not rules or rules[0][0] != "highway":  # pragma: no cover - osmnx changed its format
+        raise NetworkError(f"cannot parse osmnx's walk filter: {text!r}")
+    return rules
+
+
+_RULES: list[tuple[str, bool, re.Pattern[str] | None]] | None = None
+
+
+def walkable(tags: dict[str, str]) -> bool:
+    """True when a way with these tags is in osmnx's ``walk`` network.
+
+    Overpass regex matches are unanchored searches, as here.
+
+    Examples
+    --------
+    >>> walkable({"highway": "footway"}), walkable({"highway": "motorway"})
+    (True, False)
+    >>> walkable({"highway": "service", "access": "private"})
+    False
+    >>> walkable({"building": "yes"})
+    False
+    """
+    global _RULES
+    if _RULES is None:
+        _RULES = walk_filter()
+    for key, negate, rx in _RULES:
+        value = tags.get(key)
+        if rx is None:
+            if value is None:
+                return False
+        elif negate:
+            if value is not None and rx.search(value):
+                return False
+        elif value is None or not rx.search(value):
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- OSM files
+
+
+def _is_osm_file(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def _check_readable(path: Path) -> None:
+    """Fail early, with the file named, on compressed files that are truncated or corrupt."""
+    name = path.name.lower()
+    opener = bz2.open if name.endswith(".bz2") else gzip.open if name.endswith(".gz") else None
+    if opener is None:
+        return
+    try:
+        with opener(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, ValueError) as exc:
+        raise NetworkError(f"{path}: cannot decompress the OSM file ({exc})") from exc
+
+
+def _read_osm(path: Path, progress: bool) -> tuple[dict, list, dict[str, int]]:
+    """Walkable ways and their nodes from an OSM file, with counts of what was dropped."""
+    import osmium
+
+    _check_readable(path)
+    try:
+        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+        generator = reader.header().get("generator", "")
+        reader.close()
+    except RuntimeError as exc:
+        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
+    keep_way_tags = set(ox.settings.useful_tags_way)
+    nodes: dict[int, dict[str, Any]] = {}
+    node_tags: dict[int, dict[str, str]] = {}
+    paths: list[dict[str, Any]] = []
+    stats = {
+        "highway_ways": 0,
+        "walkable_ways": 0,
+        "ways_excluded_by_walk_filter": 0,
+        "missing_node_refs": 0,
+        "ways_split_at_missing_nodes": 0,
+        "ways_dropped_missing_nodes": 0,
+        "ways_dropped_single_node": 0,
+        "generator": generator,
+        # data written by coverage15.sample is synthetic, not OpenStreetMap's
+        "osm_data": not generator.startswith("coverage15.sample"),
+    }
+    fp = (
+        osmium.FileProcessor(str(path))
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway", "barrier", "entrance"))
+    )
+    bar = tqdm(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
+    try:
+        for obj in fp:
+            if obj.is_node():
+                tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
+                if tags:
+                    node_tags[obj.id] = tags
+                continue
+            if not obj.is_way() or "highway" not in obj.tags:
+                continue
+            stats["highway_ways"] += 1
+            bar.update()
+            tags = dict(obj.tags)
+            if not walkable(tags):
+                stats["ways_excluded_by_walk_filter"] += 1
+                continue
+            stats["walkable_ways"] += 1
+            runs: list[list[int]] = [[]]
+            missing = stats["missing_node_refs"]
+            coords: dict[int, tuple[float, float]] = {}
+            for ref in obj.nodes:
+                loc = ref.location
+                if loc.valid():
+                    coords[ref.ref] = (loc.lat, loc.lon)
+                    runs[-1].append(ref.ref)
+                else:
+                    stats["missing_node_refs"] += 1
+                    if runs[-1]:
+                        runs.append([])
+            runs = [[g for g, _ in groupby(r)] for r in runs]
+            runs = [r for r in runs if len(r) >= 2]
+            if not runs:
+                if stats["missing_node_refs"] > missing:
+                    stats["ways_dropped_missing_nodes"] += 1
+                else:
+                    stats["ways_dropped_single_node"] += 1
+                continue
+            if len(runs) > 1:
+                stats["ways_split_at_missing_nodes"] += 1
+            attrs = {k: v for k, v in tags.items() if k in keep_way_tags}
+            for r in runs:
+                paths.append({"osmid": obj.id, "nodes": r, **attrs})
+                for nid in r:
+                    if nid not in nodes:
+                        lat, lon = coords[nid]
+                        nodes[nid] = {"y": lat, "x": lon}
+    except RuntimeError as exc:
+        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
+    finally:
+        bar.close()
+    for nid, tags in node_tags.items():
+        if nid in nodes:
+            nodes[nid].update(tags)
+    return nodes, paths, stats
+
+
+def _graph_from_osm(path: Path, *, progress: bool) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
+    nodes, paths, stats = _read_osm(path, progress)
+    if not paths:
+        raise NetworkError(
+            f"{path}: no walkable ways ({stats['highway_ways']} ways with a highway tag, "
+            f"{stats['ways_excluded_by_walk_filter']} excluded by the walk filter, "
+            f"{stats['ways_dropped_missing_nodes']} dropped for missing nodes)"
+        )
+    G = nx.MultiDiGraph(
+        crs="epsg:4326",
+        created_with=f"coverage15 (pyosmium + OSMnx {_pkg_version('osmnx')})",
+    )
+    G.add_nodes_from(nodes.items())
+    ox.graph._add_paths(G, paths, bidirectional=True)  # osmnx's own way → edges rules
+    G = ox.distance.add_edge_lengths(G)
+    return G, stats
+
+
+# --------------------------------------------------------------------------- road lines
+
+
+def _graph_from_lines(
+    lines: gpd.GeoDataFrame, *, crs: Any, node_intersections: bool, source: str
+) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
+    """A walk graph from a planner's road lines, noded where they cross."""
+    if lines.crs is None:
+        raise InputError("the road-line layer has no CRS; pass source_crs=...", source=source)
+    stats: dict[str, Any] = {"line_features": len(lines)}
+    geoms = lines.geometry.to_numpy()
+    gtype = shapely.get_type_id(geoms)
+    is_line = np.isin(gtype, [1, 2, 5])  # LineString, LinearRing, MultiLineString
+    empty = shapely.is_empty(geoms) | pd.isna(geoms)
+    bad = ~is_line | empty
+    stats["line_features_not_lines_dropped"] = int((~is_line & ~empty).sum())
+    stats["line_features_empty_dropped"] = int(empty.sum())
+    if bad.all():
+        raise NetworkError(f"{source}: no line features to build a walking network from")
+    kept = lines.loc[~bad]
+    target = crs if crs is not None else kept.estimate_utm_crs()
+    if kept.crs.is_geographic or crs is not None:
+        kept = kept.to_crs(target)
+    parts = shapely.get_parts(kept.geometry.to_numpy())
+    bad_xy = ~np.isfinite(shapely.get_coordinates(parts)).all(axis=1)
+    if bad_xy.any():
+        raise InputError(
+            f"{int(bad_xy.sum())} road-line vertices cannot be placed in {target} — are the "
+            f"coordinates in the CRS the layer declares ({lines.crs})? Use source_crs=... for "
+            "a layer without CRS, or fix the file's CRS",
+            source=source,
+        )
+    if node_intersections:
+        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    # node identity: coordinates rounded to the millimetre
+    key = np.round(coords, 3)
+    uniq, node_of = np.unique(key, axis=0, return_inverse=True)
+    node_of = node_of.ravel()
+    same_part = idx[1:] == idx[:-1]
+    u = node_of[:-1][same_part]
+    v = node_of[1:][same_part]
+    keep = u != v
+    u, v = u[keep], v[keep]
+    length = np.hypot(*(uniq[u] - uniq[v]).T)
+    G = nx.MultiDiGraph(crs=kept.crs, created_with="coverage15 (road lines)")
+    G.add_nodes_from((int(i), {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(uniq))
+    both = np.concatenate([np.stack([u, v, length], 1), np.stack([v, u, length], 1)])
+    G.add_edges_from(
+        (int(a), int(b), {"length": float(w), "highway": "road_line", "osmid": 0})
+        for a, b, w in both
+    )
+    G.remove_nodes_from([n for n, d in G.degree() if d == 0])
+    stats["segments"] = len(u)
+    return G, stats
+
+
+# --------------------------------------------------------------------------- finishing
+
+
+def prepare_graph(G: nx.MultiDiGraph, *, crs: Any = None, copy: bool = True) -> nx.MultiDiGraph:
+    """Project a graph to a metric CRS and give every edge a LineString geometry.
+
+    Parameters
+    ----------
+    G
+        An osmnx-style MultiDiGraph (nodes with ``x``/``y``, edges with ``length``).
+    crs
+        Target CRS; default: the local UTM zone when ``G`` is geographic,
+        otherwise ``G``'s own projected CRS.
+    copy
+        Work on a copy (default), leaving ``G`` as it was.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Projected; edges without ``geometry`` get the straight line between
+        their nodes.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(crs="epsg:4326")
+    >>> G.add_nodes_from([(1, {"x": 103.76, "y": 29.55}), (2, {"x": 103.761, "y": 29.55})])
+    >>> _ = G.add_edge(1, 2, length=96.8)
+    >>> P = prepare_graph(G)
+    >>> str(P.graph["crs"]), P.edges[1, 2, 0]["geometry"].geom_type
+    ('EPSG:32648', 'LineString')
+    """
+    if G.number_of_nodes() == 0:
+        raise NetworkError("the walking network is empty")
+    if "crs" not in G.graph:
+        raise NetworkError("the graph has no 'crs' attribute (set G.graph['crs'])")
+    if copy:
+        G = G.copy()
+    graph_crs = pyproj.CRS.from_user_input(G.graph["crs"])
+    if crs is not None or graph_crs.is_geographic:
+        G = _project(G, graph_crs, crs)
+    xs = nx.get_node_attributes(G, "x")
+    ys = nx.get_node_attributes(G, "y")
+    for u, v, d in G.edges(data=True):
+        if d.get("geometry") is None:
+            d["geometry"] = shapely.LineString([(xs[u], ys[u]), (xs[v], ys[v])])
+    G.graph["crs"] = pyproj.CRS.from_user_input(G.graph["crs"]).to_string()
+    return G
+
+
+def _project(G: nx.MultiDiGraph, from_crs: pyproj.CRS, to_crs: Any) -> nx.MultiDiGraph:
+    """Project node coordinates and edge geometries in place, vectorised with pyproj.
+
+    Same result as :func:`osmnx.project_graph` (local UTM zone by default),
+    without the round trip through GeoDataFrames that dominates its run time.
+    """
+    nodes = list(G.nodes)
+    x = np.fromiter((G.nodes[n]["x"] for n in nodes), float, len(nodes))
+    y = np.fromiter((G.nodes[n]["y"] for n in nodes), float, len(nodes))
+    if to_crs is None:
+        if not from_crs.is_geographic:
+            return G
+        bounds = shapely.box(x.min(), y.min(), x.max(), y.max())
+        target = gpd.GeoSeries([bounds], crs=from_crs).estimate_utm_crs()
+    else:
+        target = pyproj.CRS.from_user_input(to_crs)
+        if not target.is_projected:
+            raise NetworkError(f"crs={to_crs!r} is not a projected (metric) CRS")
+    tr = pyproj.Transformer.from_crs(from_crs, target, always_xy=True)
+    px, py = tr.transform(x, y)
+    if not (np.isfinite(px).all() and np.isfinite(py).all()):
+        raise NetworkError(f"network coordinates cannot be projected to {target.to_string()}")
+    for n, a, b in zip(nodes, px.tolist(), py.tolist(), strict=True):
+        d = G.nodes[n]
+        d["x"], d["y"] = a, b
+    datas = [d for _, _, d in G.edges(data=True) if d.get("geometry") is not None]
+    if datas:
+        geoms = shapely.transform(
+            np.array([d["geometry"] for d in datas], dtype=object),
+            lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])),
+        )
+        for d, g in zip(datas, geoms, strict=True):
+            d["geometry"] = g
+    G.graph["crs"] = target.to_string()
+    return G
+
+
+def _finish(
+    G: nx.MultiDiGraph,
+    *,
+    crs: Any,
+    simplify: bool,
+    retain_all: bool,
+    stats: dict[str, Any],
+    bar: Any,
+) -> nx.MultiDiGraph:
+    if not retain_all:
+        n0 = G.number_of_nodes()
+        G = ox.truncate.largest_component(G, strongly=False)
+        stats["nodes_dropped_outside_largest_component"] = n0 - G.number_of_nodes()
+    if simplify and not G.graph.get("simplified"):
+        G = ox.simplify_graph(G)
+    bar.update()
+    G = prepare_graph(G, crs=crs, copy=False)
+    bar.update()
+    stats["simplified"] = bool(simplify)
+    G.graph["coverage15"] = stats
+    return G
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _source_identity(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_file():
+        return "file:" + _file_digest(Path(source))
+    if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
+        g = source.geometry if isinstance(source, gpd.GeoDataFrame) else source
+        h = hashlib.sha256(str(g.crs).encode())
+        for b in shapely.to_wkb(g.to_numpy()):
+            h.update(b or b"")
+        return "gdf:" + h.hexdigest()
+    if isinstance(source, shapely.Geometry):
+        return "geom:" + hashlib.sha256(shapely.to_wkb(source)).hexdigest()
+    return "text:" + repr(source)
+
+
+def _cache_key(source: Any, options: dict[str, Any]) -> str:
+    payload = {
+        "format": _CACHE_FORMAT,
+        "coverage15": _pkg_version("coverage15"),
+        "osmnx": _pkg_version("osmnx"),
+        "source": _source_identity(source),
+        "options": {k: repr(v) for k, v in sorted(options.items())},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _atomic_pickle(obj: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _kind(source: Any) -> str:
+    if isinstance(source, nx.MultiDiGraph):
+        return "graph"
+    if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
+        return "lines"
+    if isinstance(source, shapely.Polygon | shapely.MultiPolygon):
+        return "polygon"
+    if isinstance(source, tuple | list) and len(source) == 4:
+        return "bbox"
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str)
+        and (Path(source).suffix or os.sep in source or "/" in source)
+        and not any("\u4e00" <= ch <= "\u9fff" for ch in source)
+    ):
+        path = Path(source)
+        if not path.exists():
+            raise NetworkError(f"{path}: network source file not found")
+        if _is_osm_file(path):
+            return "osm"
+        if path.name.lower().endswith(LINE_SUFFIXES):
+            return "lines"
+        raise NetworkError(
+            f"{path}: unknown network file type; use an OSM file ({', '.join(OSM_SUFFIXES)}) "
+            f"or a road-line layer ({', '.join(LINE_SUFFIXES)})"
+        )
+    if isinstance(source, str):
+        return "place"
+    raise NetworkError(
+        f"cannot build a walking network from {type(source).__name__}; give an OSM file, a "
+        "place name, a WGS84 polygon, a (west, south, east, north) bbox or a road-line layer"
+    )
+
+
+def _download(kind: str, source: Any, *, retain_all: bool) -> nx.MultiDiGraph:
+    from osmnx._errors import InsufficientResponseError
+
+    kw = {"network_type": "walk", "simplify": False, "retain_all": retain_all}
+    try:
+        if kind == "place":
+            return ox.graph_from_place(source, **kw)
+        if kind == "polygon":
+            return ox.graph_from_polygon(source, **kw)
+        return ox.graph_from_bbox(tuple(float(b) for b in source), **kw)
+    except (InsufficientResponseError, ValueError, TypeError) as exc:
+        raise NetworkError(f"OpenStreetMap download for {source!r} failed: {exc}") from exc
+
+
+def build_walk_network(
+    source: Any,
+    *,
+    crs: Any = None,
+    simplify: bool = True,
+    retain_all: bool = True,
+    source_crs: Any = None,
+    node_intersections: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> nx.MultiDiGraph:
+    """Build a projected walking network from an OSM file, OSM online or road lines.
+
+    Parameters
+    ----------
+    source
+        A path to ``.osm``/``.osm.bz2``/``.osm.gz``/``.osm.pbf``; a place name
+        for osmnx's geocoder; a shapely (Multi)Polygon in WGS84; a
+        ``(west, south, east, north)`` bbox in degrees; a line layer path
+        (``.gpkg``, ``.shp``, ``.geojson``) or GeoDataFrame of the planner's
+        own roads; or an existing MultiDiGraph.
+    crs
+        Metric CRS of the result (e.g. ``"EPSG:4544"`` for CGCS2000 3° zone
+        35). Default: the local UTM zone.
+    simplify
+        Merge chains of interstitial nodes into single edges (osmnx's
+        ``simplify_graph``); distances are unchanged.
+    retain_all
+        Keep every connected piece (default). With False only the largest
+        weakly connected component is kept, and the dropped nodes are counted.
+    source_crs
+        CRS of a road-line layer that has none.
+    node_intersections
+        Road lines only: split lines where they cross so every crossing is a
+        junction. Set False when over/underpasses are drawn as crossing lines
+        and lines already meet at their ends where people can turn.
+    cache_dir
+        Folder for a cache of built networks keyed by the source's content and
+        these options; a rerun with the same inputs loads the cache.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Every edge has ``length`` (m) and ``geometry``; ``G.graph["crs"]`` is
+        metric and ``G.graph["coverage15"]`` holds the build record (source,
+        counts of excluded ways, missing node references, split or dropped
+        ways, cache use).
+
+    Raises
+    ------
+    NetworkError
+        Missing or unreadable file, no walkable ways, failed download.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> G = build_walk_network(sample_path("walk_network.osm"))
+    >>> rec = G.graph["coverage15"]
+    >>> rec["kind"], rec["missing_node_refs"]
+    ('osm', 0)
+    >>> all("geometry" in d for _, _, d in G.edges(data=True))
+    True
+    """
+    kind = _kind(source)
+    options = {
+        "crs": crs,
+        "simplify": simplify,
+        "retain_all": retain_all,
+        "source_crs": source_crs,
+        "node_intersections": node_intersections,
+    }
+    cache_path = None
+    if cache_dir is not None and kind != "graph":
+        cache_path = Path(cache_dir) / f"walk-{_cache_key(source, options)}.pkl"
+        if cache_path.is_file():
+            try:
+                with open(cache_path, "rb") as fh:
+                    G = pickle.load(fh)
+                G.graph["coverage15"] = {**G.graph["coverage15"], "from_cache": str(cache_path)}
+                return G
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
+                cache_path.unlink(missing_ok=True)  # unreadable cache: rebuild it
+    stats: dict[str, Any] = {
+        "kind": kind,
+        "osm_data": kind in {"osm", "place", "polygon", "bbox"},
+        "source": str(source) if kind in {"osm", "place", "lines"} else kind,
+    }
+    with tqdm(total=3, desc="walking network", disable=not progress, leave=False) as bar:
+        if kind == "osm":
+            G, read_stats = _graph_from_osm(Path(source), progress=progress)
+            stats.update(read_stats)
+        elif kind in {"place", "polygon", "bbox"}:
+            G = _download(kind, source, retain_all=True)
+        elif kind == "lines":
+            if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
+                layer = gpd.GeoDataFrame(geometry=source.geometry, crs=source.crs)
+                name = "road lines"
+            else:
+                from coverage15.io import read_layer
+
+                layer = read_layer(source, crs=source_crs)
+                name = str(source)
+            if layer.crs is None and source_crs is not None:
+                layer = layer.set_crs(source_crs)
+            G, line_stats = _graph_from_lines(
+                layer, crs=crs, node_intersections=node_intersections, source=name
+            )
+            stats.update(line_stats)
+        else:
+            G = source.copy()  # never change the caller's graph
+        bar.update()
+        G = _finish(G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar)
+    if cache_path is not None:
+        _atomic_pickle(G, cache_path)
+        G.graph["coverage15"] = {**G.graph["coverage15"], "cached_to": str(cache_path)}
+    return G
+
+
+# --------------------------------------------------------------------------- save / load
+
+
+def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
+    """Save a walking network as GraphML (``.graphml``), GeoPackage (``.gpkg``) or pickle.
+
+    GraphML and GeoPackage open in other tools (QGIS, Gephi); the pickle
+    (``.pkl``) is the fastest to load again. Writes go to a temporary file
+    first, so a failed save never leaves a half-written network behind.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from coverage15.sample import sample_path
+    >>> G = build_walk_network(sample_path("walk_network.osm"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = save_network(G, pathlib.Path(d) / "walk.graphml")
+    ...     H = load_network(p)
+    >>> H.number_of_edges() == G.number_of_edges()
+    True
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pkl":
+        _atomic_pickle(G, path)
+        return path
+    if suffix not in {".graphml", ".gpkg"}:
+        raise NetworkError(f"{path}: save as .graphml, .gpkg or .pkl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial" + suffix)
+    H = G.copy()
+    H.graph.pop("coverage15", None)
+    H.graph["coverage15_record"] = json.dumps(G.graph.get("coverage15", {}), default=str)
+    try:
+        if suffix == ".graphml":
+            ox.save_graphml(H, tmp)
+        else:
+            ox.save_graph_geopackage(H, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
+    """Load a network saved by :func:`save_network` (``.graphml`` or ``.pkl``).
+
+    Examples
+    --------
+    >>> load_network("no/such/file.graphml")
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.NetworkError: no/such/file.graphml: network file not found
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: network file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".pkl":
+        with open(path, "rb") as fh:
+            G = pickle.load(fh)
+    elif suffix == ".graphml":
+        G = ox.load_graphml(path)
+        record = G.graph.pop("coverage15_record", "{}")
+        G.graph["coverage15"] = json.loads(record)
+    else:
+        raise NetworkError(f"{path}: load a .graphml or .pkl network")
+    if not isinstance(G, nx.MultiDiGraph):
+        raise NetworkError(f"{path}: does not hold a MultiDiGraph")
+    return prepare_graph(G, copy=False)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _undirected_length_m(G: nx.MultiDiGraph) -> float:
+    seen: set[tuple[Any, Any, int]] = set()
+    total = 0.0
+    for u, v, k, d in G.edges(keys=True, data="length"):
+        a, b = (u, v) if repr(u) <= repr(v) else (v, u)
+        if (a, b, k) in seen:
+            continue
+        seen.add((a, b, k))
+        total += float(d or 0.0)
+    return total
+
+
+def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """Size and provenance of a walking network, as a flat dict.
+
+    Keys: ``nodes``, ``edges`` (directed), ``street_km`` (each street once),
+    ``components`` (weakly connected), ``crs``, then the build record
+    (``kind``, ``source``, counts of excluded ways and missing nodes …).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+    >>> G.add_nodes_from([(1, {"x": 0, "y": 0}), (2, {"x": 100, "y": 0}), (3, {"x": 0, "y": 9})])
+    >>> _ = G.add_edge(1, 2, length=100.0); _ = G.add_edge(2, 1, length=100.0)
+    >>> s = network_summary(G)
+    >>> s["nodes"], s["edges"], s["street_km"], s["components"]
+    (3, 2, 0.1, 2)
+    """
+    out: dict[str, Any] = {
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "street_km": round(_undirected_length_m(G) / 1000.0, 3),
+        "components": nx.number_weakly_connected_components(G),
+        "crs": str(G.graph.get("crs")),
+    }
+    out.update(G.graph.get("coverage15", {}))
+    return out
+
+
+def edges_frame(
+    G: nx.MultiDiGraph, columns: Iterable[str] = ("length", "highway")
+) -> gpd.GeoDataFrame:
+    """The network's edges as a GeoDataFrame (u, v, key index) with the chosen columns.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> e = edges_frame(build_walk_network(sample_path("walk_network.osm")))
+    >>> e.crs.to_string(), "length" in e.columns
+    ('EPSG:32648', True)
+    """
+    edges = ox.graph_to_gdfs(G, nodes=False)
+    keep = [c for c in columns if c in edges.columns]
+    return edges[[*keep, "geometry"]]

@@ -1,0 +1,377 @@
+"""Walking networks from OSM files, road lines and osmnx (offline stand-ins only)."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import math
+import warnings
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+import networkx as nx
+import osmium
+import osmnx as ox
+import pytest
+import shapely
+
+from coverage15._errors import InputError, NetworkError
+from coverage15.network import (
+    build_walk_network,
+    load_network,
+    network_summary,
+    prepare_graph,
+    save_network,
+    walkable,
+)
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm"
+realdata = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/osm is absent")
+
+# Five nodes on a line of latitude 29.55 N (Leshan), 0.001° of longitude apart
+# (≈ 96.8 m each), node 6 north of 3, node 9 referenced but missing.
+LAT = 29.55
+NODES = {i: (103.760 + 0.001 * (i - 1), LAT) for i in range(1, 6)} | {6: (103.762, LAT + 0.001)}
+WAYS = [
+    (101, [1, 2, 3], {"highway": "residential", "oneway": "yes"}),  # walkable both ways
+    (102, [3, 4, 9, 5], {"highway": "footway"}),  # 9 missing → split into 3-4 (and 5 alone)
+    (103, [3, 6], {"highway": "motorway"}),  # not walkable
+    (104, [2, 6], {"highway": "service", "access": "private"}),  # not walkable
+    (105, [1, 6, 2, 1], {"building": "yes"}),  # not a highway
+    (106, [5, 6], {"highway": "path", "foot": "no"}),  # not walkable
+]
+
+
+def _osm_xml(ways=WAYS, nodes=NODES, gate: int | None = 2) -> str:
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for i, (lon, lat) in nodes.items():
+        tags = '<tag k="barrier" v="gate"/>' if i == gate else ""
+        out.append(f'<node id="{i}" version="1" lat="{lat}" lon="{lon}">{tags}</node>')
+    for wid, refs, tags in ways:
+        body = "".join(f'<nd ref="{r}"/>' for r in refs)
+        body += "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        out.append(f'<way id="{wid}" version="1">{body}</way>')
+    out.append("</osm>")
+    return "\n".join(out)
+
+
+@pytest.fixture
+def osm_file(tmp_path: Path) -> Path:
+    p = tmp_path / "hand.osm"
+    p.write_text(_osm_xml(), encoding="utf-8")
+    return p
+
+
+@pytest.fixture
+def clean_osm(tmp_path: Path) -> Path:
+    """The hand file without the reference to the missing node (osmnx refuses those)."""
+    ways = [(w, [r for r in refs if r != 9], tags) for w, refs, tags in WAYS]
+    p = tmp_path / "clean.osm"
+    p.write_text(_osm_xml(ways), encoding="utf-8")
+    return p
+
+
+def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lon1, lat1), (lon2, lat2) = a, b
+    r = 6_371_009.0  # osmnx's EARTH_RADIUS_M
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def _edge_set(G: nx.MultiDiGraph) -> set[tuple[int, int]]:
+    return {(u, v) for u, v in G.edges()}
+
+
+def test_walk_filter_matches_osmnx_rules() -> None:
+    assert walkable({"highway": "residential", "oneway": "yes"})
+    assert walkable({"highway": "steps"})
+    assert not walkable({"highway": "motorway_link"})  # "motor" matches unanchored, as Overpass
+    assert not walkable({"highway": "cycleway"})
+    assert not walkable({"highway": "footway", "area": "yes"})
+    assert not walkable({"highway": "primary", "sidewalk": "separate"})
+    assert not walkable({"highway": "track", "service": "private"})
+    assert not walkable({"leisure": "park"})
+
+
+def test_hand_osm_file_edges_lengths_and_counts(osm_file: Path) -> None:
+    G = build_walk_network(osm_file, simplify=False)
+    # way 101 both directions despite oneway (walking), way 102 only 3-4 (9 missing, 5 alone)
+    assert _edge_set(G) == {(1, 2), (2, 1), (2, 3), (3, 2), (3, 4), (4, 3)}
+    for u, v, d in G.edges(data=True):
+        assert d["length"] == pytest.approx(_haversine(NODES[u], NODES[v]), abs=1e-3)
+        assert d["geometry"].length == pytest.approx(d["length"], rel=2e-3)  # UTM ≈ great circle
+    assert G.nodes[2]["barrier"] == "gate"  # gates kept for gated compounds
+    rec = network_summary(G)
+    assert rec["kind"] == "osm"
+    assert rec["highway_ways"] == 5  # way 105 has no highway tag
+    assert rec["walkable_ways"] == 2
+    assert rec["ways_excluded_by_walk_filter"] == 3
+    assert rec["missing_node_refs"] == 1
+    assert rec["ways_split_at_missing_nodes"] == 0  # 3-4 kept; the piece "5" is a single node
+    assert rec["crs"] == "EPSG:32648"  # UTM 48N at 103.76 E
+    assert rec["osm_data"] is True
+
+
+def test_way_split_at_missing_node_is_not_bridged(tmp_path: Path) -> None:
+    ways = [(201, [1, 2, 9, 4, 5], {"highway": "footway"})]
+    p = tmp_path / "gap.osm"
+    p.write_text(_osm_xml(ways), encoding="utf-8")
+    G = build_walk_network(p, simplify=False)
+    assert _edge_set(G) == {(1, 2), (2, 1), (4, 5), (5, 4)}  # no 2-4 shortcut across the gap
+    rec = G.graph["coverage15"]
+    assert rec["missing_node_refs"] == 1
+    assert rec["ways_split_at_missing_nodes"] == 1
+    assert nx.number_weakly_connected_components(G) == 2
+
+
+def test_simplify_keeps_distances(osm_file: Path) -> None:
+    raw = build_walk_network(osm_file, simplify=False)
+    simple = build_walk_network(osm_file)
+    assert set(simple.nodes) == {1, 4}  # 2 and 3 are interstitial: one street 1 → 4
+    d_raw = nx.shortest_path_length(raw, 1, 4, weight="length")
+    d_simple = nx.shortest_path_length(simple, 1, 4, weight="length")
+    assert d_simple == pytest.approx(d_raw, abs=1e-6)
+
+
+def test_compressed_and_pbf_give_the_same_graph(osm_file: Path, tmp_path: Path) -> None:
+    text = osm_file.read_bytes()
+    (tmp_path / "hand.osm.bz2").write_bytes(bz2.compress(text))
+    (tmp_path / "hand.osm.gz").write_bytes(gzip.compress(text))
+    pbf = tmp_path / "hand.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(osm_file)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+    base = build_walk_network(osm_file, simplify=False)
+    for name in ("hand.osm.bz2", "hand.osm.gz", "hand.osm.pbf"):
+        G = build_walk_network(tmp_path / name, simplify=False)
+        assert _edge_set(G) == _edge_set(base), name
+        lengths = {(u, v): d for u, v, d in G.edges(data="length")}
+        for u, v, d in base.edges(data="length"):
+            assert lengths[(u, v)] == pytest.approx(d, abs=1e-6)
+
+
+def test_bad_files_raise_network_errors(tmp_path: Path) -> None:
+    with pytest.raises(NetworkError, match="not found"):
+        build_walk_network(tmp_path / "missing.osm")
+    broken = tmp_path / "broken.osm.bz2"
+    broken.write_bytes(bz2.compress(_osm_xml().encode())[:60])
+    with pytest.raises(NetworkError, match=r"broken\.osm\.bz2.*decompress"):
+        build_walk_network(broken)
+    garbage = tmp_path / "garbage.osm"
+    garbage.write_text("<osm><node id='1' lat='x'", encoding="utf-8")
+    with pytest.raises(NetworkError, match=r"garbage\.osm"):
+        build_walk_network(garbage)
+    nothing = tmp_path / "buildings.osm"
+    nothing.write_text(_osm_xml([(1, [1, 2, 6, 1], {"building": "yes"})]), encoding="utf-8")
+    with pytest.raises(NetworkError, match="no walkable ways"):
+        build_walk_network(nothing)
+    with pytest.raises(NetworkError, match="unknown network file type"):
+        (tmp_path / "roads.txt").write_text("x")
+        build_walk_network(tmp_path / "roads.txt")
+    with pytest.raises(NetworkError, match="cannot build"):
+        build_walk_network(42)
+
+
+def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
+    # a cross: two 200 m lines crossing at (100, 0), plus a 50 m spur touching the end of one
+    lines = gpd.GeoDataFrame(
+        {"name": ["east-west", "north-south", "spur", "bad"]},
+        geometry=[
+            shapely.LineString([(0, 0), (200, 0)]),
+            shapely.LineString([(100, -100), (100, 100)]),
+            shapely.LineString([(200, 0), (200, 50)]),
+            shapely.Point(5, 5),
+        ],
+        crs="EPSG:32648",
+    )
+    G = build_walk_network(lines, simplify=False)
+    assert G.number_of_nodes() == 6  # 4 ends of the cross, its centre, the spur's end
+    assert G.number_of_edges() == 2 * 5
+    centre = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, 0.0))
+    assert G.degree(centre) == 8  # 4 streets, both directions
+    far = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (200.0, 50.0))
+    start = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, -100.0))
+    assert nx.shortest_path_length(G, start, far, weight="length") == pytest.approx(250.0)
+    rec = G.graph["coverage15"]
+    assert rec["line_features_not_lines_dropped"] == 1
+    assert rec["crs"] if "crs" in rec else G.graph["crs"] == "EPSG:32648"
+
+    # GeoJSON without a "crs" member is WGS84 by definition: metres there are out of range
+    path = tmp_path / "roads.geojson"
+    feature = '{"type": "Feature", "properties": {}, "geometry": GEOM}'
+    feats = ",".join(feature.replace("GEOM", shapely.to_geojson(g)) for g in lines.geometry[:3])
+    path.write_text('{"type": "FeatureCollection", "features": [FEATS]}'.replace("FEATS", feats))
+    with pytest.raises(InputError, match=r"roads\.geojson"):
+        build_walk_network(path)
+    path = tmp_path / "roads.shp"  # a Shapefile without .prj has no CRS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        lines.iloc[:3].set_crs(None, allow_override=True).to_file(path)
+    with pytest.raises(InputError, match="coordinate reference system"):
+        build_walk_network(path)
+    G2 = build_walk_network(path, source_crs="EPSG:32648", simplify=False)
+    assert G2.number_of_edges() == G.number_of_edges()
+    unnoded = build_walk_network(lines, simplify=False, node_intersections=False)
+    assert unnoded.number_of_nodes() == 5  # the two lines pass each other (a bridge)
+
+
+def test_cache_is_reused_and_keyed_by_options(osm_file: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = build_walk_network(osm_file, cache_dir=cache)
+    assert "cached_to" in first.graph["coverage15"]
+    again = build_walk_network(osm_file, cache_dir=cache)
+    assert again.graph["coverage15"]["from_cache"] == first.graph["coverage15"]["cached_to"]
+    assert _edge_set(again) == _edge_set(first)
+    other = build_walk_network(osm_file, cache_dir=cache, simplify=False)
+    assert "from_cache" not in other.graph["coverage15"]
+    assert len(list(cache.glob("walk-*.pkl"))) == 2
+    # a changed file is a new key, even with the same name
+    osm_file.write_text(_osm_xml(WAYS[:1]), encoding="utf-8")
+    changed = build_walk_network(osm_file, cache_dir=cache)
+    assert "from_cache" not in changed.graph["coverage15"]
+    # a corrupt cache file is rebuilt, not trusted
+    for f in cache.glob("walk-*.pkl"):
+        f.write_bytes(b"not a pickle")
+    rebuilt = build_walk_network(osm_file, cache_dir=cache)
+    assert "from_cache" not in rebuilt.graph["coverage15"]
+
+
+@pytest.mark.parametrize("suffix", [".graphml", ".pkl"])
+def test_save_and_load_round_trip(osm_file: Path, tmp_path: Path, suffix: str) -> None:
+    G = build_walk_network(osm_file)
+    p = save_network(G, tmp_path / f"net{suffix}")
+    H = load_network(p)
+    assert _edge_set(H) == _edge_set(G)
+    assert H.graph["crs"] == G.graph["crs"]
+    assert H.graph["coverage15"]["missing_node_refs"] == 1
+    for u, v, k, d in G.edges(keys=True, data=True):
+        assert H.edges[u, v, k]["length"] == pytest.approx(d["length"])
+        assert H.edges[u, v, k]["geometry"].equals_exact(d["geometry"], 1e-6)
+    with pytest.raises(NetworkError):
+        save_network(G, tmp_path / "net.txt")
+
+
+def test_prepare_graph_projects_like_osmnx(clean_osm: Path) -> None:
+    raw = ox.graph_from_xml(clean_osm, bidirectional=True, simplify=False)
+    ours = prepare_graph(raw)
+    theirs = ox.project_graph(raw)
+    assert raw.graph["crs"] == "epsg:4326"  # the caller's graph is left alone
+    assert ours.graph["crs"] == "EPSG:32648"
+    for n, d in theirs.nodes(data=True):
+        assert ours.nodes[n]["x"] == pytest.approx(d["x"], abs=1e-6)
+        assert ours.nodes[n]["y"] == pytest.approx(d["y"], abs=1e-6)
+    with pytest.raises(NetworkError, match="not a projected"):
+        prepare_graph(raw, crs="EPSG:4490")
+
+
+def test_online_sources_go_through_osmnx_walk(clean_osm: Path, monkeypatch) -> None:
+    calls = []
+
+    def stand_in(query, **kw):
+        calls.append((query, kw))
+        return ox.graph_from_xml(clean_osm, bidirectional=True, simplify=False)
+
+    monkeypatch.setattr(ox, "graph_from_place", stand_in)
+    monkeypatch.setattr(ox, "graph_from_bbox", stand_in)
+    monkeypatch.setattr(ox, "graph_from_polygon", stand_in)
+    G = build_walk_network("乐山市市中区, 四川省, 中国")
+    assert calls[-1][0] == "乐山市市中区, 四川省, 中国"
+    assert calls[-1][1]["network_type"] == "walk"
+    assert G.graph["coverage15"]["kind"] == "place"
+    assert G.graph["crs"] == "EPSG:32648"
+    build_walk_network((103.75, 29.54, 103.77, 29.56))
+    assert calls[-1][0] == (103.75, 29.54, 103.77, 29.56)
+    build_walk_network(shapely.box(103.75, 29.54, 103.77, 29.56))
+    assert calls[-1][0].geom_type == "Polygon"
+
+    def fails(query, **kw):
+        from osmnx._errors import InsufficientResponseError
+
+        raise InsufficientResponseError("No data elements in server response.")
+
+    monkeypatch.setattr(ox, "graph_from_place", fails)
+    with pytest.raises(NetworkError, match="download"):
+        build_walk_network("Nowhere at all")
+
+
+def test_sample_network_is_marked_synthetic() -> None:
+    from coverage15.sample import sample_path
+
+    rec = network_summary(build_walk_network(sample_path("walk_network.osm")))
+    assert rec["generator"] == "coverage15.sample"
+    assert rec["osm_data"] is False  # maps of the sample carry no ODbL line
+    assert rec["components"] >= 2  # the sample's disconnected fragment
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def _filtered_xml(src: Path, dst: Path) -> None:
+    """The walkable ways of ``src`` and their nodes, as OSM XML for osmnx."""
+    ways, refs = [], set()
+    for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
+        if "highway" in w.tags and walkable(dict(w.tags)):
+            ways.append((w.id, [n.ref for n in w.nodes], dict(w.tags)))
+            refs.update(ways[-1][1])
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
+    found = set()
+    for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
+        if n.id in refs:
+            found.add(n.id)
+            lines.append(f'<node id="{n.id}" lat="{n.location.lat}" lon="{n.location.lon}"/>')
+    for wid, nds, tags in ways:
+        body = "".join(f'<nd ref="{r}"/>' for r in nds if r in found)
+        body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+        lines.append(f'<way id="{wid}">{body}</way>')
+    lines.append("</osm>")
+    dst.write_text("\n".join(lines), encoding="utf-8")
+
+
+@realdata
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    ("name", "nodes", "edges"),
+    [
+        ("beijing_haidian_pku_2017.osm.bz2", 1885, 4360),
+        ("shanghai_baoshan_shu_2021.osm.bz2", 888, 2012),
+        # the README's 5,589 counts 6 nodes left alone where a clipped way lost its other
+        # nodes; they carry no edge and are not kept
+        ("helsinki_centre_2019.osm.pbf", 5583, 12800),
+    ],
+)
+def test_real_extracts_match_osmnx_on_filtered_xml(
+    name: str, nodes: int, edges: int, tmp_path: Path
+) -> None:
+    ours = build_walk_network(SHARED / name, simplify=False)
+    assert (ours.number_of_nodes(), ours.number_of_edges()) == (nodes, edges)  # shared README
+    assert nx.number_of_isolates(ours) == 0
+    xml = tmp_path / "walk.osm"
+    _filtered_xml(SHARED / name, xml)
+    theirs = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
+    theirs.remove_nodes_from(list(nx.isolates(theirs)))  # single-node remnants of clipped ways
+    assert set(ours.nodes) == set(theirs.nodes)
+    assert _edge_set(ours) == _edge_set(theirs)
+    total_ours = sum(d for _, _, d in ours.edges(data="length"))
+    total_theirs = sum(d for _, _, d in theirs.edges(data="length"))
+    assert total_ours == pytest.approx(total_theirs, rel=1e-9)
+    simple = build_walk_network(SHARED / name)
+    theirs_simple = ox.simplify_graph(theirs)
+    assert simple.number_of_nodes() == theirs_simple.number_of_nodes()
+    assert simple.number_of_edges() == theirs_simple.number_of_edges()
+
+
+@realdata
+@pytest.mark.realdata
+def test_clipped_pbf_missing_nodes_are_counted() -> None:
+    G = build_walk_network(SHARED / "helsinki_centre_2019.osm.pbf")
+    rec = network_summary(G)
+    assert rec["missing_node_refs"] > 0  # the trap the shared README warns about
+    assert rec["ways_dropped_missing_nodes"] + rec["ways_split_at_missing_nodes"] > 0
+    assert rec["crs"] == "EPSG:32635"
+    assert all(d.get("geometry") is not None for _, _, d in G.edges(data=True))
