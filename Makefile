@@ -14,7 +14,7 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,maps,batch]"
+	$(PY) -m pip install --quiet -e ".[dev,maps,batch,siting,terrain]"
 	touch $(STAMP)
 
 # Debian packages that some tests and maps need (CJK font for Chinese labels).
@@ -26,12 +26,12 @@ demo: $(STAMP)
 	$(PY) -m coverage15 demo --out $(OUT)
 
 test: $(STAMP) sysdeps
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests $(wildcard benchmarks)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m ruff check src tests $(wildcard benchmarks)
+	$(PY) -m ruff format --check src tests $(wildcard benchmarks)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"

@@ -77,6 +77,18 @@ class Analysis:
     facilities: gpd.GeoDataFrame
     network: WalkNetwork
     report: ValidationReport = field(default_factory=ValidationReport)
+    network_record: dict[str, Any] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+
+    @property
+    def osm(self) -> bool:
+        """Whether the walking network is OpenStreetMap data (maps then carry the ODbL line).
+
+        True unless the network's build record says otherwise (road lines of the
+        planner's own, the synthetic sample); a network passed in prepared has no
+        record and is taken as OSM, since a missing attribution breaks the ODbL.
+        """
+        return bool(self.network_record.get("osm_data", True))
 
     def summary(self, lang: str = "en") -> str:
         """A short text summary of the district indicators."""
@@ -97,14 +109,30 @@ class Analysis:
         return "\n".join(lines)
 
 
-def _as_network(network: Any, *, progress: bool) -> WalkNetwork:
-    if isinstance(network, WalkNetwork):
-        return network
-    if isinstance(network, nx.MultiDiGraph):
-        return WalkNetwork.from_graph(network)
-    from coverage15.network import build_walk_network
+def _as_network(network: Any, *, progress: bool) -> tuple[WalkNetwork, dict[str, Any]]:
+    from coverage15.network import build_walk_network, prepare_graph
 
-    return WalkNetwork.from_graph(build_walk_network(network, progress=progress))
+    if isinstance(network, WalkNetwork):
+        return network, {}
+    if isinstance(network, nx.MultiDiGraph):
+        record = dict(network.graph.get("coverage15", {}))
+        return WalkNetwork.from_graph(prepare_graph(network)), record
+    graph = build_walk_network(network, progress=progress)
+    return WalkNetwork.from_graph(graph), dict(graph.graph.get("coverage15", {}))
+
+
+def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
+    """Files the analysis read (writers refuse to overwrite them)."""
+    paths = []
+    for layer in layers:
+        rep = getattr(layer, "attrs", {}).get("report") if layer is not None else None
+        src = getattr(rep, "source", None)
+        if src and Path(str(src)).exists():
+            paths.append(str(Path(str(src)).resolve()))
+    src = record.get("source")
+    if src and record.get("kind") in {"osm", "lines"} and Path(str(src)).exists():
+        paths.append(str(Path(str(src)).resolve()))
+    return sorted(set(paths))
 
 
 def catchment_distance_m(profile: Profile, group: str = "general") -> float:
@@ -177,7 +205,7 @@ def analyze(
     for layer in (communities, facilities, buildings, homes):
         if layer is not None and "report" in layer.attrs:
             report.extend(layer.attrs["report"])
-    net = _as_network(network, progress=progress)
+    net, record = _as_network(network, progress=progress)
     crs = net.crs
     comm = communities.to_crs(crs)
     fac = facilities.to_crs(crs)
@@ -208,8 +236,7 @@ def analyze(
         categories=profile.categories,
         progress=progress,
     )
-    snapped = access.attrs.get("home_snapped")
-    snapped = pd.Series(snapped, index=homes.index) if snapped is not None else None
+    snapped = access["snapped"].astype(bool)
     home_ind = home_indicators(homes, access, profile, group=group, snapped=snapped)
     # 2SFCA over community comprehensive service facilities
     catalogue = category_catalogue()
@@ -247,4 +274,6 @@ def analyze(
         facilities=fac,
         network=net,
         report=report,
+        network_record=record,
+        inputs=_input_paths([communities, facilities, buildings, homes], record),
     )

@@ -31,11 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="label language")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars (default: on when the terminal is interactive)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="run on the bundled sample district (Leshan, synthetic)")
     d.add_argument("--out", type=Path, default=Path("output/demo"), help="output folder")
     d.add_argument("--profile", default="gb50180_2018", help="standard profile key or path")
+    d.add_argument("--no-maps", action="store_true", help="tables and layers only")
 
     r = sub.add_parser("run", help="run one district from an analysis config (TOML)")
     r.add_argument("config", type=Path)
@@ -147,10 +154,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars: as asked, else only on an interactive terminal."""
+    if args.progress is not None:
+        return bool(args.progress)
+    return sys.stderr.isatty()
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from coverage15.demo import run_demo
 
-    run_demo(out=args.out, profile=args.profile, lang=args.lang)
+    run_demo(
+        out=args.out,
+        profile=args.profile,
+        lang=args.lang,
+        maps=not args.no_maps,
+        progress=_progress(args),
+    )
     return 0
 
 

@@ -15,19 +15,38 @@ from coverage15.standards import category_catalogue
 
 
 def run_demo(
-    *, out: Path | str = "output/demo", profile: str = "gb50180_2018", lang: str = "zh"
+    *,
+    out: Path | str = "output/demo",
+    profile: str = "gb50180_2018",
+    lang: str = "zh",
+    maps: bool = True,
+    progress: bool = False,
 ) -> Path:
     """Run the demo; returns the output folder.
+
+    Parameters
+    ----------
+    out
+        Output folder (created; the network cache goes to ``out/cache``).
+    profile
+        Standard profile key (see ``coverage15 profiles``).
+    lang
+        ``"zh"`` or ``"en"`` for tables, maps and the report.
+    maps
+        Also draw the maps, the offline web map and the HTML report.
+    progress
+        Show progress bars.
 
     Examples
     --------
     >>> import tempfile
-    >>> folder = run_demo(out=tempfile.mkdtemp(), profile="civil_affairs")  # doctest: +ELLIPSIS
+    >>> folder = run_demo(out=tempfile.mkdtemp(), profile="civil_affairs", maps=False)
     coverage15 demo ...
     >>> sorted(p.name for p in folder.iterdir())  # doctest: +ELLIPSIS
-    ['communities.csv', 'coverage15_results.gpkg', 'district.csv', 'homes.csv', ...]
+    [...'communities.csv', ...'coverage15_results.gpkg', ...]
     """
     from coverage15.analysis import analyze
+    from coverage15.export import write_results
     from coverage15.io import load_buildings, load_communities, load_facilities
     from coverage15.network import build_walk_network, network_summary
     from coverage15.sample import sample_path
@@ -56,31 +75,38 @@ def run_demo(
         print(f"  {label:<40} {n}")
     print()
     print(facilities.attrs["report"])
-    graph = build_walk_network(sample_path("walk_network.osm"), cache_dir=out / "cache")
+    graph = build_walk_network(
+        sample_path("walk_network.osm"), cache_dir=out / "cache", progress=progress
+    )
     s = network_summary(graph)
     print(
         f"\nwalking network 步行网络: {s['nodes']:,} nodes, {s['edges']:,} edges, "
-        f"{s['length_km']:.1f} km, {s['components']} component(s), CRS {s['crs']}"
+        f"{s['street_km']:.1f} km of streets, {s['components']} component(s), CRS {s['crs']}"
     )
-    result = analyze(communities, facilities, network=graph, buildings=buildings, profile=profile)
+    result = analyze(
+        communities,
+        facilities,
+        network=graph,
+        buildings=buildings,
+        profile=profile,
+        progress=progress,
+    )
     print()
     print(result.summary(lang))
     print("\n" + ("覆盖最差的社区" if zh else "Worst communities") + ":")
     print(result.worst.to_string(index=False))
-    # outputs
-    result.communities.drop(columns="geometry").to_csv(
-        out / "communities.csv", index=False, encoding="utf-8-sig"
-    )
-    result.homes.drop(columns="geometry").to_csv(
-        out / "homes.csv", index=False, encoding="utf-8-sig"
-    )
-    result.district.to_csv(out / "district.csv", index=False, encoding="utf-8-sig")
-    gpkg = out / "coverage15_results.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
-    result.communities.to_file(gpkg, layer="communities")
-    result.homes.to_file(gpkg, layer="homes")
-    result.facilities.to_file(gpkg, layer="facilities")
-    print(f"\nwrote {out}/ (communities.csv, homes.csv, district.csv, coverage15_results.gpkg)")
+    written = write_results(result, out, lang=lang, inputs=result.inputs)
+    files = [p for paths in written.values() for p in paths]
+    if maps:
+        from coverage15.maps import write_maps
+        from coverage15.report import write_report
+        from coverage15.webmap import write_webmap
+
+        files += write_maps(result, out / "maps", lang=lang)
+        files.append(write_webmap(result, out / "map.html", lang=lang))
+        files.append(write_report(result, out / "report.html", lang=lang))
+    print(f"\nwrote {len(files)} file(s) to {out}/:")
+    for f in files:
+        print(f"  {Path(f).relative_to(out)}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return out
