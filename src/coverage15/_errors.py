@@ -56,3 +56,7 @@ class NetworkError(Coverage15Error):
 
 class ProfileError(Coverage15Error, ValueError):
     """A standard profile file is invalid."""
+
+
+class OffsetWarning(UserWarning):
+    """Points declared as WGS84 look shifted like GCJ-02 (Amap/Tencent) or BD-09 (Baidu) data."""

@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from coverage15._errors import InputError
+from coverage15._errors import InputError, OffsetWarning
 from coverage15.access import WalkNetwork
 from coverage15.homes import homes_from_buildings
 from coverage15.indicators import (
@@ -121,6 +122,56 @@ def _as_network(network: Any, *, progress: bool) -> tuple[WalkNetwork, dict[str,
     return WalkNetwork.from_graph(graph), dict(graph.graph.get("coverage15", {}))
 
 
+def check_offset(
+    facilities: gpd.GeoDataFrame,
+    net: WalkNetwork,
+    record: dict[str, Any],
+    report: ValidationReport,
+) -> dict[str, Any] | None:
+    """Warn when facilities look like GCJ-02/BD-09 data declared as WGS84.
+
+    Only against a network drawn from WGS84 map data (OSM files or downloads),
+    never against the planner's own road lines, which may carry the same
+    offset. Uses :func:`coverage15.crs.detect_offset`; a conclusive finding is
+    flagged in the report and warned with :class:`OffsetWarning` (the numbers
+    are still computed: a 300–500 m shift is a planner's call to fix, with
+    ``load_facilities(..., crs="gcj02")``).
+
+    Examples
+    --------
+    >>> import coverage15 as c15
+    >>> from coverage15.sample import sample_path
+    >>> from coverage15.access import WalkNetwork
+    >>> G = c15.build_walk_network(sample_path("walk_network.osm"))
+    >>> fac = c15.load_facilities(sample_path("facilities.geojson"))
+    >>> rep = ValidationReport()
+    >>> check_offset(fac, WalkNetwork.from_graph(G), G.graph["coverage15"], rep)["likely"] is None
+    True
+    """
+    if record.get("kind") not in {"osm", "place", "polygon", "bbox"} or len(facilities) < 10:
+        return None
+    from coverage15.crs import detect_offset
+
+    streets = gpd.GeoSeries(net.edge_geometries, crs=net.crs).to_crs(4326)
+    # facilities sit on or beside streets; in a dense network the whole median may be a few
+    # tens of metres, so the absolute drop asked for is small and the relative tests decide
+    found = detect_offset(facilities.to_crs(4326), streets, min_drop_m=5.0)
+    if found["likely"] is not None and found["conclusive"]:
+        system = {"gcj02": "GCJ-02 (Amap/Tencent 高德/腾讯)", "bd09": "BD-09 (Baidu 百度)"}[
+            found["likely"]
+        ]
+        detail = (
+            f"facilities look like {system} coordinates declared as WGS84: their median distance "
+            f"to the nearest street is {found['median_m_as_given']:.0f} m as given and "
+            f"{found['median_m_converted']:.0f} m after undoing the offset; reload them with "
+            f"crs='{found['likely']}'"
+        )
+        ids = facilities["facility_id"] if "facility_id" in facilities else facilities.index
+        report.add("coordinate_offset", "flagged", rows=ids, column="geometry", detail=detail)
+        warnings.warn(detail, OffsetWarning, stacklevel=3)
+    return found
+
+
 def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
     """Files the analysis read (writers refuse to overwrite them)."""
     paths = []
@@ -209,6 +260,7 @@ def analyze(
     crs = net.crs
     comm = communities.to_crs(crs)
     fac = facilities.to_crs(crs)
+    check_offset(fac, net, record, report)
     if "community_id" not in fac.columns:
         fac = assign_communities(fac, comm, report=report)
     if homes is None:

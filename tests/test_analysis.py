@@ -1,0 +1,67 @@
+"""analyze() end to end on the sample: provenance, conservation, offset detection."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+import coverage15 as c15
+from coverage15._errors import OffsetWarning
+from coverage15.access import WalkNetwork
+from coverage15.analysis import analyze
+from coverage15.crs import from_wgs84
+from coverage15.network import build_walk_network
+from coverage15.sample import sample_path
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return build_walk_network(sample_path("walk_network.osm"))
+
+
+@pytest.fixture(scope="module")
+def layers():
+    communities = c15.load_communities(sample_path("communities.geojson"))
+    facilities = c15.load_facilities(sample_path("facilities.geojson"))
+    buildings = c15.load_buildings(sample_path("buildings.geojson"))
+    return communities, facilities, buildings
+
+
+def test_analysis_records_provenance_and_conserves_households(graph, layers) -> None:
+    communities, facilities, buildings = layers
+    result = analyze(communities, facilities, network=graph, buildings=buildings)
+    assert result.network_record["kind"] == "osm"
+    assert result.osm is False  # the sample is synthetic: no ODbL line on its maps
+    assert str(sample_path("communities.geojson").resolve()) in result.inputs
+    total = int(communities["households"].sum())
+    assert int(result.homes["households"].sum()) == total
+    c = result.communities
+    # every household is covered, underserved or off the network, in every community
+    parts = c["hh_covered_all"] + c["hh_underserved"] + c["hh_off_network"]
+    assert (parts == c["households"]).all()
+    assert result.homes["snapped"].dtype == bool
+    assert "snapped" in result.homes.columns
+
+
+def test_prepared_network_and_graph_give_the_same_numbers(graph, layers) -> None:
+    communities, facilities, buildings = layers
+    a = analyze(communities, facilities, network=graph, buildings=buildings)
+    b = analyze(
+        communities, facilities, network=WalkNetwork.from_graph(graph), buildings=buildings
+    )
+    cols = ["hh_covered_all", "hh_underserved", "area_per_100hh"]
+    assert a.communities[cols].equals(b.communities[cols])
+    assert b.osm is True  # no build record: attribution kept, to be safe
+
+
+def test_gcj02_facilities_declared_as_wgs84_are_flagged(graph, layers) -> None:
+    communities, facilities, buildings = layers
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OffsetWarning)
+        analyze(communities, facilities, network=graph, buildings=buildings)  # true WGS84: quiet
+    # the same facilities as Amap would give them (≈ 300–500 m off), labelled EPSG:4326
+    shifted = from_wgs84(facilities.to_crs(4326), "gcj02").set_crs(4326, allow_override=True)
+    with pytest.warns(OffsetWarning, match="GCJ-02.*crs='gcj02'"):
+        result = analyze(communities, shifted, network=graph, buildings=buildings)
+    assert result.report.count(kind="coordinate_offset") == len(facilities)
