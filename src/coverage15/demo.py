@@ -11,7 +11,45 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from coverage15.standards import category_catalogue
+
+
+def worst_table(worst: pd.DataFrame, lang: str = "zh", top: int = 3) -> str:
+    """The worst communities as a narrow text table, with their ``top`` largest gaps.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"name": ["白塔社区"], "households": [2800],
+    ...                   "share_covered_all": [0.1], "hh_underserved": [2520],
+    ...                   "lacking": ["pharmacy: 2589"],
+    ...                   "area_per_100hh": [16.07]})
+    >>> print(worst_table(w, "en"))
+    community  households fully covered  underserved m²/100 hh ...
+         白塔社区        2800         10.0%         2520      16.1 ...Pharmacy 2589
+    """
+    from coverage15.labels import category_label
+
+    zh = lang == "zh"
+
+    def gaps(text: object) -> str:
+        if not isinstance(text, str) or not text:
+            return ""
+        parts = [p.split(":") for p in text.split(";") if ":" in p][:top]
+        return ", ".join(f"{category_label(k.strip(), lang)} {n.strip()}" for k, n in parts)
+
+    table = pd.DataFrame(
+        {
+            "社区" if zh else "community": worst.get("name", worst.get("community_id")),
+            "户数" if zh else "households": worst["households"],
+            "全覆盖" if zh else "fully covered": worst["share_covered_all"].map("{:.1%}".format),
+            "未覆盖户数" if zh else "underserved": worst["hh_underserved"],
+            "每百户面积" if zh else "m²/100 hh": worst["area_per_100hh"].map("{:.1f}".format),
+            "主要缺项(户)" if zh else "largest gaps (households)": worst["lacking"].map(gaps),
+        }
+    )
+    return table.to_string(index=False)
 
 
 def run_demo(
@@ -94,7 +132,7 @@ def run_demo(
     print()
     print(result.summary(lang))
     print("\n" + ("覆盖最差的社区" if zh else "Worst communities") + ":")
-    print(result.worst.to_string(index=False))
+    print(worst_table(result.worst, lang))
     written = write_results(result, out, lang=lang, inputs=result.inputs)
     files = [p for paths in written.values() for p in paths]
     if maps:
