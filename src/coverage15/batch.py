@@ -106,11 +106,17 @@ def write_outputs(result: Any, run: RunConfig) -> Path:
 
     folder = Path(run.output_folder)
     folder.mkdir(parents=True, exist_ok=True)
-    write_results(result, folder, lang=run.lang, formats=run.formats)
+    write_results(result, folder, lang=run.lang, formats=run.formats, inputs=result.inputs)
+    if run.maps:
+        from coverage15.maps import write_maps
+        from coverage15.webmap import write_webmap
+
+        write_maps(result, folder / "maps", lang=run.lang)
+        write_webmap(result, folder / "map.html", lang=run.lang)
     if run.report:
         from coverage15.report import write_report
 
-        write_report(result, folder / "report.html", lang=run.lang)
+        write_report(result, folder / "report.html", lang=run.lang, maps=run.maps)
     return folder
 
 

@@ -23,11 +23,18 @@ from pathlib import Path
 
 from coverage15._errors import Coverage15Error
 
+EXIT_SOME_FAILED = 3
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="coverage15",
         description="15-minute living circle (15分钟生活圈) coverage of community services.",
+        epilog=(
+            "exit codes: 0 done; 1 bad input or a failed analysis (the message names the file, "
+            "row and column); 2 wrong command-line usage; 3 batch finished but some districts "
+            "failed (see the summary CSV); 130 interrupted"
+        ),
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="label language")
@@ -151,7 +158,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
     failed = int((~summary["ok"]).sum())
     print(f"{len(summary)} district(s), {failed} failed; summary: {summary_path}")
-    return 1 if failed else 0
+    return EXIT_SOME_FAILED if failed else 0
 
 
 def _progress(args: argparse.Namespace) -> bool:

@@ -767,6 +767,11 @@ def load_communities(
     normal["kind"] = _kinds(gdf, found.get("kind"), normal["name"], source=source, report=sub)
     out = _finish(gdf, normal, found, sub)
     report.extend(sub)
+    if len(out) == 0:
+        raise InputError(
+            f"no usable communities: every record was dropped ({report.n_dropped}):\n{report}",
+            source=source,
+        )
     out.attrs["report"] = report
     return out
 
