@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= output/demo
 
-.PHONY: demo test lint bench sample sysdeps clean
+.PHONY: demo test lint bench sample sysdeps docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_batch.py
+
+# the documentation site (strict: broken references fail); tests/test_docs.py runs it in `make test`
+docs: $(STAMP)
+	$(PY) -m mkdocs build --strict --site-dir output/site
 
 sample: $(STAMP)
 	$(PY) -m coverage15.sample data/sample

@@ -59,6 +59,7 @@ import shapely
 from tqdm.auto import tqdm
 
 from coverage15._errors import InputError, NetworkError
+from coverage15.snap import gc_paused
 
 __all__ = [
     "OSM_SUFFIXES",
@@ -269,9 +270,10 @@ def _graph_from_osm(path: Path, *, progress: bool) -> tuple[nx.MultiDiGraph, dic
         crs="epsg:4326",
         created_with=f"coverage15 (pyosmium + OSMnx {_pkg_version('osmnx')})",
     )
-    G.add_nodes_from(nodes.items())
-    ox.graph._add_paths(G, paths, bidirectional=True)  # osmnx's own way → edges rules
-    G = ox.distance.add_edge_lengths(G)
+    with gc_paused():
+        G.add_nodes_from(nodes.items())
+        ox.graph._add_paths(G, paths, bidirectional=True)  # osmnx's own way → edges rules
+        G = ox.distance.add_edge_lengths(G)
     return G, stats
 
 
@@ -433,7 +435,8 @@ def _finish(
         G = ox.truncate.largest_component(G, strongly=False)
         stats["nodes_dropped_outside_largest_component"] = n0 - G.number_of_nodes()
     if simplify and not G.graph.get("simplified"):
-        G = ox.simplify_graph(G)
+        with gc_paused():
+            G = ox.simplify_graph(G)
     bar.update()
     G = prepare_graph(G, crs=crs, copy=False)
     bar.update()
@@ -618,7 +621,7 @@ def build_walk_network(
         cache_path = Path(cache_dir) / f"walk-{_cache_key(source, options)}.pkl"
         if cache_path.is_file():
             try:
-                with open(cache_path, "rb") as fh:
+                with open(cache_path, "rb") as fh, gc_paused():  # 2× faster on big graphs
                     G = pickle.load(fh)
                 G.graph["coverage15"] = {**G.graph["coverage15"], "from_cache": str(cache_path)}
                 return G
@@ -719,7 +722,7 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         raise NetworkError(f"{path}: network file not found")
     suffix = path.suffix.lower()
     if suffix == ".pkl":
-        with open(path, "rb") as fh:
+        with open(path, "rb") as fh, gc_paused():
             G = pickle.load(fh)
     elif suffix == ".graphml":
         G = ox.load_graphml(path)

@@ -1,0 +1,583 @@
+"""Benchmark the routing engine against its peers, on the same network and the same points.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_engine.py``). Each
+measurement runs in its own child process, so its peak resident memory (VmHWM) is
+its own. Printed: seconds, ratio to the engine, peak RSS; written: a JSON file.
+
+Methods, per network (10 categories × 32 facilities, 1500 m bound):
+
+engine
+    ``WalkNetwork.from_graph`` (CSR) + snapping every home and facility to its
+    nearest edge + ``nearest_facilities`` for the 10 categories.
+bare
+    What the engine is measured against: the CSR built from the edge arrays,
+    facilities put on their nearest *node* (KD-tree), one scipy
+    ``dijkstra(min_only=True, limit=1500)`` per category, plus the snapping a
+    plain STRtree ``query_nearest`` of all homes and facilities costs.
+pandana
+    ``pandana.Network`` (its contraction hierarchy) + ``precompute`` +
+    ``set_pois``/``nearest_pois`` per category; homes mapped with ``get_node_ids``.
+networkx
+    ``multi_source_dijkstra_path_length`` per category (facility nodes as sources).
+notebook
+    An ``ego_graph`` isochrone per facility, its convex hull, and a spatial join
+    of the homes (small networks only); also how many node–category pairs it
+    calls covered that are farther than the bound on the network.
+
+Usage::
+
+    python benchmarks/bench_engine.py                 # everything (≈10 min on 2 cores)
+    python benchmarks/bench_engine.py --quick         # small networks and grids only
+    python benchmarks/bench_engine.py --networks porto --methods engine,bare
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OSM = ROOT / ".." / "shared" / "data" / "osm"
+CACHE = ROOT / "output" / "bench-cache"
+BOUND = 1500.0
+N_CAT, N_FAC = 10, 32
+NETWORKS = {
+    "beijing": ("beijing_haidian_pku_2017.osm.bz2", 20_000),
+    "helsinki": ("helsinki_centre_2019.osm.pbf", 20_000),
+    "porto": ("porto_portugal.osm.pbf", 100_000),
+}
+SMALL = {"beijing", "helsinki"}
+GRID_SIZES = [10_000, 100_000, 1_000_000]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def load_graph(name: str) -> Any:
+    """The projected walk graph of a real extract (built once, then pickled)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    from coverage15.network import build_walk_network
+
+    return build_walk_network(OSM / NETWORKS[name][0], cache_dir=CACHE)
+
+
+def grid_arrays(n_nodes: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """A jittered square grid with ~80 m blocks; every street both ways."""
+    rng = np.random.default_rng(seed)
+    side = round(float(np.sqrt(n_nodes)))
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    x = (jj * 80.0 + rng.uniform(-15, 15, ii.shape)).ravel() + 500_000.0
+    y = (ii * 80.0 + rng.uniform(-15, 15, ii.shape)).ravel() + 3_270_000.0
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    b = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    u, v = np.concatenate([a, b]), np.concatenate([b, a])
+    return {"x": x, "y": y, "u": u, "v": v, "length": np.hypot(x[u] - x[v], y[u] - y[v])}
+
+
+def arrays_of(name: str) -> tuple[dict[str, np.ndarray], Any]:
+    """Node and edge arrays (and the graph for real networks)."""
+    if name.startswith("grid"):
+        return grid_arrays(int(name[4:])), None
+    from coverage15.access import WalkNetwork
+
+    G = load_graph(name)
+    net = WalkNetwork.from_graph(G)
+    arr = {
+        "x": net.node_x,
+        "y": net.node_y,
+        "u": net.edge_u,
+        "v": net.edge_v,
+        "length": net.edge_length,
+    }
+    return arr, G
+
+
+def points(arr: dict[str, np.ndarray], n_homes: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """Homes and facilities beside random streets (≤ 30 m off a random point of an edge)."""
+    rng = np.random.default_rng(seed)
+
+    def along(n: int) -> tuple[np.ndarray, np.ndarray]:
+        e = rng.integers(0, len(arr["u"]), n)
+        t = rng.uniform(0, 1, n)
+        x = arr["x"][arr["u"][e]] * (1 - t) + arr["x"][arr["v"][e]] * t
+        y = arr["y"][arr["u"][e]] * (1 - t) + arr["y"][arr["v"][e]] * t
+        return x + rng.uniform(-30, 30, n), y + rng.uniform(-30, 30, n)
+
+    hx, hy = along(n_homes)
+    n_fac = N_CAT * N_FAC if n_homes <= 200_000 else N_CAT * 500
+    fx, fy = along(n_fac)
+    cat = np.repeat(np.arange(N_CAT), n_fac // N_CAT)
+    return {"hx": hx, "hy": hy, "fx": fx, "fy": fy, "cat": cat}
+
+
+def n_homes_of(name: str) -> int:
+    if name.startswith("grid"):
+        return int(name[4:])
+    return NETWORKS[name][1]
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def m_engine(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
+    import geopandas as gpd
+    import shapely
+
+    from coverage15.access import WalkNetwork
+
+    crs = "EPSG:32648" if G is None else G.graph["crs"]
+    homes = gpd.GeoSeries(shapely.points(pts["hx"], pts["hy"]), crs=crs)
+    fac = gpd.GeoDataFrame(
+        {"category": pts["cat"].astype(str), "facility_id": np.arange(len(pts["cat"]))},
+        geometry=shapely.points(pts["fx"], pts["fy"]),
+        crs=crs,
+    )
+    t0 = time.perf_counter()
+    if G is None:
+        net = WalkNetwork(
+            node_ids=np.arange(len(arr["x"])),
+            x=arr["x"],
+            y=arr["y"],
+            edge_u=arr["u"],
+            edge_v=arr["v"],
+            edge_length=arr["length"],
+            crs=crs,
+        )
+    else:
+        net = WalkNetwork.from_graph(G)
+    t1 = time.perf_counter()
+    net.snap(homes, source="homes")
+    net.snap(fac, source="facilities")
+    t2 = time.perf_counter()
+    r = net.nearest_facilities(homes, fac, max_distance_m=BOUND, speed_m_per_min=80.0)
+    t3 = time.perf_counter()
+    reached = float(np.isfinite(r[[c for c in r if c.startswith("dist_m__")]].to_numpy()).mean())
+    return {
+        "seconds": t3 - t0,
+        "build_s": t1 - t0,
+        "snap_s": t2 - t1,
+        "query_s": t3 - t2,
+        "reached_share": reached,
+    }
+
+
+def _csr(arr: dict) -> Any:
+    from scipy import sparse
+
+    n = len(arr["x"])
+    keep = arr["u"] != arr["v"]
+    m = sparse.coo_array(
+        (arr["length"][keep], (arr["u"][keep], arr["v"][keep])), shape=(n, n)
+    ).tocsr()  # duplicates summed: take the minimum instead, as the engine does
+    if m.has_canonical_format is False or len(m.data) != keep.sum():
+        order = np.lexsort((arr["length"][keep], arr["v"][keep], arr["u"][keep]))
+        u, v, w = arr["u"][keep][order], arr["v"][keep][order], arr["length"][keep][order]
+        first = np.ones(len(u), bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        m = sparse.csr_array((w[first], (u[first], v[first])), shape=(n, n))
+    return m
+
+
+def _fac_nodes(arr: dict, pts: dict) -> np.ndarray:
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.column_stack([arr["x"], arr["y"]]))
+    return tree.query(np.column_stack([pts["fx"], pts["fy"]]))[1]
+
+
+def m_bare(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
+    import shapely
+    from scipy.sparse.csgraph import dijkstra
+
+    t0 = time.perf_counter()
+    csr_t = _csr(arr).T.tocsr()  # towards facilities, as the engine searches
+    src = _fac_nodes(arr, pts)
+    dist = []
+    for c in range(N_CAT):
+        d = dijkstra(csr_t, indices=np.unique(src[pts["cat"] == c]), min_only=True, limit=BOUND)
+        dist.append(d)
+    t1 = time.perf_counter()
+    u, v = arr["u"], arr["v"]
+    one = u < v  # one line per street, as the engine indexes streets
+    u, v = u[one], v[one]
+    lines = shapely.linestrings(
+        np.stack(
+            [
+                np.column_stack([arr["x"][u], arr["y"][u]]),
+                np.column_stack([arr["x"][v], arr["y"][v]]),
+            ],
+            axis=1,
+        )
+    )
+    t2 = time.perf_counter()  # geometry creation is not charged: the graph has it
+    tree = shapely.STRtree(lines)
+    tree.query_nearest(shapely.points(pts["hx"], pts["hy"]), max_distance=500)
+    tree.query_nearest(shapely.points(pts["fx"], pts["fy"]), max_distance=500)
+    t3 = time.perf_counter()
+    reached = float(np.mean([np.isfinite(d).mean() for d in dist]))
+    return {
+        "seconds": (t1 - t0) + (t3 - t2),
+        "dijkstra_s": t1 - t0,
+        "strtree_snap_s": t3 - t2,
+        "node_reached_share": reached,
+    }
+
+
+def m_pandana(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
+    import pandana
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    n = len(arr["x"])
+    nodes = pd.DataFrame({"x": arr["x"], "y": arr["y"]}, index=np.arange(n))
+    w = pd.DataFrame({"length": arr["length"]})
+    net = pandana.Network(
+        nodes["x"], nodes["y"], pd.Series(arr["u"]), pd.Series(arr["v"]), w, twoway=False
+    )
+    net.precompute(BOUND)
+    t1 = time.perf_counter()
+    home_nodes = net.get_node_ids(pd.Series(pts["hx"]), pd.Series(pts["hy"]))
+    for c in range(N_CAT):
+        sel = pts["cat"] == c
+        net.set_pois(f"c{c}", BOUND, 1, pd.Series(pts["fx"][sel]), pd.Series(pts["fy"][sel]))
+        d = net.nearest_pois(BOUND, f"c{c}", num_pois=1)
+        d.loc[home_nodes.to_numpy()]
+    t2 = time.perf_counter()
+    return {"seconds": t2 - t0, "setup_s": t1 - t0, "query_s": t2 - t1}
+
+
+def _nx_graph(arr: dict, G: Any) -> Any:
+    import networkx as nx
+
+    if G is not None:
+        return G
+    H = nx.DiGraph()
+    H.add_weighted_edges_from(
+        zip(arr["u"].tolist(), arr["v"].tolist(), arr["length"].tolist(), strict=True),
+        weight="length",
+    )
+    return H
+
+
+def m_networkx(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
+    import networkx as nx
+
+    from coverage15.access import WalkNetwork
+
+    H = _nx_graph(arr, G)
+    ids = WalkNetwork.from_graph(G).node_ids if G is not None else np.arange(len(arr["x"]))
+    src = ids[_fac_nodes(arr, pts)]
+    R = H.reverse(copy=False)
+    t0 = time.perf_counter()
+    out = []
+    for c in range(N_CAT):
+        out.append(
+            nx.multi_source_dijkstra_path_length(
+                R, set(src[pts["cat"] == c].tolist()), cutoff=BOUND, weight="length"
+            )
+        )
+    t1 = time.perf_counter()
+    # correctness: the same searches with scipy, node by node
+    from scipy.sparse.csgraph import dijkstra
+
+    csr_t = _csr(arr).T.tocsr()
+    pos = {k: i for i, k in enumerate(ids.tolist())}
+    worst = 0.0
+    for c in range(N_CAT):
+        sel = np.unique(_fac_nodes(arr, pts)[pts["cat"] == c])
+        d = dijkstra(csr_t, indices=sel, min_only=True, limit=BOUND)
+        for node, dn in out[c].items():
+            worst = max(worst, abs(d[pos[node]] - dn))
+        if sum(np.isfinite(d)) != len(out[c]):
+            worst = float("inf")
+    return {"seconds": t1 - t0, "max_abs_diff_vs_scipy_m": worst}
+
+
+def m_notebook(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
+    """The notebook way: an ego-graph isochrone per facility, convex hull, spatial join."""
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+    from scipy.sparse.csgraph import dijkstra
+
+    from coverage15.access import WalkNetwork
+
+    H = _nx_graph(arr, G)
+    ids = WalkNetwork.from_graph(G).node_ids if G is not None else np.arange(len(arr["x"]))
+    fnodes = _fac_nodes(arr, pts)
+    crs = G.graph["crs"] if G is not None else "EPSG:32648"
+    homes = gpd.GeoDataFrame(geometry=shapely.points(pts["hx"], pts["hy"]), crs=crs)
+    coords = zip(arr["x"].tolist(), arr["y"].tolist(), strict=True)
+    xy = dict(zip(ids.tolist(), coords, strict=True))
+    t0 = time.perf_counter()
+    hulls = {}
+    for c in range(N_CAT):
+        polys = []
+        for f in fnodes[pts["cat"] == c]:
+            sub = nx.ego_graph(H, ids[f], radius=BOUND, distance="length")
+            polys.append(shapely.MultiPoint([xy[n] for n in sub.nodes]).convex_hull)
+        iso = gpd.GeoDataFrame(geometry=polys, crs=crs)
+        gpd.sjoin(homes, iso, predicate="within", how="inner")
+        hulls[c] = shapely.union_all(polys)
+    t1 = time.perf_counter()
+    # how often the hull calls a node covered that the network says is not
+    csr = _csr(arr)
+    false_pos = total_pos = 0
+    for c in range(N_CAT):
+        d = dijkstra(csr, indices=np.unique(fnodes[pts["cat"] == c]), min_only=True, limit=BOUND)
+        inside = shapely.contains_xy(hulls[c], arr["x"], arr["y"])
+        false_pos += int((inside & ~np.isfinite(d)).sum())
+        total_pos += int(inside.sum())
+    return {
+        "seconds": t1 - t0,
+        "wrongly_covered_share": false_pos / max(total_pos, 1),
+    }
+
+
+METHODS = {
+    "engine": m_engine,
+    "bare": m_bare,
+    "pandana": m_pandana,
+    "networkx": m_networkx,
+    "notebook": m_notebook,
+}
+
+
+def run_case(name: str, method: str) -> dict[str, Any]:
+    arr, G = arrays_of(name)
+    pts = points(arr, n_homes_of(name))
+    out = METHODS[method](name, arr, G, pts)
+    out.update(
+        network=name,
+        method=method,
+        nodes=len(arr["x"]),
+        edges=len(arr["u"]),
+        homes=len(pts["hx"]),
+        facilities=len(pts["fx"]),
+        peak_rss_mb=peak_rss_mb(),
+    )
+    return out
+
+
+def _pipeline(G: Any, seed: int) -> float:
+    """Snap 100k homes and 320 facilities and query 10 categories; returns seconds."""
+    import geopandas as gpd
+    import shapely
+
+    from coverage15.access import WalkNetwork
+
+    t0 = time.perf_counter()
+    net = WalkNetwork.from_graph(G)
+    arr = {"x": net.node_x, "y": net.node_y, "u": net.edge_u, "v": net.edge_v}
+    pts = points(arr, 100_000, seed=1)
+    fac_pts = points(arr, 100_000, seed=seed)
+    homes = gpd.GeoSeries(shapely.points(pts["hx"], pts["hy"]), crs=net.crs)
+    fac = gpd.GeoDataFrame(
+        {"category": fac_pts["cat"].astype(str), "facility_id": np.arange(len(fac_pts["cat"]))},
+        geometry=shapely.points(fac_pts["fx"], fac_pts["fy"]),
+        crs=net.crs,
+    )
+    net.nearest_facilities(homes, fac, max_distance_m=BOUND)
+    return time.perf_counter() - t0
+
+
+def run_e2e() -> dict[str, Any]:
+    """Porto end to end: build_walk_network(pbf) vs graph_from_xml on a filtered XML."""
+    import tempfile
+
+    import osmium
+    import osmnx as ox
+
+    from coverage15.network import build_walk_network, walkable
+
+    src = OSM / "porto_portugal.osm.pbf"
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "porto_walk.osm"
+        ways, refs = [], set()
+        for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
+            if "highway" in w.tags and walkable(dict(w.tags)):
+                ways.append((w.id, [n.ref for n in w.nodes], dict(w.tags)))
+                refs.update(ways[-1][1])
+        with open(xml, "w", encoding="utf-8") as fh:
+            fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+            for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
+                if n.id in refs:
+                    loc = n.location
+                    fh.write(f'<node id="{n.id}" lat="{loc.lat}" lon="{loc.lon}"/>\n')
+            for wid, nds, tags in ways:
+                body = "".join(f'<nd ref="{r}"/>' for r in nds)
+                body += "".join(
+                    f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()
+                )
+                fh.write(f'<way id="{wid}">{body}</way>\n')
+            fh.write("</osm>\n")
+        t0 = time.perf_counter()
+        g = ox.graph_from_xml(xml, bidirectional=True, simplify=True, retain_all=True)
+        g = ox.project_graph(g)
+        t1 = time.perf_counter()
+        del g
+        t2 = time.perf_counter()
+        ours = build_walk_network(src)
+        t3 = time.perf_counter()
+        cache = Path(tmp) / "cache"
+        arrays_of("grid100")  # warm imports
+        t_first0 = time.perf_counter()
+        G = build_walk_network(src, cache_dir=cache)
+        first = _pipeline(G, seed=1)
+        t_first = time.perf_counter() - t_first0
+        t4 = time.perf_counter()
+        G = build_walk_network(src, cache_dir=cache)
+        t5 = time.perf_counter()
+        _pipeline(G, seed=2)  # new facilities, same homes
+        t6 = time.perf_counter()
+    return {
+        "network": "porto",
+        "method": "e2e",
+        "osmnx_graph_from_xml_project_s": t1 - t0,
+        "coverage15_build_walk_network_s": t3 - t2,
+        "ratio": (t3 - t2) / (t1 - t0),
+        "cached_load_s": t5 - t4,
+        "first_run_s": t_first,
+        "first_run_analysis_s": first,
+        "rerun_s": t6 - t4,
+        "rerun_share_of_first": (t6 - t4) / t_first,
+        "nodes": ours.number_of_nodes(),
+        "edges": ours.number_of_edges(),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def child(name: str, method: str) -> dict[str, Any]:
+    """Run one measurement in a fresh process (own peak memory)."""
+    cmd = [sys.executable, __file__, "--case", f"{name}:{method}"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        return {"network": name, "method": method, "error": proc.stderr.strip()[-800:]}
+    marked = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@JSON ")]
+    return json.loads(marked[-1][len("@@JSON ") :])
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"python": platform.python_version(), "cpus": str(os.cpu_count())}
+    for pkg in ("coverage15", "osmnx", "networkx", "scipy", "shapely", "pandana", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except Exception:
+            out[pkg] = "absent"
+    return out
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'network':<14}{'method':<10}{'nodes':>10}{'homes':>10}{'seconds':>10}"
+        f"{'× engine':>10}{'peak MB':>10}  notes"
+    ]
+    engine = {r["network"]: r["seconds"] for r in rows if r.get("method") == "engine"}
+    for r in rows:
+        if "error" in r:
+            lines.append(f"{r['network']:<14}{r['method']:<10}  ERROR {r['error'][-200:]}")
+            continue
+        if r["method"] == "e2e":
+            lines.append(
+                f"{'porto':<14}{'e2e':<10}{r['nodes']:>10}{'':>10}"
+                f"{r['coverage15_build_walk_network_s']:>10.2f}{'':>10}{r['peak_rss_mb']:>10.0f}"
+                f"  osmnx graph_from_xml+project {r['osmnx_graph_from_xml_project_s']:.1f} s, "
+                f"ratio {r['ratio']:.2f}; first run {r['first_run_s']:.1f} s, rerun on the "
+                f"cached network {r['rerun_s']:.1f} s ({r['rerun_share_of_first']:.1%})"
+            )
+            continue
+        ratio = r["seconds"] / engine[r["network"]] if r["network"] in engine else float("nan")
+        notes = {
+            k: round(v, 4) if isinstance(v, float) else v
+            for k, v in r.items()
+            if k.endswith(("_s", "_share", "_m")) and k != "seconds"
+        }
+        lines.append(
+            f"{r['network']:<14}{r['method']:<10}{r['nodes']:>10}{r['homes']:>10}"
+            f"{r['seconds']:>10.3f}{ratio:>10.2f}{r['peak_rss_mb']:>10.0f}  {notes}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--case", help=argparse.SUPPRESS)
+    p.add_argument("--quick", action="store_true", help="small networks and a 10k grid")
+    p.add_argument("--networks", default="beijing,helsinki,porto,grid")
+    p.add_argument("--methods", default="engine,bare,pandana,networkx,notebook")
+    p.add_argument("--grid-sizes", default=",".join(map(str, GRID_SIZES)))
+    p.add_argument("--no-e2e", action="store_true", help="skip the Porto end-to-end build")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "performance-data.json")
+    args = p.parse_args(argv)
+    if args.case:
+        name, method = args.case.split(":")
+        out = run_e2e() if method == "e2e" else run_case(name, method)
+        print("\n@@JSON " + json.dumps(out))
+        return 0
+    if not OSM.is_dir():
+        print(f"note: {OSM} is absent; only synthetic grids are measured", file=sys.stderr)
+    nets = [n for n in args.networks.split(",") if n != "grid" and OSM.is_dir()]
+    sizes = [int(s) for s in args.grid_sizes.split(",")]
+    if args.quick:
+        nets = [n for n in nets if n in SMALL]
+        sizes = [s for s in sizes if s <= 10_000]
+    if "grid" in args.networks.split(","):
+        nets += [f"grid{s}" for s in sizes]
+    methods = args.methods.split(",")
+    rows: list[dict[str, Any]] = []
+    for name in nets:
+        if not name.startswith("grid"):
+            with open(os.devnull, "w"):
+                pickle.dumps(load_graph(name).graph)  # build the cache outside the timings
+        for method in methods:
+            if method == "notebook" and name not in SMALL:
+                continue
+            if method in {"pandana", "networkx"} and n_homes_of(name) > 100_000:
+                continue
+            if method == "pandana" and name.startswith("grid") and n_homes_of(name) > 10_000:
+                continue  # its contraction hierarchy takes minutes on large grids
+            rows.append(child(name, method))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    if "porto" in nets and not args.no_e2e and not args.quick:
+        rows.append(child("porto", "e2e"))
+    print()
+    print(table(rows))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps({"versions": versions(), "rows": rows}, indent=1, default=float),
+        encoding="utf-8",
+    )
+    print(f"\nraw figures: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
