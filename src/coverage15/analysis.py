@@ -110,16 +110,31 @@ class Analysis:
         return "\n".join(lines)
 
 
-def _as_network(network: Any, *, progress: bool) -> tuple[WalkNetwork, dict[str, Any]]:
+def _as_network(
+    network: Any, *, progress: bool, dem: Any = None, walk_cost: str = "length"
+) -> tuple[WalkNetwork, dict[str, Any]]:
     from coverage15.network import build_walk_network, prepare_graph
 
     if isinstance(network, WalkNetwork):
+        if dem is not None or walk_cost != "length":
+            raise InputError(
+                "dem= and walk_cost= need a graph or a network source, not a prepared "
+                "WalkNetwork (build it with WalkNetwork.from_graph(G, weight=...) instead)"
+            )
         return network, {}
     if isinstance(network, nx.MultiDiGraph):
-        record = dict(network.graph.get("coverage15", {}))
-        return WalkNetwork.from_graph(prepare_graph(network)), record
-    graph = build_walk_network(network, progress=progress)
-    return WalkNetwork.from_graph(graph), dict(graph.graph.get("coverage15", {}))
+        graph = prepare_graph(network)
+    else:
+        graph = build_walk_network(network, progress=progress)
+    if dem is not None:
+        from coverage15.terrain import add_elevations, add_walk_cost
+
+        add_elevations(graph, dem)
+        add_walk_cost(graph, attr="slope_length")
+        walk_cost = "slope_length"
+    record = dict(graph.graph.get("coverage15", {}))
+    record["walk_cost"] = walk_cost if dem is None else record.get("walk_cost")
+    return WalkNetwork.from_graph(graph, weight=walk_cost), record
 
 
 def check_offset(
@@ -214,6 +229,8 @@ def analyze(
     homes: gpd.GeoDataFrame | None = None,
     profile: str | Path | Profile = "gb50180_2018",
     group: str = "general",
+    dem: str | Path | None = None,
+    walk_cost: str = "length",
     progress: bool = False,
 ) -> Analysis:
     """Run the 15-minute living-circle analysis for one district.
@@ -240,6 +257,13 @@ def analyze(
         A profile key, a path to a profile TOML, or a :class:`Profile`.
     group
         ``"general"`` or ``"slow"`` (elderly and young children).
+    dem
+        A DEM GeoTIFF: walks are costed by Tobler's hiking function
+        (:mod:`coverage15.terrain`), so ``dist_m__*`` are flat-equivalent metres
+        (as long to walk as that many metres on the flat).
+    walk_cost
+        Edge attribute with the walking cost in metres (default ``"length"``;
+        e.g. a cost the planner computed).
     progress
         Show progress bars.
 
@@ -256,7 +280,7 @@ def analyze(
     for layer in (communities, facilities, buildings, homes):
         if layer is not None and "report" in layer.attrs:
             report.extend(layer.attrs["report"])
-    net, record = _as_network(network, progress=progress)
+    net, record = _as_network(network, progress=progress, dem=dem, walk_cost=walk_cost)
     crs = net.crs
     comm = communities.to_crs(crs)
     fac = facilities.to_crs(crs)
