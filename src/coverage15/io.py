@@ -349,6 +349,7 @@ def read_layer(
         report=report,
         keep_declared=offset is None,
     )
+    _check_degrees(gdf, source=report.source or str(path))
     if offset is not None:
         gdf = to_wgs84(gdf, offset)
         report.add(
@@ -358,6 +359,28 @@ def read_layer(
             "< 0.5 m)",
         )
     return gdf
+
+
+def _check_degrees(gdf: gpd.GeoDataFrame, *, source: str) -> None:
+    """Refuse coordinates that cannot be degrees in a geographic CRS (metres labelled WGS84)."""
+    if gdf.crs is None or not gdf.crs.is_geographic or len(gdf) == 0:
+        return
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    if not ok.any():
+        return
+    b = shapely.bounds(geoms[ok])
+    bad = (np.abs(b[:, [0, 2]]) > 180).any(axis=1) | (np.abs(b[:, [1, 3]]) > 90).any(axis=1)
+    if bad.any():
+        rows = (np.flatnonzero(ok)[bad] + 1).tolist()
+        raise InputError(
+            f"coordinates out of range for {gdf.crs.to_string()} (longitude ±180°, latitude "
+            f"±90°), e.g. {b[bad][0, :2].round(1).tolist()}: these look like projected metres. "
+            "Declare the layer's real CRS (e.g. crs='EPSG:4547' for CGCS2000 / 3° zone 35)",
+            source=source,
+            rows=rows[:20],
+            column="geometry",
+        )
 
 
 def _read_layer(
