@@ -67,6 +67,13 @@ class Analysis:
         The communities with the lowest full coverage.
     facilities
         Facilities used, with ``community_id``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_analysis
+    >>> a = sample_analysis("leshan_2018")
+    >>> a.profile.key, a.group, int(a.homes["households"].sum())
+    ('leshan_2018', 'general', 25720)
     """
 
     profile: Profile
@@ -92,7 +99,16 @@ class Analysis:
         return bool(self.network_record.get("osm_data", True))
 
     def summary(self, lang: str = "en") -> str:
-        """A short text summary of the district indicators."""
+        """A short text summary of the district indicators.
+
+        Examples
+        --------
+        >>> from coverage15.sample import sample_analysis
+        >>> print(sample_analysis("leshan_2018").summary("en"))  # doctest: +ELLIPSIS
+        Profile: Leshan ... [leshan_2018]
+          households                         25,720.0
+        ...
+        """
         zh = lang == "zh"
         lines = [
             (f"标准: {self.profile.name_zh}" if zh else f"Profile: {self.profile.name_en}")
@@ -273,7 +289,13 @@ def analyze(
 
     Examples
     --------
-    See the module docstring.
+    >>> from coverage15.sample import sample_path
+    >>> from coverage15.io import load_communities, load_facilities
+    >>> r = analyze(load_communities(sample_path("communities.geojson")),
+    ...             load_facilities(sample_path("facilities.geojson")),
+    ...             network=sample_path("walk_network.osm"), profile="civil_affairs")
+    >>> r.profile.key, len(r.communities), r.osm
+    ('civil_affairs', 10, False)
     """
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     report = ValidationReport(source="analysis")

@@ -59,6 +59,16 @@ def apply_barriers(
     ------
     InputError
         The barrier layer has no CRS or no line/polygon geometry.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=100.0, osmid=7); _ = G.add_edge(2, 1, length=100.0, osmid=7)
+    >>> site = gpd.GeoSeries([shapely.box(40, -5, 60, 5)], crs="EPSG:32648")
+    >>> H, cut = apply_barriers(G, site)
+    >>> H.number_of_edges(), cut["osmid"].tolist()
+    (0, [7, 7])
     """
     if barriers.crs is None:
         raise InputError("the barrier layer has no CRS", source="barriers")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +32,14 @@ DEFAULT_BUFFER_M = 1500.0
 
 @dataclass
 class DistrictOutcome:
-    """What one district run produced (small and picklable, for Dask)."""
+    """What one district run produced (small and picklable, for Dask).
+
+    Examples
+    --------
+    >>> o = DistrictOutcome(name="市中区", ok=False, error="InputError: 设施.csv: file not found")
+    >>> o.ok, o.indicators
+    (False, {})
+    """
 
     name: str
     ok: bool
@@ -75,7 +81,18 @@ def _load_inputs(run: RunConfig) -> tuple[Any, Any, Any]:
 
 
 def district_network(run: RunConfig, communities: Any) -> Any:
-    """The walking network for a district: built or cached, then cut to the buffered boundary."""
+    """The walking network for a district: built or cached, then cut to the buffered boundary.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.io import load_communities
+    >>> from coverage15.sample import sample_path, sample_run_config
+    >>> run = sample_run_config(tempfile.mkdtemp())
+    >>> net = district_network(run, load_communities(sample_path("communities.geojson")))
+    >>> net.n_nodes > 100
+    True
+    """
     import osmnx as ox
 
     from coverage15.access import WalkNetwork
@@ -101,7 +118,16 @@ def district_network(run: RunConfig, communities: Any) -> Any:
 
 
 def write_outputs(result: Any, run: RunConfig) -> Path:
-    """Write tables, layers, maps and the report of one district into its folder."""
+    """Write tables, layers, maps and the report of one district into its folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.sample import sample_analysis, sample_run_config
+    >>> folder = write_outputs(sample_analysis(), sample_run_config(tempfile.mkdtemp()))
+    >>> (folder / "communities.csv").is_file()
+    True
+    """
     from coverage15.export import write_results
 
     folder = Path(run.output_folder)
@@ -121,7 +147,20 @@ def write_outputs(result: Any, run: RunConfig) -> Path:
 
 
 def run_district(run: RunConfig) -> DistrictOutcome:
-    """Run one district end to end; errors are caught and returned, not raised."""
+    """Run one district end to end; errors are caught and returned, not raised.
+
+    Examples
+    --------
+    >>> import dataclasses, tempfile
+    >>> from coverage15.sample import sample_run_config
+    >>> run = sample_run_config(tempfile.mkdtemp())
+    >>> o = run_district(run)
+    >>> o.ok, o.communities, o.households
+    (True, 10, 25720)
+    >>> bad = dataclasses.replace(run, inputs={**run.inputs, "facilities": {"path": "nope.csv"}})
+    >>> run_district(bad).error
+    'InputError: nope.csv: file not found'
+    """
     from coverage15.analysis import analyze
 
     t0 = time.perf_counter()
@@ -148,14 +187,22 @@ def run_district(run: RunConfig) -> DistrictOutcome:
             communities=len(result.communities),
         )
     except Exception as exc:  # one district must not stop the batch
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        detail = f"{type(exc).__name__}: {exc}"
         return DistrictOutcome(
             name=run.name, ok=False, error=detail, seconds=time.perf_counter() - t0
         )
 
 
 def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
-    """Split runs with ``[batch] split_by`` into one run per value of the column."""
+    """Split runs with ``[batch] split_by`` into one run per value of the column.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_run_config
+    >>> runs = [sample_run_config("out/a"), sample_run_config("out/b", name="b")]
+    >>> [r.name for r in expand_runs(runs)]  # no split_by: unchanged
+    ['sample', 'b']
+    """
     from coverage15.io import load_communities
 
     out: list[RunConfig] = []
@@ -242,6 +289,16 @@ def run_batch(
         One row per district: ``district``, ``ok``, ``error``, ``seconds``,
         ``communities``, ``households``, ``output_folder`` and one column per
         district indicator.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.sample import sample_run_config
+    >>> runs = [sample_run_config(tempfile.mkdtemp(), profile=p, name=p)
+    ...         for p in ("gb50180_2018", "leshan_2018")]
+    >>> summary = run_batch(runs)
+    >>> summary[["district", "ok", "households"]].values.tolist()
+    [['gb50180_2018', True, 25720], ['leshan_2018', True, 25720]]
     """
     runs = expand_runs(runs)
     _warm_network_cache(runs)
@@ -288,6 +345,9 @@ def run_batch(
         row.update(o.indicators)
         rows.append(row)
     summary = pd.DataFrame(rows)
+    for col in ("communities", "households"):
+        if col in summary:
+            summary[col] = summary[col].astype("Int64")  # failed districts have none
     if summary_path is not None:
         Path(summary_path).parent.mkdir(parents=True, exist_ok=True)
         summary.to_csv(summary_path, index=False, encoding="utf-8-sig")

@@ -182,7 +182,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> main(["--lang", "en", "profiles"])  # doctest: +ELLIPSIS
+    civil_affairs ...
+    0
+    >>> main(["run", "no/such/config.toml"])
+    1
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     commands = {

@@ -83,7 +83,15 @@ _NETWORK_KEYS = {"source", "place", "bbox", "crs", "cache_dir", "buffer_m", "sim
 
 @dataclass
 class RunConfig:
-    """One district run, with paths resolved against the config file's folder."""
+    """One district run, with paths resolved against the config file's folder.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_run_config
+    >>> run = sample_run_config("output/sample")
+    >>> run.lang, run.group, run.maps
+    ('zh', 'general', False)
+    """
 
     name: str
     inputs: dict[str, dict[str, Any]]
@@ -182,6 +190,13 @@ def load_config(path: str | Path) -> RunConfig:
     InputError
         The file is missing, not TOML, or lacks a required table; the message
         names the file and the table.
+
+    Examples
+    --------
+    >>> load_config("no/such.toml")
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.InputError: no/such.toml: config file not found
     """
     runs = load_batch_config(path)
     if len(runs) != 1:
@@ -198,6 +213,12 @@ def load_batch_config(path: str | Path) -> list[RunConfig]:
     required); ``[batch] split_by = "<column>"`` splits the communities layer by a
     column's values, each value a district (its facilities are all facilities,
     its network the shared source clipped around it — see :mod:`coverage15.batch`).
+
+    Examples
+    --------
+    >>> runs = load_batch_config("examples/sample_batch.toml")
+    >>> [(r.name, r.profile) for r in runs]
+    [('gb50180', 'gb50180_2018'), ('leshan', 'leshan_2018'), ('mofcom', 'mofcom_15min')]
     """
     path = Path(path)
     source = str(path)

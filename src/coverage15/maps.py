@@ -113,6 +113,14 @@ class Classes:
     shown
         Classes listed in the legend (a diverging scheme hides classes of
         impossible negative values).
+
+    Examples
+    --------
+    >>> c = classify(np.array([5.0, 10, 20, 40, 80]), scheme="standard", standard=30)
+    >>> c.labels
+    ('< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50')
+    >>> c.yb.tolist()
+    [0, 1, 2, 4, 5]
     """
 
     scheme: str
@@ -129,7 +137,13 @@ class Classes:
         return len(self.colors)
 
     def color_of(self) -> list[str]:
-        """Colour per value (no-data grey for missing values)."""
+        """Colour per value (no-data grey for missing values).
+
+        Examples
+        --------
+        >>> classify(np.array([5.0, 35.0, np.nan]), scheme="standard", standard=30).color_of()
+        ['#8a0b25', '#c5dfec', '#d9d9d9']
+        """
         return [self.colors[i] if i >= 0 else NO_DATA_COLOR for i in self.yb]
 
 
@@ -1673,7 +1687,12 @@ def write_maps(
 
     Examples
     --------
-    See ``docs/maps.md``; a full example needs an analysis of the sample district.
+    >>> import tempfile
+    >>> from coverage15.sample import sample_analysis
+    >>> with offscreen():
+    ...     files = write_maps(sample_analysis(), tempfile.mkdtemp(), lang="en", dpi=60)
+    >>> [p.name for p in files]  # doctest: +ELLIPSIS
+    ['map_coverage_all.png', 'map_underserved_households.png', ...]
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -1694,7 +1713,12 @@ def write_map_pdf(
 
     Examples
     --------
-    See ``docs/maps.md``.
+    >>> import tempfile, pathlib
+    >>> from coverage15.sample import sample_analysis
+    >>> with offscreen():
+    ...     pdf = write_map_pdf(sample_analysis(), pathlib.Path(tempfile.mkdtemp()) / "maps.pdf")
+    >>> pdf.read_bytes()[:5]
+    b'%PDF-'
     """
     from matplotlib.backends.backend_pdf import PdfPages
 

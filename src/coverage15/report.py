@@ -300,7 +300,10 @@ def report_html(
 
     Examples
     --------
-    See :func:`write_report`.
+    >>> from coverage15.sample import sample_analysis
+    >>> page = report_html(sample_analysis(), lang="en", maps=False)
+    >>> page.startswith("<!DOCTYPE html>"), "Communities with the lowest coverage" in page
+    (True, True)
     """
     from coverage15 import __version__
     from coverage15._fonts import resolve_lang

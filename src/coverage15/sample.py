@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import os
@@ -37,7 +38,15 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-__all__ = ["SAMPLE_EXPECTATIONS", "SAMPLE_FILES", "generate_sample", "main", "sample_path"]
+__all__ = [
+    "SAMPLE_EXPECTATIONS",
+    "SAMPLE_FILES",
+    "generate_sample",
+    "main",
+    "sample_analysis",
+    "sample_path",
+    "sample_run_config",
+]
 
 #: The four data files of the sample, in the order :func:`generate_sample` writes them.
 SAMPLE_FILES: tuple[str, ...] = (
@@ -1099,6 +1108,63 @@ def _repo_dir() -> Path:
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "coverage15" / "sample"
+
+
+@functools.lru_cache(maxsize=8)
+def sample_analysis(profile: str = "leshan_2018", group: str = "general") -> Any:
+    """The bundled sample district, analysed (cached per profile and group).
+
+    For examples, notebooks and quick experiments: loads the sample's layers,
+    builds its network offline and runs :func:`coverage15.analyze`. Treat the
+    result as read-only (it is shared between calls).
+
+    Examples
+    --------
+    >>> a = sample_analysis("leshan_2018")
+    >>> int(a.communities["households"].sum()), len(a.communities)
+    (25720, 10)
+    """
+    from coverage15.analysis import analyze
+    from coverage15.io import load_buildings, load_communities, load_facilities
+
+    communities = load_communities(sample_path("communities.geojson"))
+    return analyze(
+        communities,
+        load_facilities(sample_path("facilities.geojson"), communities=communities),
+        network=sample_path("walk_network.osm"),
+        buildings=load_buildings(sample_path("buildings.geojson")),
+        profile=profile,
+        group=group,
+    )
+
+
+def sample_run_config(
+    output_folder: str | Path, *, profile: str = "leshan_2018", name: str = "sample"
+) -> Any:
+    """A :class:`~coverage15.config.RunConfig` of the sample district (tables only, no maps).
+
+    Examples
+    --------
+    >>> run = sample_run_config("output/x")
+    >>> run.name, run.profile, run.formats
+    ('sample', 'leshan_2018', ('csv',))
+    """
+    from coverage15.config import RunConfig
+
+    return RunConfig(
+        name=name,
+        inputs={
+            "communities": {"path": str(sample_path("communities.geojson"))},
+            "facilities": {"path": str(sample_path("facilities.geojson"))},
+            "buildings": {"path": str(sample_path("buildings.geojson"))},
+        },
+        network={"source": str(sample_path("walk_network.osm"))},
+        profile=profile,
+        output_folder=Path(output_folder),
+        formats=("csv",),
+        maps=False,
+        report=False,
+    )
 
 
 def sample_path(name: str | None = None) -> Path:

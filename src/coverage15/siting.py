@@ -83,6 +83,13 @@ class SitingResult:
         ``"greedy"`` or ``"spopt-mclp"``.
     covered_homes
         Home positions newly covered (into ``analysis.homes``).
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_analysis
+    >>> plan = recommend_sites(sample_analysis("leshan_2018"), "outdoor_fitness", k=2)
+    >>> plan.solver, len(plan.sites), bool(plan.after_share > plan.before_share)
+    ('greedy', 2, True)
     """
 
     category: str
@@ -354,7 +361,10 @@ def recommend_sites(
 
     Examples
     --------
-    See the module docstring.
+    >>> from coverage15.sample import sample_analysis
+    >>> plan = recommend_sites(sample_analysis("leshan_2018"), "health_station", target_share=0.5)
+    >>> plan.after_share >= 0.5, plan.sites["rank"].tolist()[:2]
+    (True, [1, 2])
     """
     if (k is None) == (target_share is None):
         raise InputError("give exactly one of k= and target_share=")

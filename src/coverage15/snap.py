@@ -94,7 +94,22 @@ def gc_paused() -> Iterator[None]:
 
 
 class UnsnappedWarning(UserWarning):
-    """Some points are farther than ``max_leg_m`` from every street and were not snapped."""
+    """Some points are farther than ``max_leg_m`` from every street and were not snapped.
+
+    Examples
+    --------
+    >>> import warnings, networkx as nx, geopandas as gpd, shapely
+    >>> from coverage15.access import WalkNetwork
+    >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=100.0)
+    >>> far = gpd.GeoSeries([shapely.Point(50, 900)], crs="EPSG:32648")
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     snapped = snap_points(WalkNetwork.from_graph(G), far, max_leg_m=500)["snapped"]
+    >>> snapped.tolist(), w[0].category.__name__
+    ([False], 'UnsnappedWarning')
+    """
 
 
 _K1 = np.uint64(0x9E3779B97F4A7C15)
@@ -153,6 +168,17 @@ class StreetIndex:
         ``s``) and the distance along the street at each vertex.
     tree
         ``shapely.STRtree`` over ``geometry``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from coverage15.access import WalkNetwork
+    >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=100.0); _ = G.add_edge(2, 1, length=100.0)
+    >>> streets = WalkNetwork.from_graph(G).streets
+    >>> len(streets.geometry)  # both directions are one street
+    1
     """
 
     edge: np.ndarray
@@ -321,7 +347,19 @@ class StreetIndex:
         )
 
     def edge_geometries(self, u: np.ndarray, v: np.ndarray, node_x, node_y) -> np.ndarray:
-        """Every directed edge's LineString from ``u`` (straight lines filled in)."""
+        """Every directed edge's LineString from ``u`` (straight lines filled in).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> from coverage15.access import WalkNetwork
+        >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+        >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 3.0, "y": 4.0})])
+        >>> _ = G.add_edge(1, 2, length=5.0); _ = G.add_edge(2, 1, length=5.0)
+        >>> net = WalkNetwork.from_graph(G)
+        >>> [g.wkt for g in net.edge_geometry]
+        ['LINESTRING (0 0, 3 4)', 'LINESTRING (3 4, 0 0)']
+        """
         out = self.oriented.copy()
         mi = np.flatnonzero(shapely.is_missing(out))
         if len(mi):

@@ -46,7 +46,13 @@ GROUPS = ("general", "slow")
 
 @dataclass(frozen=True)
 class Category:
-    """A facility category of the shared catalogue."""
+    """A facility category of the shared catalogue.
+
+    Examples
+    --------
+    >>> category_catalogue()["pharmacy"].label("en"), category_catalogue()["pharmacy"].label()
+    ('Pharmacy', '药店')
+    """
 
     key: str
     name_zh: str
@@ -56,13 +62,26 @@ class Category:
     community_facility: bool = False
 
     def label(self, lang: str = "zh") -> str:
-        """Name in ``lang`` (``"zh"`` or ``"en"``)."""
+        """Name in ``lang`` (``"zh"`` or ``"en"``).
+
+        Examples
+        --------
+        >>> category_catalogue()["kindergarten"].label("zh")
+        '幼儿园'
+        """
         return self.name_zh if lang == "zh" else self.name_en
 
 
 @dataclass(frozen=True)
 class Tier:
-    """A walking tier (生活圈层级) such as the 5-minute circle."""
+    """A walking tier (生活圈层级) such as the 5-minute circle.
+
+    Examples
+    --------
+    >>> t = load_profile("gb50180_2018").tiers["5min"]
+    >>> t.order, t.max_distance_m
+    (1, 300.0)
+    """
 
     key: str
     name_zh: str
@@ -80,7 +99,14 @@ class Tier:
 
 @dataclass(frozen=True)
 class Requirement:
-    """What a profile requires of one facility category."""
+    """What a profile requires of one facility category.
+
+    Examples
+    --------
+    >>> r = load_profile("gb50180_2018").requirement("kindergarten")
+    >>> r.tier, r.max_distance_m, r.confidence
+    ('5min', 300.0, 'R')
+    """
 
     category: str
     tier: str
@@ -96,7 +122,14 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Target:
-    """A district or community target, e.g. urban coverage 100 %."""
+    """A district or community target, e.g. urban coverage 100 %.
+
+    Examples
+    --------
+    >>> t = load_profile("leshan_2018").target("coverage_rural")
+    >>> t.value, t.unit, t.confidence
+    (0.5, 'share of communities', 'R')
+    """
 
     key: str
     value: float
@@ -111,6 +144,12 @@ class Profile:
     """A planning standard as data.
 
     Use :func:`load_profile` to get one.
+
+    Examples
+    --------
+    >>> p = load_profile("gb50180_2018")
+    >>> p.speed(), p.speed("slow"), p.max_threshold_m()
+    (60.0, 50.0, 1000.0)
     """
 
     key: str
@@ -129,7 +168,13 @@ class Profile:
     path: str = ""
 
     def requirement(self, category: str) -> Requirement:
-        """The requirement for ``category``; KeyError lists the profile's categories."""
+        """The requirement for ``category``; KeyError lists the profile's categories.
+
+        Examples
+        --------
+        >>> load_profile("civil_affairs").requirement("community_service_station").max_time_min
+        10.0
+        """
         try:
             return self.requirements[category]
         except KeyError:
@@ -153,6 +198,12 @@ class Profile:
 
         GB 50180-2018 条文说明 5.0.2: a 15-minute area must also meet all
         10-minute, 5-minute and block requirements.
+
+        Examples
+        --------
+        >>> load_profile("gb50180_2018").required_up_to("5min")  # doctest: +NORMALIZE_WHITESPACE
+        ['convenience_store', 'community_service_station', 'cultural_station', 'elderly_daycare',
+         'health_station', 'kindergarten', 'outdoor_fitness']
         """
         if tier not in TIER_ORDER:
             raise KeyError(f"unknown tier {tier!r}; tiers are {list(TIER_ORDER)}")
@@ -160,7 +211,13 @@ class Profile:
         return [k for k in self.required_categories if TIER_ORDER[self.requirements[k].tier] <= top]
 
     def speed(self, group: str = "general") -> float:
-        """Walking speed in m/min for ``group`` (``"general"`` or ``"slow"``)."""
+        """Walking speed in m/min for ``group`` (``"general"`` or ``"slow"``).
+
+        Examples
+        --------
+        >>> load_profile("gb50180_2018").speed("slow")
+        50.0
+        """
         if group not in GROUPS:
             raise ValueError(f"group must be one of {GROUPS}, got {group!r}")
         return self.speed_m_per_min if group == "general" else self.slow_speed_m_per_min
@@ -170,6 +227,13 @@ class Profile:
 
         A distance standard applies as it is; a time-only standard is turned into
         metres with the group's speed. With both, the stricter one applies.
+
+        Examples
+        --------
+        >>> load_profile("gb50180_2018").threshold_m("primary_school")
+        500.0
+        >>> load_profile("civil_affairs").threshold_m("community_service_station", "slow")  # 10 min
+        500.0
         """
         req = self.requirement(category)
         limits = []
@@ -186,11 +250,25 @@ class Profile:
         return float(min(limits))
 
     def max_threshold_m(self, group: str = "general") -> float:
-        """Largest threshold of the profile: the bound of the routing search."""
+        """Largest threshold of the profile: the bound of the routing search.
+
+        Examples
+        --------
+        >>> load_profile("gb50180_2018").max_threshold_m()
+        1000.0
+        """
         return max(self.threshold_m(c, group) for c in self.requirements)
 
     def target(self, key: str) -> Target | None:
-        """A target by key, or None when the profile sets none."""
+        """A target by key, or None when the profile sets none.
+
+        Examples
+        --------
+        >>> load_profile("leshan_2018").target("coverage_urban").value
+        1.0
+        >>> load_profile("leshan_2018").target("no_such_target") is None
+        True
+        """
         return self.targets.get(key)
 
     def __str__(self) -> str:

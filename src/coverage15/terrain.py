@@ -124,7 +124,19 @@ def add_elevations(
 
     Examples
     --------
-    See :func:`add_walk_cost`.
+    >>> import tempfile, pathlib, rasterio
+    >>> from rasterio.transform import Affine
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "flat.tif"
+    >>> with rasterio.open(p, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32",
+    ...                    crs="EPSG:32648", transform=Affine(10, 0, 0, 0, -10, 40)) as dst:
+    ...     dst.write(np.full((4, 4), 360.0, dtype="float32"), 1)
+    >>> G = nx.MultiDiGraph(crs="EPSG:32648")
+    >>> G.add_nodes_from([(1, {"x": 5.0, "y": 5.0}), (2, {"x": 500.0, "y": 5.0})])
+    >>> _ = G.add_edge(1, 2, length=495.0)
+    >>> add_elevations(G, p)
+    {'nodes': 2, 'nodes_without_elevation': 1, 'vertices': 2, 'vertices_without_elevation': 1}
+    >>> G.nodes[1]["elevation"]
+    360.0
     """
     crs = G.graph.get("crs")
     if crs is None:

@@ -30,7 +30,14 @@ _ACTIONS = ("repaired", "dropped", "flagged", "info")
 
 @dataclass(frozen=True)
 class Finding:
-    """One kind of problem found in one input, and what was done about it."""
+    """One kind of problem found in one input, and what was done about it.
+
+    Examples
+    --------
+    >>> f = Finding("duplicate_id", "dropped", (4, 9), column="社区代码", detail="kept the first")
+    >>> f.n
+    2
+    """
 
     kind: str
     action: Action
@@ -59,6 +66,18 @@ class ValidationReport:
     ----------
     source
         The file or layer the findings are about (shown in messages).
+
+    Examples
+    --------
+    >>> r = ValidationReport(source="社区.gpkg")
+    >>> r.add("negative_households", "dropped", rows=[3, 7], column="户数", detail="< 0")
+    >>> r.add("invalid_geometry", "repaired", rows=[2], column="geometry")
+    >>> r.n_dropped, r.n_repaired, r.count(kind="invalid_geometry"), r.rows("negative_households")
+    (2, 1, 1, [3, 7])
+    >>> print(r)
+    社区.gpkg: 2 finding(s)
+      dropped   negative_households  2 row(s) [3, 7]  column '户数'  < 0
+      repaired  invalid_geometry  1 row(s) [2]  column 'geometry'
     """
 
     source: str | None = None
@@ -73,7 +92,16 @@ class ValidationReport:
         column: str | None = None,
         detail: str = "",
     ) -> None:
-        """Record a finding; a finding about no rows is ignored."""
+        """Record a finding; a finding about no rows is ignored (except ``"info"``).
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("unknown_category", "dropped", rows=[])  # nothing happened: not recorded
+        >>> r.add("crs_assumed", "info", detail="read as WGS84")
+        >>> len(r.findings)
+        1
+        """
         if action not in _ACTIONS:
             raise ValueError(f"action must be one of {_ACTIONS}, got {action!r}")
         rows = tuple(rows)
@@ -82,11 +110,28 @@ class ValidationReport:
         self.findings.append(Finding(kind, action, rows, column, detail, self.source))
 
     def extend(self, other: ValidationReport) -> None:
-        """Append the findings of another report (keeping their sources)."""
+        """Append the findings of another report (keeping their sources).
+
+        Examples
+        --------
+        >>> a, b = ValidationReport("a.csv"), ValidationReport("b.csv")
+        >>> b.add("empty_geometry", "dropped", rows=[1])
+        >>> a.extend(b)
+        >>> a.findings[0].source
+        'b.csv'
+        """
         self.findings.extend(other.findings)
 
     def count(self, action: Action | None = None, kind: str | None = None) -> int:
-        """Number of records with a given action and/or kind."""
+        """Number of records with a given action and/or kind.
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("x", "dropped", rows=[1, 2]); r.add("y", "flagged", rows=[5])
+        >>> r.count(), r.count("dropped"), r.count(kind="y")
+        (3, 2, 1)
+        """
         return sum(
             f.n
             for f in self.findings
@@ -94,7 +139,15 @@ class ValidationReport:
         )
 
     def rows(self, kind: str) -> list:
-        """Row labels of all findings of ``kind``."""
+        """Row labels of all findings of ``kind``.
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("x", "dropped", rows=[1, 2]); r.add("x", "flagged", rows=[5])
+        >>> r.rows("x")
+        [1, 2, 5]
+        """
         return [r for f in self.findings if f.kind == kind for r in f.rows]
 
     @property
@@ -108,7 +161,15 @@ class ValidationReport:
         return self.count("repaired")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per finding: source, action, kind, column, n, rows, detail."""
+        """One row per finding: source, action, kind, column, n, rows, detail.
+
+        Examples
+        --------
+        >>> r = ValidationReport("f.csv")
+        >>> r.add("x", "dropped", rows=[1, 2], column="户数")
+        >>> r.to_frame()[["action", "kind", "column", "n"]].values.tolist()
+        [['dropped', 'x', '户数', 2]]
+        """
         return pd.DataFrame(
             [
                 {

@@ -472,7 +472,10 @@ def webmap_html(
 
     Examples
     --------
-    See the module docstring.
+    >>> from coverage15.sample import sample_analysis
+    >>> page = webmap_html(sample_analysis(), lang="en")
+    >>> page.startswith("<!DOCTYPE html>"), "https://unpkg" in page  # Leaflet is inlined
+    (True, False)
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
