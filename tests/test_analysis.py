@@ -47,9 +47,7 @@ def test_analysis_records_provenance_and_conserves_households(graph, layers) -> 
 def test_prepared_network_and_graph_give_the_same_numbers(graph, layers) -> None:
     communities, facilities, buildings = layers
     a = analyze(communities, facilities, network=graph, buildings=buildings)
-    b = analyze(
-        communities, facilities, network=WalkNetwork.from_graph(graph), buildings=buildings
-    )
+    b = analyze(communities, facilities, network=WalkNetwork.from_graph(graph), buildings=buildings)
     cols = ["hh_covered_all", "hh_underserved", "area_per_100hh"]
     assert a.communities[cols].equals(b.communities[cols])
     assert b.osm is True  # no build record: attribution kept, to be safe
@@ -65,3 +63,32 @@ def test_gcj02_facilities_declared_as_wgs84_are_flagged(graph, layers) -> None:
     with pytest.warns(OffsetWarning, match="GCJ-02.*crs='gcj02'"):
         result = analyze(communities, shifted, network=graph, buildings=buildings)
     assert result.report.count(kind="coordinate_offset") == len(facilities)
+
+
+def test_rerun_on_a_cached_network_reuses_the_snaps(tmp_path, layers, monkeypatch) -> None:
+    import coverage15.access as access
+
+    communities, facilities, buildings = layers
+    G = build_walk_network(sample_path("walk_network.osm"), cache_dir=tmp_path)
+    first = analyze(communities, facilities, network=G, buildings=buildings)
+    snaps = list(tmp_path.glob("walk-*.snaps-length.pkl"))
+    assert len(snaps) == 1
+    calls = []
+    real = access.snap_array
+
+    def counting(network, points, **kw):
+        calls.append(len(points))
+        return real(network, points, **kw)
+
+    monkeypatch.setattr(access, "snap_array", counting)
+    again = build_walk_network(sample_path("walk_network.osm"), cache_dir=tmp_path)
+    second = analyze(
+        communities, facilities, network=again, buildings=buildings, profile="gb50180_2018"
+    )
+    assert calls == []  # homes and facilities came from the snap cache
+    assert int(second.homes["households"].sum()) == int(first.homes["households"].sum())
+    # another network (different content) never takes these snaps
+    other = WalkNetwork.from_graph(
+        build_walk_network(sample_path("walk_network.osm"), simplify=False)
+    )
+    assert other.load_snaps(snaps[0]) == 0

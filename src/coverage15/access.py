@@ -509,6 +509,95 @@ class WalkNetwork:
         unsnapped = warn_unsnapped(cols["snapped"], labels, source=source, max_leg_m=max_leg_m)
         return entry, unsnapped
 
+    @cached_property
+    def signature(self) -> str:
+        """A digest of the network's nodes, edges and costs: snaps are valid only for it.
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 10.0, "y": 0.0})])
+        >>> _ = G.add_edge(1, 2, length=10.0)
+        >>> len(WalkNetwork.from_graph(G).signature)
+        40
+        """
+        import hashlib
+
+        h = hashlib.sha1()
+        for a in (self.node_x, self.node_y, self.edge_u, self.edge_v, self.edge_length):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    def save_snaps(self, path: str | Any) -> int:
+        """Keep this network's cached snaps in a file, for the next run on the same network.
+
+        A rerun with new facilities or another profile then loads the homes'
+        snaps with :meth:`load_snaps` instead of snapping them again. The file is
+        written to a temporary name first. Returns the number of snap sets saved.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, shapely, geopandas as gpd
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 10.0, "y": 0.0})])
+        >>> _ = G.add_edge(1, 2, length=10.0)
+        >>> net = WalkNetwork.from_graph(G)
+        >>> _ = net.snap(gpd.GeoSeries([shapely.Point(4, 3)], crs="EPSG:32650"))
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "snaps.pkl"
+        >>> net.save_snaps(f), WalkNetwork.from_graph(G).load_snaps(f)
+        (1, 1)
+        """
+        import os
+        import pickle
+        import tempfile
+        from pathlib import Path
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "signature": self.signature,
+            "snaps": {k: e.cols for k, e in self._snap_cache.items()},
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return len(payload["snaps"])
+
+    def load_snaps(self, path: str | Any) -> int:
+        """Load snaps saved by :meth:`save_snaps`; ignored (0) when they belong to another network.
+
+        Examples
+        --------
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 10.0, "y": 0.0})])
+        >>> _ = G.add_edge(1, 2, length=10.0)
+        >>> WalkNetwork.from_graph(G).load_snaps("no/such/snaps.pkl")
+        0
+        """
+        import pickle
+        from pathlib import Path
+
+        path = Path(path)
+        if not path.is_file():
+            return 0
+        try:
+            with open(path, "rb") as fh, gc_paused():
+                payload = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return 0
+        if not isinstance(payload, dict) or payload.get("signature") != self.signature:
+            return 0
+        for key, cols in payload["snaps"].items():
+            self._snap_cache.setdefault(key, _SnapEntry(cols))
+        while len(self._snap_cache) > _SNAP_CACHE_SIZE:
+            self._snap_cache.popitem(last=False)
+        return len(payload["snaps"])
+
     def _placed(self, cols: Any) -> _Placed:
         """Arrays for routing from snap columns (a dict or a snap table)."""
         missing = set(SNAP_COLUMNS) - set(cols.keys())

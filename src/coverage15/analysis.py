@@ -203,6 +203,16 @@ def check_offset(
     return found
 
 
+def _snap_file(record: dict[str, Any]) -> Path | None:
+    """Where the snaps of a cached network live: beside the network's cache file."""
+    cached = record.get("from_cache") or record.get("cached_to")
+    if not cached:
+        return None
+    cost = record.get("walk_cost")
+    cost = cost if isinstance(cost, str) else "slope_length" if cost else "length"
+    return Path(str(cached)).with_suffix(f".snaps-{cost}.pkl")
+
+
 def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
     """Files the analysis read (writers refuse to overwrite them)."""
     paths = []
@@ -323,6 +333,9 @@ def analyze(
             raise InputError(f"homes lack columns {sorted(missing)}", source="homes")
         homes = homes.to_crs(crs)
     homes = homes.reset_index(drop=True)
+    snap_file = _snap_file(record)
+    if snap_file is not None:
+        net.load_snaps(snap_file)  # a rerun on a cached network does not snap homes again
     used = fac[fac["category"].isin(profile.categories)].reset_index(drop=True)
     access = net.nearest_facilities(
         homes,
@@ -347,6 +360,11 @@ def analyze(
         accessible = two_step_fca(
             pairs, cf["floor_area_m2"], homes["households"], max_distance_m=d0
         )
+    if snap_file is not None:
+        try:
+            net.save_snaps(snap_file)
+        except OSError as exc:  # a read-only cache must not fail the analysis
+            report.add("snap_cache", "info", detail=f"snaps not cached: {exc}")
     comm_ind = community_indicators(comm, homes, home_ind, fac, profile, accessible_area=accessible)
     extra = [c for c in comm_ind.columns if c not in ("community_id", "households")]
     communities_out = comm.reset_index(drop=True).join(comm_ind[extra])
