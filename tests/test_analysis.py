@@ -92,3 +92,22 @@ def test_rerun_on_a_cached_network_reuses_the_snaps(tmp_path, layers, monkeypatc
         build_walk_network(sample_path("walk_network.osm"), simplify=False)
     )
     assert other.load_snaps(snaps[0]) == 0
+
+
+def test_conservation_mismatch_is_an_error(layers, monkeypatch) -> None:
+    import coverage15.analysis as analysis_mod
+    from coverage15._errors import ConservationError
+
+    communities, facilities, buildings = layers
+    real = analysis_mod.community_indicators
+
+    def leaky(*args, **kw):
+        out = real(*args, **kw)
+        out.loc[0, "hh_underserved"] -= 1  # one household lost in the counting
+        return out
+
+    monkeypatch.setattr(analysis_mod, "community_indicators", leaky)
+    with pytest.raises(ConservationError, match="not conserved"):
+        analyze(
+            communities, facilities, network=sample_path("walk_network.osm"), buildings=buildings
+        )

@@ -60,3 +60,7 @@ class ProfileError(Coverage15Error, ValueError):
 
 class OffsetWarning(UserWarning):
     """Points declared as WGS84 look shifted like GCJ-02 (Amap/Tencent) or BD-09 (Baidu) data."""
+
+
+class ConservationError(Coverage15Error):
+    """Households went missing or were counted twice between input, homes and results."""

@@ -31,7 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from coverage15._errors import InputError, OffsetWarning
+from coverage15._errors import ConservationError, InputError, OffsetWarning
 from coverage15.access import WalkNetwork
 from coverage15.homes import homes_from_buildings
 from coverage15.indicators import (
@@ -203,6 +203,43 @@ def check_offset(
     return found
 
 
+def check_conservation(
+    communities: pd.DataFrame, homes: pd.DataFrame, comm_ind: pd.DataFrame
+) -> None:
+    """Households in = households on homes = covered + underserved + off the network.
+
+    Per community and in total; any difference raises :class:`ConservationError`
+    (never a warning: a lost household is a wrong number in a planning report).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [10]})
+    >>> h = pd.DataFrame({"community_id": ["A", "A"], "households": [6, 4]})
+    >>> ok = pd.DataFrame({"community_id": ["A"], "households": [10], "hh_covered_all": [7],
+    ...                    "hh_underserved": [3], "hh_off_network": [0]})
+    >>> check_conservation(c, h, ok)
+    >>> check_conservation(c, h, ok.assign(hh_underserved=[2]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ConservationError: ... e.g. A: 10 in, 10 on homes, 9 reported ...
+    """
+    inn = communities.set_index("community_id")["households"].astype("int64")
+    on_homes = homes.groupby("community_id")["households"].sum().reindex(inn.index, fill_value=0)
+    ci = comm_ind.set_index("community_id").reindex(inn.index)
+    parts = ci[["hh_covered_all", "hh_underserved", "hh_off_network"]].fillna(0).astype("int64")
+    reported = parts.sum(axis=1)
+    bad = (on_homes != inn) | (reported != inn)
+    if bad.any() or int(homes["households"].sum()) != int(inn.sum()):
+        cid = bad[bad].index[0] if bad.any() else inn.index[0]
+        p = parts.loc[cid]
+        raise ConservationError(
+            f"households not conserved in {int(bad.sum())} community(ies), e.g. {cid}: "
+            f"{inn[cid]} in, {on_homes[cid]} on homes, {reported[cid]} reported "
+            f"({p['hh_covered_all']} covered + {p['hh_underserved']} underserved + "
+            f"{p['hh_off_network']} off the network)"
+        )
+
+
 def _snap_file(record: dict[str, Any]) -> Path | None:
     """Where the snaps of a cached network live: beside the network's cache file."""
     cached = record.get("from_cache") or record.get("cached_to")
@@ -366,6 +403,7 @@ def analyze(
         except OSError as exc:  # a read-only cache must not fail the analysis
             report.add("snap_cache", "info", detail=f"snaps not cached: {exc}")
     comm_ind = community_indicators(comm, homes, home_ind, fac, profile, accessible_area=accessible)
+    check_conservation(comm, homes, comm_ind)
     extra = [c for c in comm_ind.columns if c not in ("community_id", "households")]
     communities_out = comm.reset_index(drop=True).join(comm_ind[extra])
     homes_out = homes.join(access).join(home_ind)

@@ -124,6 +124,27 @@ def atomic_path(
                 leftover.unlink()
 
 
+def _to_output_crs(frame: Any, crs: Any) -> Any:
+    """A layer in the output CRS (offset systems GCJ-02/BD-09 included); tables unchanged.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> g = gpd.GeoDataFrame(geometry=[shapely.Point(103.76, 29.55)], crs=4326)
+    >>> moved = _to_output_crs(g, "gcj02").geometry.iloc[0]
+    >>> 0.001 < moved.x - 103.76 < 0.01, str(_to_output_crs(g, "EPSG:4490").crs)
+    (True, 'EPSG:4490')
+    """
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        return frame
+    from coverage15.crs import OFFSET_SYSTEMS, from_wgs84, normalise_crs
+
+    target = normalise_crs(crs) if isinstance(crs, str) else crs
+    if isinstance(target, str) and target in OFFSET_SYSTEMS:
+        return from_wgs84(frame, target)
+    return frame.to_crs(target)
+
+
 def input_paths(analysis: Any) -> list[Path]:
     """Input files of an analysis, which outputs must never overwrite.
 
@@ -583,6 +604,7 @@ def write_results(
     lang: str = "zh",
     formats: Sequence[str] = FORMATS,
     inputs: Iterable[str | os.PathLike] = (),
+    crs: Any = None,
 ) -> dict[str, list[Path]]:
     """Write the analysis tables and layers into ``folder``.
 
@@ -602,6 +624,12 @@ def write_results(
     inputs
         Further files that must not be overwritten (the loaders' input files
         are protected already).
+    crs
+        Write the layers in this system instead of the analysis's metric CRS:
+        any CRS pyproj knows (e.g. ``"EPSG:4490"``), or ``"gcj02"`` / ``"bd09"``
+        to hand results back in the offset system the inputs came in (the
+        coordinates are shifted; the files then say EPSG:4326, as Amap and Baidu
+        data usually do).
 
     Returns
     -------
@@ -644,6 +672,8 @@ def write_results(
     folder.mkdir(parents=True, exist_ok=True)
     protect = [*input_paths(analysis), *(Path(p) for p in inputs)]
     tables = _tables(analysis)
+    if crs is not None:
+        tables = {n: _to_output_crs(t, crs) for n, t in tables.items()}
     written: dict[str, list[Path]] = {}
     # check every target before writing anything
     targets = []
