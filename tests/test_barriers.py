@@ -1,60 +1,450 @@
-"""Planner-drawn barriers: closing a bridge of the sample lengthens walks across the river."""
+"""Barriers: planners' closures, closed paths, gated compounds (小区) and the sample's river."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
+import osmnx as ox
+import pyproj
 import pytest
 import shapely
+from shapely.ops import substring
 
 import coverage15 as c15
-from coverage15._errors import InputError
-from coverage15.barriers import apply_barriers
-from coverage15.sample import sample_path
+from coverage15._errors import InputError, NetworkError
+from coverage15.barriers import (
+    BarrierWarning,
+    apply_barriers,
+    close_paths,
+    compounds_from_osm,
+    gated_compounds,
+)
+from coverage15.sample import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON, sample_path
+
+CRS = "EPSG:32648"
+
+
+def _graph(nodes: dict, streets: list[tuple], **attrs) -> nx.MultiDiGraph:
+    """A two-way street per (a, b) pair; ``nodes``: id → (x, y)."""
+    G = nx.MultiDiGraph(crs=CRS)
+    for n, (x, y) in nodes.items():
+        G.add_node(n, x=float(x), y=float(y))
+    for i, (a, b, *extra) in enumerate(streets):
+        d = dict(extra[0]) if extra else {}
+        length = float(np.hypot(nodes[a][0] - nodes[b][0], nodes[a][1] - nodes[b][1]))
+        G.add_edge(a, b, length=length, osmid=100 + i, **{**attrs, **d})
+        G.add_edge(b, a, length=length, osmid=100 + i, **{**attrs, **d})
+    return G
+
+
+# --------------------------------------------------------------------------- apply_barriers
+
+
+def test_barrier_lines_and_polygons_by_hand() -> None:
+    #  1 ──── 2 ──── 3        a wall crosses 1–2; a site covers the middle of 4–5;
+    #  4 ──── 5 ──── 6        a hoarding line runs along 2–3 (touching, not crossing)
+    G = _graph(
+        {1: (0, 100), 2: (100, 100), 3: (200, 100), 4: (0, 0), 5: (100, 0), 6: (200, 0)},
+        [(1, 2), (2, 3), (4, 5), (5, 6)],
+    )
+    layer = gpd.GeoDataFrame(
+        {"name": ["wall", "site", "ends on kerb"]},
+        geometry=[
+            shapely.LineString([(50, 90), (50, 110)]),
+            shapely.box(20, -10, 60, 10),
+            shapely.LineString([(150, 100), (150, 150)]),  # ends on the street 2–3
+        ],
+        index=["W", "S", "K"],
+        crs=CRS,
+    )
+    H, rep = apply_barriers(G, layer)
+    assert sorted(H.edges()) == [(2, 3), (3, 2), (5, 6), (6, 5)]
+    assert rep.n_edges == 4 and rep.n_streets == 2 and rep.length_m == pytest.approx(200.0)
+    assert sorted(rep.removed["barrier"]) == ["S", "S", "W", "W"]
+    assert set(rep.removed.columns) >= {"u", "v", "key", "osmid", "reason", "geometry"}
+    assert sorted(rep.removed["osmid"]) == [100, 100, 102, 102]
+    assert rep.summary["barriers_without_effect"] == 1  # the line ending on the kerb
+    assert G.number_of_edges() == 8  # the input is unchanged
+    assert H.graph["coverage15"]["barriers"][-1]["edges_removed"] == 4
+    assert set(H.nodes) == set(G.nodes)  # nodes stay (the engine ignores isolated ones)
+    assert "4 directed edge(s) removed (2 street(s), 200 m)" in str(rep)
+
+
+def test_barrier_edge_inside_polygon_and_without_geometry() -> None:
+    # edges without geometry are straight lines: 1–4 lies inside the square, 1–2 leaves it,
+    # 2–3 runs outside (x = 10 > 8)
+    G = _graph({1: (0, 0), 2: (10, 0), 3: (10, 10), 4: (3, 3)}, [(1, 4), (1, 2), (2, 3)])
+    H, rep = apply_barriers(G, [shapely.box(-5, -5, 8, 5)])
+    assert sorted(H.edges()) == [(2, 3), (3, 2)]
+    assert rep.n_edges == 4 and rep.removed["barrier"].tolist() == [0, 0, 0, 0]
+
+
+def test_barrier_crs_and_in_place() -> None:
+    G = _graph({1: (500_000, 3_270_000), 2: (500_100, 3_270_000)}, [(1, 2)])
+    # the same wall given in WGS84 is reprojected to the network's CRS
+    tr = pyproj.Transformer.from_crs(CRS, 4326, always_xy=True)
+    a, b = tr.transform([500_050, 500_050], [3_269_990, 3_270_010])
+    wall = gpd.GeoSeries([shapely.LineString(zip(a, b, strict=True))], crs=4326)
+    H, rep = apply_barriers(G, wall, copy=False)
+    assert H is G and G.number_of_edges() == 0 and rep.n_edges == 2
+    # plain geometries take crs= (or the network's)
+    G = _graph({1: (500_000, 3_270_000), 2: (500_100, 3_270_000)}, [(1, 2)])
+    _, rep = apply_barriers(G, [shapely.LineString(zip(a, b, strict=True))], crs=4326)
+    assert rep.n_edges == 2
+
+
+def test_barrier_keeps_bridges_over_water() -> None:
+    #  north bank 1 ─── 2, bridge 2–3 and a road line 4–5 drawn straight over the water
+    G = _graph(
+        {1: (0, 100), 2: (50, 100), 3: (50, 0), 4: (150, 100), 5: (150, 0)},
+        [(1, 2), (2, 3, {"bridge": "yes"}), (4, 5)],
+    )
+    water = shapely.box(-10, 30, 200, 70)
+    _, rep = apply_barriers(G, [water], keep_bridges=True)
+    assert sorted(rep.removed["u"]) == [4, 5] and rep.summary["bridge_edges_kept"] == 2
+    _, rep = apply_barriers(G, [water])
+    assert rep.n_edges == 4
+
+
+def test_barrier_bad_inputs() -> None:
+    G = _graph({1: (0, 0), 2: (10, 0)}, [(1, 2)])
+    with pytest.raises(InputError, match="points cannot close a path"):
+        apply_barriers(G, [shapely.Point(5, 0)])
+    with pytest.raises(InputError, match="GeoDataFrame, GeoSeries or shapely"):
+        apply_barriers(G, ["not a geometry"])
+    G.graph["crs"] = "EPSG:4326"
+    with pytest.raises(NetworkError, match="project it first"):
+        apply_barriers(G, [shapely.LineString([(5, -1), (5, 1)])])
+    del G.graph["crs"]
+    with pytest.raises(NetworkError, match="no 'crs'"):
+        apply_barriers(G, [shapely.LineString([(5, -1), (5, 1)])])
+    # an empty layer changes nothing
+    G = _graph({1: (0, 0), 2: (10, 0)}, [(1, 2)])
+    H, rep = apply_barriers(G, gpd.GeoSeries([], crs=CRS))
+    assert H.number_of_edges() == 2 and rep.n_edges == 0
+
+
+# --------------------------------------------------------------------------- close_paths
+
+
+def test_close_paths_matches_overlap_not_crossings() -> None:
+    #   1 ───────── 2 ───── 3   footpath 1–2 (200 m) closed, drawn 3 m off and shorter;
+    #               │           2–4 meets it at a right angle; 5–6 crosses it
+    #               4
+    G = _graph(
+        {1: (0, 0), 2: (200, 0), 3: (300, 0), 4: (200, -100), 5: (100, -50), 6: (100, 50)},
+        [(1, 2), (2, 3), (2, 4), (5, 6)],
+    )
+    line = gpd.GeoDataFrame(
+        {"name": ["竹林小径"]}, geometry=[shapely.LineString([(10, 3), (195, 3)])], crs=CRS
+    )
+    H, rep = close_paths(G, line)
+    assert sorted(rep.removed[["u", "v"]].itertuples(index=False, name=None)) == [(1, 2), (2, 1)]
+    # within 5 m of the line drawn from x = 10 to 195 at y = 3: x = 6 … 199 on the path
+    # (√(5² − 3²) = 4 m beyond each end), 193 m of the 200 m edge
+    assert rep.removed["reason"].iloc[0] == "runs along a closed path for 193 m"
+    # 2–3 starts 1 m past the zone's end (x = 199) and 2–4 / 5–6 are perpendicular: open
+    assert H.has_edge(2, 3) and H.has_edge(2, 4) and H.has_edge(5, 6)
+    # too far off the path: nothing closed
+    _, rep = close_paths(G, [shapely.LineString([(10, 8), (195, 8)])])
+    assert rep.n_edges == 0 and rep.summary["lines_without_match"] == 1
+    _, rep = close_paths(G, [shapely.LineString([(10, 8), (195, 8)])], tolerance_m=10)
+    assert rep.n_edges == 2
+
+
+def test_close_paths_short_edge_and_bad_input() -> None:
+    # a 12 m edge fully along the closure: min(10, 6) = 6 m of overlap needed, 12 found
+    G = _graph({1: (0, 0), 2: (12, 0), 3: (12, 12)}, [(1, 2), (2, 3)])
+    H, rep = close_paths(G, [shapely.LineString([(0, 1), (12, 1)])])
+    assert rep.n_edges == 2 and sorted(H.edges()) == [(2, 3), (3, 2)]
+    with pytest.raises(InputError, match="use apply_barriers for polygons"):
+        close_paths(G, [shapely.box(0, 0, 1, 1)])
+    with pytest.raises(InputError, match="must be positive"):
+        close_paths(G, [shapely.LineString([(0, 1), (12, 1)])], tolerance_m=0)
+
+
+# --------------------------------------------------------------------------- gated_compounds
+
+
+def _compound_graph() -> nx.MultiDiGraph:
+    # compound: square (0, 0)–(100, 100), gate at (50, 0) on the south fence
+    #   in ── s  through the gate (crossing in the edge's interior)   → kept
+    #   in ── e  through the east fence, no gate                      → cut
+    #   in ── w2 ── w  the way in ends at node w2 ON the west fence     → in–w2 cut
+    #   n1 ── n2  a street along the north fence (touching only)      → kept
+    #   in ── c   an internal path                                    → kept
+    #   p1 ── p2  a primary road through the compound                 → exempt, kept
+    return _graph(
+        {
+            "in": (50, 50),
+            "s": (50, -20),
+            "e": (130, 50),
+            "w2": (0, 60),
+            "w": (-30, 60),
+            "n1": (0, 100),
+            "n2": (100, 100),
+            "c": (70, 70),
+            "p1": (-20, 80),
+            "p2": (120, 80),
+        },
+        [
+            ("in", "s"),
+            ("in", "e"),
+            ("in", "w2"),
+            ("w2", "w"),
+            ("n1", "n2"),
+            ("in", "c"),
+            ("p1", "p2", {"highway": "primary"}),
+        ],
+        highway="footway",
+    )
+
+
+def test_gated_compounds_by_hand() -> None:
+    G = _compound_graph()
+    compounds = gpd.GeoDataFrame(
+        {"name": ["翡翠苑"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=CRS
+    )
+    gates = gpd.GeoSeries([shapely.Point(50, 0), shapely.Point(500, 500)], crs=CRS)
+    H, rep = gated_compounds(G, compounds, gates)
+    cut = sorted(rep.removed[["u", "v"]].itertuples(index=False, name=None))
+    assert cut == [("e", "in"), ("in", "e"), ("in", "w2"), ("w2", "in")]
+    uv = zip(rep.removed["u"], rep.removed["v"], strict=True)
+    reasons = dict(zip(uv, rep.removed["reason"], strict=True))
+    assert (
+        reasons[("in", "e")] == "crosses the boundary of 翡翠苑 away from a gate at (100.0, 50.0)"
+    )
+    assert reasons[("in", "w2")].startswith("enters 翡翠苑 at a node on its boundary")
+    for kept in [("in", "s"), ("s", "in"), ("n1", "n2"), ("in", "c"), ("p1", "p2"), ("w2", "w")]:
+        assert H.has_edge(*kept), kept
+    row = rep.compounds.iloc[0]
+    assert (row["name"], row["gates"], row["crossings_at_gates"], row["edges_cut"]) == (
+        "翡翠苑",
+        1,
+        2,
+        4,
+    )
+    assert not row["sealed"]
+    assert rep.summary["exempt_crossings"] == 2  # the primary road, both ways
+    # without the exemption the primary road is cut too
+    _, rep = gated_compounds(G, compounds, gates, exempt_highways=())
+    assert rep.n_edges == 6
+    # a gate drawn 4 m beside the path still counts (tolerance 5 m), 6 m does not
+    _, rep = gated_compounds(G, compounds, [shapely.Point(54, 0)])
+    assert ("in", "s") not in set(zip(rep.removed["u"], rep.removed["v"], strict=True))
+    with pytest.warns(BarrierWarning, match="no way out"):
+        _, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
+    assert rep.compounds["sealed"].tolist() == [True]
+
+
+def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
+    # unsimplified OSM: the gate is a node on the fence, both ways in end there
+    G = _graph(
+        {"in": (50, 50), "g": (50, 0), "s": (50, -20), "x": (100, 50), "y": (130, 50)},
+        [("in", "g"), ("g", "s"), ("in", "x"), ("x", "y")],
+    )
+    G.nodes["g"]["barrier"] = "gate"
+    H, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)])  # gates from the node tags
+    assert sorted(rep.removed[["u", "v"]].itertuples(index=False, name=None)) == [
+        ("in", "x"),
+        ("x", "in"),
+    ]
+    assert H.has_edge("in", "g") and H.has_edge("g", "s")
+    assert rep.compounds["crossings_at_gates"].tolist() == [2]
+    del G.nodes["g"]["barrier"]
+    with pytest.raises(InputError, match="no gate nodes"):
+        gated_compounds(G, [shapely.box(0, 0, 100, 100)])
+    with pytest.warns(BarrierWarning, match="1 compound"):
+        _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
+    assert rep.n_edges == 4
+    with pytest.raises(InputError, match="polygons"):
+        gated_compounds(G, [shapely.LineString([(0, 0), (1, 1)])], [])
+    with pytest.raises(InputError, match="points"):
+        gated_compounds(G, [shapely.box(0, 0, 100, 100)], [shapely.box(0, 0, 1, 1)])
+
+
+# --------------------------------------------------------------------------- the sample
 
 
 @pytest.fixture(scope="module")
-def graph():
-    return c15.build_walk_network(sample_path("walk_network.osm"), simplify=False)
+def sample_graph() -> nx.MultiDiGraph:
+    # osmnx.graph_from_xml alone keeps every way (fences, landuse, the river, the motorway):
+    # the sample's walking network is the one filtered by osmnx's walk rules
+    return c15.build_walk_network(sample_path("walk_network.osm"))
 
 
-def _bridges(G):
-    return [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("bridge") == "yes"]
+@pytest.fixture(scope="module")
+def sample_compounds():
+    return compounds_from_osm(sample_path("walk_network.osm"))
 
 
-def test_closing_a_bridge(graph) -> None:
-    bridges = _bridges(graph)
-    names = {graph.edges[e].get("name") for e in bridges}
-    assert len(names) == 3  # the sample's three bridges
-    u, v, k = bridges[0]
-    mid = graph.edges[u, v, k]["geometry"].interpolate(0.5, normalized=True)
-    closed_name = graph.edges[u, v, k].get("name")
-    # a short line across the bridge deck, perpendicular enough to cross it
-    wall = gpd.GeoSeries([mid.buffer(3).exterior], crs=graph.graph["crs"])
-    H, cut = apply_barriers(graph, wall)
-    assert len(cut) >= 2  # both directions
-    assert set(cut["u"]) | set(cut["v"]) >= {u, v}
-    assert all(graph.edges[r.u, r.v, r.key].get("name") == closed_name for r in cut.itertuples())
-    assert H.number_of_edges() == graph.number_of_edges() - len(cut)
-    # walking from one end of the closed bridge to the other now takes the detour
-    before = nx.shortest_path_length(graph, u, v, weight="length")
-    if u in H and v in H and nx.has_path(H, u, v):
-        after = nx.shortest_path_length(H, u, v, weight="length")
-        assert after > before
-    assert H.graph["coverage15"]["edges_removed_by_barriers"] == len(cut)
-    assert graph.number_of_edges() == H.number_of_edges() + len(cut)  # the input is unchanged
+def test_river_is_crossed_only_on_bridges(sample_graph) -> None:
+    G = sample_graph
+    water = ox.features_from_xml(sample_path("walk_network.osm"), tags={"natural": "water"})
+    assert water["name"].tolist() == ["竹公溪"]
+    river = water.to_crs(G.graph["crs"]).geometry.iloc[0]
+    crossing = {
+        (u, v, k)
+        for u, v, k, d in G.edges(keys=True, data=True)
+        if shapely.relate_pattern(d["geometry"], river, "T********")
+    }
+    bridges = {(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("bridge")}
+    assert crossing == bridges
+    assert {G.edges[e]["name"] for e in bridges} == {"长青路", "龙游路", "竹公溪人行桥"}
+    # as a barrier layer: nothing to cut when bridges are kept; only the bridges otherwise
+    _, rep = apply_barriers(G, water, keep_bridges=True)
+    assert rep.n_edges == 0 and rep.summary["bridge_edges_kept"] == 6
+    H, rep = apply_barriers(G, water)
+    assert rep.n_edges == 6 and rep.n_streets == 3
+    assert nx.number_weakly_connected_components(H) > nx.number_weakly_connected_components(G)
 
 
-def test_barrier_polygon_and_bad_layers(graph) -> None:
-    xs = [d["x"] for _, d in graph.nodes(data=True)]
-    ys = [d["y"] for _, d in graph.nodes(data=True)]
-    cx, cy = sorted(xs)[len(xs) // 2], sorted(ys)[len(ys) // 2]
-    site = shapely.box(cx - 100, cy - 100, cx + 100, cy + 100)  # a construction site
-    H, cut = apply_barriers(graph, gpd.GeoSeries([site], crs=graph.graph["crs"]))
-    inside = [n for n, d in graph.nodes(data=True) if site.contains(shapely.Point(d["x"], d["y"]))]
-    assert all(n not in H or H.degree(n) == 0 for n in inside)
-    assert len(cut) > 0
-    with pytest.raises(InputError, match="no CRS"):
-        apply_barriers(graph, gpd.GeoSeries([site]))
-    with pytest.raises(InputError, match="lines or polygons"):
-        apply_barriers(graph, gpd.GeoSeries([shapely.Point(0, 0)], crs=graph.graph["crs"]))
+def test_sample_compounds_are_entered_only_through_gates(sample_graph, sample_compounds) -> None:
+    compounds, gates = sample_compounds
+    assert (len(compounds), len(gates)) == (20, 31)
+    _, rep = gated_compounds(sample_graph, compounds, gates)
+    # the sample is built gated: every way in passes a gate, nothing to cut
+    assert rep.n_edges == 0
+    assert rep.summary["crossings_at_gates"] == 62  # 31 gates, two directions
+    assert (rep.compounds["crossings_at_gates"] == 2 * rep.compounds["gates"]).all()
+    # the unsimplified graph keeps the gate nodes on the fences: same answer from node tags
+    G2 = c15.build_walk_network(sample_path("walk_network.osm"), simplify=False)
+    _, rep2 = gated_compounds(G2, compounds)
+    assert rep2.n_edges == 0 and rep2.summary["crossings_at_gates"] == 62
+
+
+def _node_at(G: nx.MultiDiGraph, pt: tuple[float, float]) -> object | None:
+    """A node at ``pt``: an existing one within 0.5 m, else split the street under it (≤ 1 m)."""
+    P = shapely.Point(pt)
+    best = min(G.nodes, key=lambda n: P.distance(shapely.Point(G.nodes[n]["x"], G.nodes[n]["y"])))
+    if P.distance(shapely.Point(G.nodes[best]["x"], G.nodes[best]["y"])) < 0.5:
+        return best
+    u, v, k, d = min(G.edges(keys=True, data=True), key=lambda e: e[3]["geometry"].distance(P))
+    if d["geometry"].distance(P) > 1.0:
+        return None
+    g = d["geometry"]
+    s = g.project(P)
+    back = list(G[v].get(u, {}))[:1]
+    n = max(G.nodes) + 1
+    q = g.interpolate(s)
+    G.add_node(n, x=q.x, y=q.y)
+    G.remove_edge(u, v, k)
+    for kk in back:
+        G.remove_edge(v, u, kk)
+    for a, b, part in [(u, n, substring(g, 0, s)), (n, v, substring(g, s, g.length))]:
+        G.add_edge(a, b, **{**d, "geometry": part, "length": part.length})
+        if back:
+            G.add_edge(b, a, **{**d, "geometry": part.reverse(), "length": part.length})
+    return n
+
+
+def test_gates_lengthen_walks_on_the_sample(sample_graph, sample_compounds, capsys) -> None:
+    """Open every compound on each side (a side door from the ring road straight to the
+    street), then let gated_compounds close them again: how much farther do homes walk?"""
+    compounds, gates = sample_compounds
+    crs = sample_graph.graph["crs"]
+    TOL = 4.0  # some side midpoints lie 2.5 m or exactly 5 m from a gate: keep clear of 5
+    tr = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+
+    def utm(x: float, y: float) -> tuple[float, float]:  # the sample's local metres → UTM
+        return tr.transform(LON0 + x / M_PER_DEG_LON, LAT0 + y / M_PER_DEG_LAT)
+
+    gate_pts = gates.to_crs(crs)
+    opened = sample_graph.copy()
+    doors = {}
+    for name, (w, s, e, n) in zip(compounds["name"], compounds.bounds.to_numpy(), strict=True):
+        x0, x1 = round((w - LON0) * M_PER_DEG_LON), round((e - LON0) * M_PER_DEG_LON)
+        y0, y1 = round((s - LAT0) * M_PER_DEG_LAT), round((n - LAT0) * M_PER_DEG_LAT)
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        # ring road 18 m inside the fence, street centre line 25 m outside (sample.py)
+        sides = {
+            "S": ((xm, y0 + 18), (xm, y0), (xm, y0 - 25)),
+            "N": ((xm, y1 - 18), (xm, y1), (xm, y1 + 25)),
+            "W": ((x0 + 18, ym), (x0, ym), (x0 - 25, ym)),
+            "E": ((x1 - 18, ym), (x1, ym), (x1 + 25, ym)),
+        }
+        for side, (ring, fence, street) in sides.items():
+            a, b = _node_at(opened, utm(*ring)), _node_at(opened, utm(*street))
+            if a is None or b is None:
+                continue  # no street outside this side (the river bank, the district edge)
+            pa = (opened.nodes[a]["x"], opened.nodes[a]["y"])
+            pb = (opened.nodes[b]["x"], opened.nodes[b]["y"])
+            door = shapely.LineString([pa, pb])
+            for p, q, g in [(a, b, door), (b, a, door.reverse())]:
+                opened.add_edge(p, q, length=door.length, geometry=g, highway="footway")
+            at_gate = float(gate_pts.distance(shapely.Point(utm(*fence))).min()) <= TOL
+            doors[(name, side)] = (a, b, at_gate)
+    n_doors = len(doors)
+    n_at_gates = sum(at for *_, at in doors.values())
+    assert (n_doors, n_at_gates) == (74, 12)  # 6 sides have no street outside
+
+    gated, rep = gated_compounds(opened, compounds, gates, gate_tolerance_m=TOL)
+    # exactly the side doors away from gates are cut, both directions; doors at gates stay
+    assert rep.n_edges == 2 * (n_doors - n_at_gates)
+    assert set(rep.removed["highway"]) == {"footway"}
+    cut = sorted(tuple(sorted(uv)) for uv in zip(rep.removed["u"], rep.removed["v"], strict=True))
+    assert cut == sorted(tuple(sorted(d[:2])) for d in doors.values() if not d[2] for _ in (0, 1))
+
+    # by hand: 金桂园 (fence 325–575 × 1625–1925, one gate, north, at x = 450). From the south
+    # side door's ring node (450, 1643) to 嘉州大道 at (450, 1600): open 43 m. Gated: ring west
+    # 107 m (to x = 343) + north 264 m (to y = 1907) + east 107 m (to x = 450) + the gate path
+    # 18 + 25 = 43 m to 凤凰路 (y = 1950) + 150 m west to 金桂街 (x = 300) + 350 m south to
+    # 嘉州大道 + 150 m east = 1171 m (via 长青路 at x = 600 is as long).
+    a, b, _ = doors[("金桂园", "S")]
+    assert nx.shortest_path_length(opened, a, b, weight="length") == pytest.approx(43, abs=0.5)
+    assert nx.shortest_path_length(gated, a, b, weight="length") == pytest.approx(1171, rel=2e-3)
+
+    # all homes in compounds (building centroids → nearest node inside the compound)
+    area = compounds.to_crs(crs).union_all()
+    bld = gpd.read_file(sample_path("buildings.geojson")).to_crs(crs)
+    homes = bld.centroid[bld.centroid.within(area)]
+    nodes = np.array(list(opened.nodes), dtype=object)
+    pts = shapely.points([(opened.nodes[n]["x"], opened.nodes[n]["y"]) for n in nodes])
+    inside = shapely.within(pts, area)
+    home_node = nodes[inside][shapely.STRtree(pts[inside]).nearest(homes.to_numpy())]
+    street_nodes = list(nodes[~inside])
+    fac = gpd.read_file(sample_path("facilities.geojson")).to_crs(crs)
+    street_fac = fac[~fac.within(area)]  # the 105 along the streets
+    fac_nodes = set(nodes[~inside][shapely.STRtree(pts[~inside]).nearest(street_fac.geometry)])
+
+    def dist(G: nx.MultiDiGraph, sources) -> np.ndarray:
+        d = nx.multi_source_dijkstra_path_length(G, set(sources), weight="length")
+        return np.array([d[n] for n in home_node])
+
+    out_open, out_gated = dist(opened, street_nodes), dist(gated, street_nodes)
+    fac_open, fac_gated = dist(opened, fac_nodes), dist(gated, fac_nodes)
+    assert (out_gated >= out_open - 1e-9).all() and (fac_gated >= fac_open - 1e-9).all()
+    extra_out = out_gated - out_open
+    extra_fac = fac_gated - fac_open
+    with capsys.disabled():
+        print(
+            f"\n{len(homes)} homes in {len(compounds)} gated compounds, {n_doors} side doors "
+            f"({n_at_gates} at gates), {rep.n_edges} edges cut:\n"
+            f"  to the street outside: {out_open.mean():.0f} m open → {out_gated.mean():.0f} m "
+            f"gated (+{extra_out.mean():.0f} m mean, median +{np.median(extra_out):.0f}, "
+            f"max +{extra_out.max():.0f})\n"
+            f"  to the nearest street facility: {fac_open.mean():.0f} m → {fac_gated.mean():.0f} m "
+            f"(+{extra_fac.mean():.0f} m mean, median +{np.median(extra_fac):.0f}, "
+            f"max +{extra_fac.max():.0f}; ×{fac_gated.sum() / fac_open.sum():.2f})"
+        )
+    # measured: 369 homes; street 72 → 226 m (+154 m); nearest street facility 134 → 287 m
+    assert len(homes) == 369
+    assert extra_out.mean() == pytest.approx(153.6, abs=1.0)
+    assert extra_fac.mean() == pytest.approx(153.1, abs=1.0)
+    assert extra_out.max() == pytest.approx(533, abs=2)
+
+
+def test_barrier_tolerance_grows_the_barrier() -> None:
+    # a wall drawn 2 m short of the street: no effect, unless grown by 3 m
+    G = _graph({1: (0, 0), 2: (100, 0)}, [(1, 2)])
+    wall = [shapely.LineString([(50, 2), (50, 30)])]
+    assert apply_barriers(G, wall)[1].n_edges == 0
+    H, rep = apply_barriers(G, wall, tolerance_m=3)
+    assert rep.n_edges == 2 and rep.summary["tolerance_m"] == 3.0
+    assert H.graph["coverage15"]["edges_removed_by_barriers"] == 2
+    # reports accumulate over several layers
+    H, _ = close_paths(H, [shapely.LineString([(0, 1), (100, 1)])])
+    assert [r["kind"] for r in H.graph["coverage15"]["barriers"]] == ["barriers", "closed_paths"]
+    with pytest.raises(InputError, match="non-negative"):
+        apply_barriers(G, wall, tolerance_m=-1)
