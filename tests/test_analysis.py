@@ -111,3 +111,46 @@ def test_conservation_mismatch_is_an_error(layers, monkeypatch) -> None:
         analyze(
             communities, facilities, network=sample_path("walk_network.osm"), buildings=buildings
         )
+
+
+def test_barriers_and_compounds_through_analyze(graph, layers) -> None:
+    import geopandas as gpd
+
+    from coverage15.barriers import compounds_from_osm
+
+    communities, facilities, buildings = layers
+    base = analyze(communities, facilities, network=graph, buildings=buildings)
+    bridges = [d["geometry"] for _, _, d in graph.edges(data=True) if d.get("bridge") == "yes"]
+    closed = gpd.GeoSeries(
+        [bridges[0].interpolate(0.5, normalized=True).buffer(4)], crs=graph.graph["crs"]
+    )
+    shut = analyze(communities, facilities, network=graph, buildings=buildings, barriers=closed)
+    assert shut.network_record["barriers"]  # the cut is recorded
+    assert shut.communities["hh_covered_all"].sum() <= base.communities["hh_covered_all"].sum()
+    # homes in buildings keep their ids: none of them walks less with the bridge closed
+    col = "dist_m__community_service_station"
+    a = base.homes.dropna(subset=["building_id"]).set_index("building_id")[col]
+    b = shut.homes.dropna(subset=["building_id"]).set_index("building_id")[col]
+    both = a.index.intersection(b.index)
+    assert (b[both].fillna(1e9) >= a[both].fillna(1e9) - 1e-6).all()
+    compounds, gates = compounds_from_osm(sample_path("walk_network.osm"))
+    gated = analyze(
+        communities,
+        facilities,
+        network=sample_path("walk_network.osm"),
+        buildings=buildings,
+        compounds=compounds,
+        gates=gates,
+    )
+    # the sample's compounds are already reached only through gates: nothing changes
+    assert gated.communities["hh_covered_all"].equals(base.communities["hh_covered_all"])
+    from coverage15._errors import InputError
+
+    with pytest.raises(InputError, match="barriers"):
+        analyze(
+            communities,
+            facilities,
+            network=WalkNetwork.from_graph(graph),
+            buildings=buildings,
+            barriers=closed,
+        )

@@ -96,8 +96,10 @@ def test_time_standards_use_the_group_speed() -> None:
     # pharmacy: 8 min; 60 m/min general -> 480 m, 50 m/min slow -> 400 m
     assert m.threshold_m("pharmacy") == pytest.approx(480.0)
     assert m.threshold_m("pharmacy", "slow") == pytest.approx(400.0)
-    # distance standards do not change with speed
-    assert GB.threshold_m("kindergarten", "slow") == 300.0
+    # a distance standard holds for the general group; for the slow group its tier's minutes
+    # at the slow speed bind too: 5-minute tier, 5 × 50 = 250 m < 300 m
+    assert GB.threshold_m("kindergarten") == 300.0
+    assert GB.threshold_m("kindergarten", "slow") == 250.0
     assert GB.max_threshold_m() == 1000.0
     with pytest.raises(ValueError, match="group must be one of"):
         GB.speed("teen")

@@ -364,8 +364,9 @@ def test_slow_group_never_covers_more(sample_inputs, capsys) -> None:
         assert (slow.communities["share_covered_all"] <= g_all).all()
         lines.append(f"{key}: {fewer} of {len(p.categories)} categories reach fewer households")
         if key == "gb50180_2018":
-            # every category row of GB 50180-2018 is a distance (no minutes): speed is moot
-            assert fewer == 0
+            # GB 50180-2018 rows are distances; for the slow group their tier's minutes at
+            # 50 m/min bind (300 → 250 m, 500 → 500 m, 1000 → 750 m): most categories shrink
+            assert fewer > 0
         else:
             # 一刻钟便民生活圈 rows are in minutes: 50 instead of 60 m/min shrinks them by 1/6
             assert fewer > 0

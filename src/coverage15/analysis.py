@@ -127,29 +127,49 @@ class Analysis:
 
 
 def _as_network(
-    network: Any, *, progress: bool, dem: Any = None, walk_cost: str = "length"
+    network: Any,
+    *,
+    progress: bool,
+    dem: Any = None,
+    walk_cost: str = "length",
+    barriers: Any = None,
+    compounds: Any = None,
+    gates: Any = None,
 ) -> tuple[WalkNetwork, dict[str, Any]]:
     from coverage15.network import build_walk_network, prepare_graph
 
+    changes = {"dem": dem, "barriers": barriers, "compounds": compounds}
     if isinstance(network, WalkNetwork):
-        if dem is not None or walk_cost != "length":
+        given = [k for k, v in changes.items() if v is not None]
+        if given or walk_cost != "length":
             raise InputError(
-                "dem= and walk_cost= need a graph or a network source, not a prepared "
-                "WalkNetwork (build it with WalkNetwork.from_graph(G, weight=...) instead)"
+                f"{', '.join(given) or 'walk_cost'}= need a graph or a network source, not a "
+                "prepared WalkNetwork (build it with WalkNetwork.from_graph(G, weight=...))"
             )
         return network, {}
     if isinstance(network, nx.MultiDiGraph):
         graph = prepare_graph(network)
     else:
         graph = build_walk_network(network, progress=progress)
-    if dem is not None:
-        from coverage15.terrain import add_elevations, add_walk_cost
+    if barriers is not None:
+        from coverage15.barriers import apply_barriers
 
-        add_elevations(graph, dem)
-        add_walk_cost(graph, attr="slope_length")
+        graph, _ = apply_barriers(graph, barriers, copy=False)
+    if compounds is not None:
+        from coverage15.barriers import gated_compounds
+
+        graph, _ = gated_compounds(graph, compounds, gates, copy=False)
+    if dem is not None:
+        from coverage15.terrain import add_terrain
+
+        add_terrain(graph, dem, attr="slope_length")
         walk_cost = "slope_length"
     record = dict(graph.graph.get("coverage15", {}))
     record["walk_cost"] = walk_cost if dem is None else record.get("walk_cost")
+    if any(v is not None for v in changes.values()):
+        # no longer the cached network: its snaps must not be mixed with the cache's
+        record.pop("cached_to", None)
+        record.pop("from_cache", None)
     return WalkNetwork.from_graph(graph, weight=walk_cost), record
 
 
@@ -294,6 +314,9 @@ def analyze(
     group: str = "general",
     dem: str | Path | None = None,
     walk_cost: str = "length",
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    compounds: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    gates: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     progress: bool = False,
 ) -> Analysis:
     """Run the 15-minute living-circle analysis for one district.
@@ -327,6 +350,14 @@ def analyze(
     walk_cost
         Edge attribute with the walking cost in metres (default ``"length"``;
         e.g. a cost the planner computed).
+    barriers
+        Lines or polygons a planner closes (walls, closed paths, construction):
+        streets crossing them are removed (:func:`coverage15.barriers.apply_barriers`).
+    compounds, gates
+        Gated compound polygons (小区) and optionally their gate points: streets
+        crossing a compound boundary away from a gate are removed
+        (:func:`coverage15.barriers.gated_compounds`; gates default to the
+        network's ``barrier=gate``/``entrance`` nodes).
     progress
         Show progress bars.
 
@@ -349,7 +380,15 @@ def analyze(
     for layer in (communities, facilities, buildings, homes):
         if layer is not None and "report" in layer.attrs:
             report.extend(layer.attrs["report"])
-    net, record = _as_network(network, progress=progress, dem=dem, walk_cost=walk_cost)
+    net, record = _as_network(
+        network,
+        progress=progress,
+        dem=dem,
+        walk_cost=walk_cost,
+        barriers=barriers,
+        compounds=compounds,
+        gates=gates,
+    )
     crs = net.crs
     comm = communities.to_crs(crs)
     fac = facilities.to_crs(crs)

@@ -226,12 +226,17 @@ class Profile:
         """Walking-distance threshold (m) that counts as covered for ``category``.
 
         A distance standard applies as it is; a time-only standard is turned into
-        metres with the group's speed. With both, the stricter one applies.
+        metres with the group's speed. With both, the stricter one applies. For
+        the slow group (一老一小) a distance-only standard is also capped by its
+        tier's minutes at the slow speed (GB 50180's 300 m is a 5-minute walk at
+        60 m/min; at 50 m/min five minutes reach 250 m).
 
         Examples
         --------
         >>> load_profile("gb50180_2018").threshold_m("primary_school")
         500.0
+        >>> load_profile("gb50180_2018").threshold_m("kindergarten", "slow")  # 5 min × 50 m/min
+        250.0
         >>> load_profile("civil_affairs").threshold_m("community_service_station", "slow")  # 10 min
         500.0
         """
@@ -241,12 +246,16 @@ class Profile:
             limits.append(req.max_distance_m)
         if req.max_time_min is not None:
             limits.append(req.max_time_min * self.speed(group))
+        tier = self.tiers[req.tier]
         if not limits:
-            tier = self.tiers[req.tier]
             if tier.max_distance_m is not None:
                 limits.append(tier.max_distance_m)
             if tier.max_time_min is not None:
                 limits.append(tier.max_time_min * self.speed(group))
+        elif group == "slow" and req.max_time_min is None and tier.max_time_min is not None:
+            # distances such as GB 50180's 300 m are a 5-minute walk at the general speed:
+            # for the elderly and young children the tier's minutes at their speed bind
+            limits.append(tier.max_time_min * self.speed(group))
         return float(min(limits))
 
     def max_threshold_m(self, group: str = "general") -> float:
