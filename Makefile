@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_siting.py
 
 # the documentation site (strict: broken references fail); tests/test_docs.py runs it in `make test`
 docs: $(STAMP)
