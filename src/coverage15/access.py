@@ -547,25 +547,16 @@ class WalkNetwork:
         >>> net.save_snaps(f), WalkNetwork.from_graph(G).load_snaps(f)
         (1, 1)
         """
-        import os
         import pickle
-        import tempfile
-        from pathlib import Path
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from coverage15.export import atomic_path
+
         payload = {
             "signature": self.signature,
             "snaps": {k: e.cols for k, e in self._snap_cache.items()},
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         return len(payload["snaps"])
 
     def load_snaps(self, path: str | Any) -> int:

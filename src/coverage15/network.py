@@ -42,7 +42,6 @@ import json
 import os
 import pickle
 import re
-import tempfile
 from collections.abc import Iterable
 from importlib.metadata import version as _pkg_version
 from itertools import groupby
@@ -482,15 +481,10 @@ def _cache_key(source: Any, options: dict[str, Any]) -> str:
 
 
 def _atomic_pickle(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from coverage15.export import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -691,19 +685,16 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
         return path
     if suffix not in {".graphml", ".gpkg"}:
         raise NetworkError(f"{path}: save as .graphml, .gpkg or .pkl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial" + suffix)
+    from coverage15.export import atomic_path
+
     H = G.copy()
     H.graph.pop("coverage15", None)
     H.graph["coverage15_record"] = json.dumps(G.graph.get("coverage15", {}), default=str)
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".graphml":
             ox.save_graphml(H, tmp)
         else:
             ox.save_graph_geopackage(H, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

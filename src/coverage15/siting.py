@@ -28,15 +28,8 @@ exact (``exact=True``, MCLP only)
 
 Examples
 --------
->>> import coverage15 as c15
->>> from coverage15.sample import sample_path
->>> result = c15.analyze(
-...     c15.load_communities(sample_path("communities.geojson")),
-...     c15.load_facilities(sample_path("facilities.geojson")),
-...     network=sample_path("walk_network.osm"),
-...     buildings=c15.load_buildings(sample_path("buildings.geojson")),
-...     profile="leshan_2018",
-... )
+>>> from coverage15.sample import sample_analysis
+>>> result = sample_analysis("leshan_2018")  # analyze() on the bundled sample
 >>> plan = recommend_sites(result, "health_station", k=3)
 >>> len(plan.sites), plan.after_share > plan.before_share
 (3, True)
