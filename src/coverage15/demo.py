@@ -140,7 +140,7 @@ def run_demo(
         from coverage15.report import write_report
         from coverage15.webmap import write_webmap
 
-        files += write_maps(result, out / "maps", lang=lang)
+        files += write_maps(result, out / "maps", lang=lang, progress=progress)
         files.append(write_webmap(result, out / "map.html", lang=lang))
         files.append(write_report(result, out / "report.html", lang=lang))
     print(f"\nwrote {len(files)} file(s) to {out}/:")

@@ -1657,6 +1657,7 @@ def write_maps(
     formats: Sequence[str] = ("png",),
     dpi: int = 200,
     osm: bool | None = None,
+    progress: bool = False,
 ) -> list[Path]:
     """Write the standard district maps into ``folder``.
 
@@ -1679,6 +1680,8 @@ def write_maps(
         Raster resolution.
     osm
         OpenStreetMap attribution (default: :func:`uses_osm`).
+    progress
+        Show a progress bar over the maps.
 
     Returns
     -------
@@ -1698,7 +1701,9 @@ def write_maps(
     folder.mkdir(parents=True, exist_ok=True)
     lang = resolve_lang(lang)
     written = []
-    for name, spec in _standard_maps(analysis):
+    from tqdm.auto import tqdm
+
+    for name, spec in tqdm(_standard_maps(analysis), desc="maps", disable=not progress):
         for fmt in formats:
             p = folder / f"map_{name}.{fmt.lower().lstrip('.')}"
             _draw(analysis, spec, lang=lang, path=p, dpi=dpi, osm=osm)
