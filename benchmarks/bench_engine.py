@@ -459,7 +459,7 @@ def run_e2e() -> dict[str, Any]:
         t_first0 = time.perf_counter()
         G = build_walk_network(src, cache_dir=cache)
         t_build = time.perf_counter() - t_first0
-        snaps = Path(G.graph["coverage15"]["cached_to"]).with_suffix(".snaps-length.pkl")
+        snaps = Path(G.graph["coverage15"]["cached_to"]).with_suffix(".snaps-bench.pkl")
         first = _pipeline(G, seed=1, snaps=snaps)
         t_first = t_build + first
         del G

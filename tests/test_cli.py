@@ -115,3 +115,30 @@ def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
     assert "nope.toml" in r.stderr and "config file not found" in r.stderr
     with pytest.raises(Exception, match="config file not found"):
         main(["--debug", "run", str(tmp_path / "nope.toml")])
+
+
+def test_run_config_with_barriers_and_compounds(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from coverage15.batch import run_district
+    from coverage15.config import load_config
+
+    comm = gpd.read_file(sample_path("communities.geojson"))
+    site = comm.to_crs(32648).geometry.iloc[0].centroid.buffer(120)  # a construction site
+    gpd.GeoSeries([site], crs=32648).to_crs(4326).to_file(tmp_path / "closed.geojson")
+    cfg = _run_config(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace(
+        '[analysis]\nprofile = "leshan_2018"',
+        '[analysis]\nprofile = "leshan_2018"\nbarriers = "closed.geojson"\ncompounds = "osm"',
+    )
+    cfg.write_text(text, encoding="utf-8")
+    run = load_config(cfg)
+    assert run.compounds == "osm" and run.barriers == str(tmp_path / "closed.geojson")
+    outcome = run_district(run)
+    assert outcome.ok, outcome.error
+    assert outcome.households == 25_720
+    plain_dir = tmp_path / "plain"
+    plain_dir.mkdir()
+    plain = run_district(load_config(_run_config(plain_dir)))
+    key = "share_households_covered_all"
+    assert outcome.indicators[key] <= plain.indicators[key]  # closing streets never helps

@@ -166,10 +166,6 @@ def _as_network(
         walk_cost = "slope_length"
     record = dict(graph.graph.get("coverage15", {}))
     record["walk_cost"] = walk_cost if dem is None else record.get("walk_cost")
-    if any(v is not None for v in changes.values()):
-        # no longer the cached network: its snaps must not be mixed with the cache's
-        record.pop("cached_to", None)
-        record.pop("from_cache", None)
     return WalkNetwork.from_graph(graph, weight=walk_cost), record
 
 
@@ -260,14 +256,13 @@ def check_conservation(
         )
 
 
-def _snap_file(record: dict[str, Any]) -> Path | None:
-    """Where the snaps of a cached network live: beside the network's cache file."""
+def _snap_file(record: dict[str, Any], net: WalkNetwork) -> Path | None:
+    """Where the snaps of a cached network live: beside its cache file, named by the
+    network's signature (a district cut from the cached network has its own file)."""
     cached = record.get("from_cache") or record.get("cached_to")
     if not cached:
         return None
-    cost = record.get("walk_cost")
-    cost = cost if isinstance(cost, str) else "slope_length" if cost else "length"
-    return Path(str(cached)).with_suffix(f".snaps-{cost}.pkl")
+    return Path(str(cached)).with_suffix(f".snaps-{net.signature[:16]}.pkl")
 
 
 def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
@@ -409,7 +404,7 @@ def analyze(
             raise InputError(f"homes lack columns {sorted(missing)}", source="homes")
         homes = homes.to_crs(crs)
     homes = homes.reset_index(drop=True)
-    snap_file = _snap_file(record)
+    snap_file = _snap_file(record, net)
     if snap_file is not None:
         net.load_snaps(snap_file)  # a rerun on a cached network does not snap homes again
     used = fac[fac["category"].isin(profile.categories)].reset_index(drop=True)

@@ -80,7 +80,7 @@ def _load_inputs(run: RunConfig) -> tuple[Any, Any, Any]:
     return communities, facilities, buildings
 
 
-def district_network(run: RunConfig, communities: Any) -> Any:
+def district_network(run: RunConfig, communities: Any, *, prepared: bool = True) -> Any:
     """The walking network for a district: built or cached, then cut to the buffered boundary.
 
     Examples
@@ -114,7 +114,7 @@ def district_network(run: RunConfig, communities: Any) -> Any:
     buffer_m = float(net.get("buffer_m", DEFAULT_BUFFER_M))
     area = communities.to_crs(graph.graph["crs"]).union_all().buffer(buffer_m)
     cut = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=True)
-    return WalkNetwork.from_graph(cut)
+    return WalkNetwork.from_graph(cut) if prepared else cut
 
 
 def write_outputs(result: Any, run: RunConfig) -> Path:
@@ -146,6 +146,26 @@ def write_outputs(result: Any, run: RunConfig) -> Path:
     return folder
 
 
+def _network_changes(run: RunConfig) -> dict[str, Any]:
+    """The config's slope, barrier and compound layers, loaded for :func:`analyze`."""
+    from coverage15.io import read_layer
+
+    out: dict[str, Any] = {}
+    if run.dem:
+        out["dem"] = run.dem
+    if run.barriers:
+        out["barriers"] = read_layer(run.barriers)
+    if run.compounds == "osm":
+        from coverage15.barriers import compounds_from_osm
+
+        out["compounds"], out["gates"] = compounds_from_osm(run.network["source"])
+    elif run.compounds:
+        out["compounds"] = read_layer(run.compounds)
+        if run.gates:
+            out["gates"] = read_layer(run.gates)
+    return out
+
+
 def run_district(run: RunConfig) -> DistrictOutcome:
     """Run one district end to end; errors are caught and returned, not raised.
 
@@ -166,7 +186,8 @@ def run_district(run: RunConfig) -> DistrictOutcome:
     t0 = time.perf_counter()
     try:
         communities, facilities, buildings = _load_inputs(run)
-        network = district_network(run, communities)
+        changes = _network_changes(run)
+        network = district_network(run, communities, prepared=not changes)
         result = analyze(
             communities,
             facilities,
@@ -174,6 +195,7 @@ def run_district(run: RunConfig) -> DistrictOutcome:
             buildings=buildings,
             profile=run.profile,
             group=run.group,
+            **changes,
         )
         folder = write_outputs(result, run)
         indicators = {r["indicator"]: float(r["value"]) for _, r in result.district.iterrows()}

@@ -29,6 +29,9 @@ Example config::
     [analysis]
     profile = "gb50180_2018"
     group = "general"
+    # dem = "dem.tif"            # slope-aware walking (Tobler)
+    # barriers = "closed.gpkg"   # lines/polygons the planner closes
+    # compounds = "osm"          # gated compounds from the OSM file, or a polygon layer
 
     [outputs]
     folder = "output/市中区"
@@ -103,6 +106,10 @@ class RunConfig:
     formats: tuple[str, ...] = ("gpkg", "csv")
     maps: bool = True
     report: bool = True
+    dem: str | None = None
+    barriers: str | None = None
+    compounds: str | None = None
+    gates: str | None = None
     district_filter: dict[str, Any] | None = None
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -150,7 +157,17 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         if k in network:
             network[k] = _resolve(base, network[k])
     analysis = data.get("analysis", {})
-    _check_keys(analysis, {"profile", "group"}, "analysis", source)
+    _check_keys(
+        analysis,
+        {"profile", "group", "dem", "barriers", "compounds", "gates"},
+        "analysis",
+        source,
+    )
+    layers = {
+        k: (analysis[k] if analysis[k] == "osm" else _resolve(base, analysis[k]))
+        for k in ("dem", "barriers", "compounds", "gates")
+        if k in analysis
+    }
     profile = analysis.get("profile", "gb50180_2018")
     if isinstance(profile, str) and profile.endswith(".toml"):
         profile = _resolve(base, profile)
@@ -170,6 +187,7 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         formats=tuple(outputs.get("formats", ("gpkg", "csv"))),
         maps=bool(outputs.get("maps", True)),
         report=bool(outputs.get("report", True)),
+        **layers,
     )
 
 
