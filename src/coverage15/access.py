@@ -463,6 +463,24 @@ class WalkNetwork:
         coordinates are reused: calling again with the same homes costs only
         the validation.
 
+        Parameters
+        ----------
+        points
+            Point geometries in the network's CRS.
+        max_leg_m
+            Points farther than this from every street are not snapped and
+            warned about (``None``: no limit).
+        ids
+            Column naming the points in the warning (default: the index labels).
+        source
+            Name of the input in messages (e.g. ``"homes"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The snap table of :func:`coverage15.snap.snap_points`, index-aligned
+            with ``points``.
+
         Examples
         --------
         >>> import geopandas as gpd

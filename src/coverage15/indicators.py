@@ -60,6 +60,25 @@ def covered_table(
 ) -> pd.DataFrame:
     """Boolean table (homes × categories): covered within the profile's threshold.
 
+    Parameters
+    ----------
+    access
+        ``dist_m__<category>`` columns (walking metres; NaN = not reached).
+    profile
+        The standard profile; its :meth:`~coverage15.standards.Profile.threshold_m`
+        decides.
+    categories
+        Category keys to test; a category without a ``dist_m__`` column is
+        covered nowhere.
+    group
+        ``"general"`` or ``"slow"`` (elderly and young children).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One boolean column per category, index-aligned with ``access``:
+        ``dist_m__<category> <= threshold_m(category, group)`` (NaN is False).
+
     Examples
     --------
     >>> import pandas as pd
@@ -352,6 +371,17 @@ def district_indicators(
 ) -> pd.DataFrame:
     """District summary: coverage rates, area compliance, households in the full circle.
 
+    Parameters
+    ----------
+    communities
+        Communities with ``kind`` (``"urban"`` / ``"rural"``), in the order of
+        ``comm_ind``.
+    comm_ind
+        Their :func:`community_indicators`.
+    profile
+        The standard profile: its targets give ``target``, ``passed``,
+        ``source`` and ``confidence``.
+
     Returns
     -------
     pandas.DataFrame
@@ -437,6 +467,22 @@ def worst_communities(comm_ind: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The ``n`` communities with the lowest share of fully covered households.
 
     Ties are broken by more underserved households first.
+
+    Parameters
+    ----------
+    comm_ind
+        Community indicators with ``share_covered_all`` and ``hh_underserved``
+        (e.g. ``Analysis.communities``).
+    n
+        How many communities.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``community_id``, ``name``, ``kind``, ``households``,
+        ``share_covered_all``, ``hh_underserved``, ``hh_off_network``,
+        ``lacking``, ``area_per_100hh``, ``area_pass`` (those present), worst
+        first, index 0..n-1.
 
     Examples
     --------

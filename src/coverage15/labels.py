@@ -212,6 +212,17 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 def text(key: str, lang: Lang | str = "zh") -> str:
     """A short interface word (legend entries, layer names) in ``lang``.
 
+    Parameters
+    ----------
+    key
+        The word's key (``"no_data"``, ``"yes"``, ``"no"``, ``"facilities"`` …).
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> text("no_data", "zh"), text("no_data", "en")
@@ -222,6 +233,18 @@ def text(key: str, lang: Lang | str = "zh") -> str:
 
 def category_label(key: str, lang: Lang | str = "zh") -> str:
     """Name of a facility category (from ``categories.toml``); unknown keys are returned as is.
+
+    Parameters
+    ----------
+    key
+        A category key, e.g. ``"elderly_daycare"``.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+        The Chinese or English name; ``key`` itself when the catalogue lacks it.
 
     Examples
     --------
@@ -236,6 +259,18 @@ def category_label(key: str, lang: Lang | str = "zh") -> str:
 
 def tier_label(key: str, lang: Lang | str = "zh") -> str:
     """Name of a walking tier (``block``, ``5min``, ``10min``, ``15min``).
+
+    Parameters
+    ----------
+    key
+        A tier key.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+        E.g. 15分钟生活圈 / "15-minute circle"; ``key`` itself when unknown.
 
     Examples
     --------
@@ -255,6 +290,19 @@ def _split(column: str, prefixes: Iterable[str]) -> tuple[str, str] | None:
 
 def label(column: str, lang: Lang | str = "zh") -> str:
     """Human label of a result column in ``lang``; unknown columns are returned as is.
+
+    Parameters
+    ----------
+    column
+        A column of a result table (``Analysis.homes``, ``.communities`` …);
+        columns with a category or tier suffix (``share__kindergarten``,
+        ``hh_met__15min``) are labelled from their prefix.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -279,6 +327,18 @@ def label(column: str, lang: Lang | str = "zh") -> str:
 
 def unit(column: str, lang: Lang | str = "zh") -> str:
     """Unit of a result column in ``lang`` ("" when it has none).
+
+    Parameters
+    ----------
+    column
+        A result column, as for :func:`label`.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+        E.g. ``"户"`` / ``"households"``, ``"m"``, ``"%"`` for shares, or ``""``.
 
     Examples
     --------
@@ -305,6 +365,18 @@ def is_share(column: str) -> bool:
 def indicator_label(key: str, lang: Lang | str = "zh") -> str:
     """Label of a district indicator (``Analysis.district["indicator"]``).
 
+    Parameters
+    ----------
+    key
+        An indicator key, e.g. ``"coverage_urban"`` or
+        ``"share_households_met__15min"``.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> indicator_label("coverage_urban", "zh")
@@ -320,6 +392,18 @@ def indicator_label(key: str, lang: Lang | str = "zh") -> str:
 def district_unit(text_unit: str, lang: Lang | str = "zh") -> str:
     """The unit of a district row in ``lang`` (``"share of households"`` → ``"%"``).
 
+    Parameters
+    ----------
+    text_unit
+        The row's ``unit`` (English text, as in ``Analysis.district``).
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+        ``"%"`` for shares; the unit in ``lang`` when known; else ``text_unit``.
+
     Examples
     --------
     >>> district_unit("m² per 100 households", "zh")
@@ -333,6 +417,19 @@ def district_unit(text_unit: str, lang: Lang | str = "zh") -> str:
 
 def confidence_label(code: str | None, lang: Lang | str = "zh") -> str:
     """Readable confidence of a standard value; ``R`` is always "unverified".
+
+    Parameters
+    ----------
+    code
+        ``"C1"`` (official text), ``"C2"`` (secondary source), ``"R"``
+        (recalled, unverified), or empty / None.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    str
+        The readable confidence; an unknown code is returned as is, None as ``""``.
 
     Examples
     --------
@@ -349,6 +446,21 @@ def value_label(column: str, value: object, lang: Lang | str = "zh") -> object:
 
     ``missing`` ("kindergarten,pharmacy") and ``lacking`` ("kindergarten: 620;
     …") are turned into category names; other values are returned unchanged.
+
+    Parameters
+    ----------
+    column
+        The column the value is in (``kind``, ``status``, ``missing``,
+        ``lacking`` or a boolean column).
+    value
+        The cell value; missing values are returned unchanged.
+    lang
+        ``"zh"`` (default) or ``"en"``; any other value gives English.
+
+    Returns
+    -------
+    object
+        The translated value, or ``value`` unchanged.
 
     Examples
     --------

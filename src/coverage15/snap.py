@@ -349,6 +349,21 @@ class StreetIndex:
     def edge_geometries(self, u: np.ndarray, v: np.ndarray, node_x, node_y) -> np.ndarray:
         """Every directed edge's LineString from ``u`` (straight lines filled in).
 
+        Parameters
+        ----------
+        u, v
+            Node positions (indices into ``node_x``/``node_y``) of each directed
+            edge's start and end.
+        node_x, node_y
+            Node coordinates by node position, in the network's CRS.
+
+        Returns
+        -------
+        numpy.ndarray
+            One shapely LineString per directed edge, oriented from ``u`` to
+            ``v``; edges without a geometry get the straight line between their
+            nodes.
+
         Examples
         --------
         >>> import networkx as nx
@@ -379,6 +394,22 @@ class StreetIndex:
         """Nearest location on given streets: (leg, fraction along the street, foot xy).
 
         Vectorised projection of each point on every segment of its street.
+
+        Parameters
+        ----------
+        street
+            Street index (into this index) for each point.
+        xy
+            Point coordinates, n × 2, in the network's CRS.
+        chunk
+            Points projected per batch (bounds the memory of the segment arrays).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``leg`` (perpendicular distance in CRS units), ``frac`` (0–1 along
+            the street from its first node) and ``foot`` (n × 2, the nearest
+            location on the street).
 
         Examples
         --------
@@ -469,6 +500,25 @@ def points_and_xy(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validated points (see :func:`point_array`) and their coordinates (n × 2).
 
+    Parameters
+    ----------
+    points
+        Points in the network's CRS.
+    crs
+        The network's CRS (``None`` skips the check).
+    source
+        Name of the input in error messages.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The shapely Points and their coordinates (n × 2 floats).
+
+    Raises
+    ------
+    InputError
+        As :func:`point_array`.
+
     Examples
     --------
     >>> import geopandas as gpd
@@ -529,6 +579,19 @@ def points_and_xy(
 def points_key(xy: np.ndarray, max_leg_m: float | None) -> str:
     """Content key of point coordinates and the snapping tolerance, for snap caches.
 
+    Parameters
+    ----------
+    xy
+        Point coordinates, n × 2.
+    max_leg_m
+        The snapping tolerance the snaps were made with (``None``: no limit).
+
+    Returns
+    -------
+    str
+        A hex digest (BLAKE2b, 128 bits): equal for the same coordinates in the
+        same order and the same tolerance.
+
     Examples
     --------
     >>> import numpy as np
@@ -562,7 +625,24 @@ def snap_array(
 ) -> dict[str, np.ndarray]:
     """Snap a validated point array; the columns of a snap table as arrays (no warning).
 
-    ``xy``: the points' coordinates, when already at hand.
+    Parameters
+    ----------
+    network
+        The prepared :class:`~coverage15.access.WalkNetwork`.
+    arr
+        Shapely Points in the network's CRS, validated (see :func:`point_array`).
+    max_leg_m
+        Points farther than this from every street are not snapped (``None``:
+        no limit).
+    xy
+        The points' coordinates (n × 2), when already at hand.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :func:`snap_points`' table: ``edge``, ``reverse_edge``,
+        ``u``, ``v``, ``leg_m``, ``pos_m``, ``edge_length_m``, ``snapped``,
+        ``x``, ``y``.
 
     Examples
     --------
@@ -636,6 +716,29 @@ def warn_unsnapped(
 ) -> list:
     """Labels of the points not snapped; warns with :class:`UnsnappedWarning` when any.
 
+    Parameters
+    ----------
+    snapped
+        Boolean per point: snapped to a street.
+    labels
+        A label per point (ids or index labels), named in the warning.
+    source
+        Name of the input in the warning (e.g. ``"homes"``).
+    max_leg_m
+        The snapping tolerance, quoted in the warning.
+    warn
+        Warn (default) or only return the labels.
+
+    Returns
+    -------
+    list
+        Labels of the points that were not snapped (empty when all were).
+
+    Warns
+    -----
+    UnsnappedWarning
+        When some points are not snapped, naming up to ten of them.
+
     Examples
     --------
     >>> import numpy as np
@@ -662,6 +765,22 @@ def snap_table(
     cols: dict[str, Any], index: pd.Index, *, unsnapped: list, max_leg_m: float | None
 ) -> pd.DataFrame:
     """The public snap table from snap columns (see :func:`snap_points`).
+
+    Parameters
+    ----------
+    cols
+        Snap columns, as from :func:`snap_array`.
+    index
+        Index of the snapped points (the table is aligned with it).
+    unsnapped
+        Labels of the points that were not snapped.
+    max_leg_m
+        The snapping tolerance used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns, with ``attrs`` ``n_unsnapped``, ``unsnapped`` and ``max_leg_m``.
 
     Examples
     --------

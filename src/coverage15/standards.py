@@ -229,7 +229,25 @@ class Profile:
         metres with the group's speed. With both, the stricter one applies. For
         the slow group (一老一小) a distance-only standard is also capped by its
         tier's minutes at the slow speed (GB 50180's 300 m is a 5-minute walk at
-        60 m/min; at 50 m/min five minutes reach 250 m).
+        60 m/min; at 50 m/min five minutes reach 250 m). A category with neither
+        takes its tier's distance or time.
+
+        Parameters
+        ----------
+        category
+            A category key of the profile.
+        group
+            ``"general"`` or ``"slow"`` (elderly and young children).
+
+        Returns
+        -------
+        float
+            Metres of walking that still count as covered.
+
+        Raises
+        ------
+        KeyError
+            The profile has no such category (the message lists its categories).
 
         Examples
         --------
@@ -416,7 +434,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
     ----------
     name_or_path
         A key from :func:`list_profiles`, or a path to a ``.toml`` file written
-        like the shipped ones (copy one with ``coverage15 profiles show KEY``).
+        like the shipped ones. Copy a shipped one to edit it: it is
+        ``importlib.resources.files("coverage15") / "profiles" / f"{key}.toml"``;
+        ``coverage15 profiles KEY`` prints its values with their confidence.
 
     Returns
     -------
@@ -432,6 +452,19 @@ def load_profile(name_or_path: str | Path) -> Profile:
     >>> p = load_profile("civil_affairs")
     >>> p.target("area_per_100_households_m2").value
     30.0
+
+    An edited copy, loaded by its path:
+
+    >>> import tempfile
+    >>> from importlib.resources import files
+    >>> text = (files("coverage15") / "profiles" / "gb50180_2018.toml").read_text("utf-8")
+    >>> text = text.replace('key = "gb50180_2018"', 'key = "mine"', 1)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "mine.toml"
+    ...     _ = path.write_text(text, encoding="utf-8")
+    ...     mine = load_profile(path)
+    >>> mine.key, mine.threshold_m("kindergarten")
+    ('mine', 300.0)
     """
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.exists():
