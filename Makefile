@@ -26,12 +26,12 @@ demo: $(STAMP)
 	$(PY) -m coverage15 demo --out $(OUT)
 
 test: $(STAMP) sysdeps
-	$(PY) -m ruff check src tests $(wildcard benchmarks)
+	$(PY) -m ruff check src tests scripts $(wildcard benchmarks)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests $(wildcard benchmarks)
-	$(PY) -m ruff format --check src tests $(wildcard benchmarks)
+	$(PY) -m ruff check src tests scripts $(wildcard benchmarks)
+	$(PY) -m ruff format --check src tests scripts $(wildcard benchmarks)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
