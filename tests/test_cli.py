@@ -9,13 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coverage15.cli import main
+from coverage15 import cli
+from coverage15.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from coverage15.config import load_batch_config, load_config
 from coverage15.sample import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
+PROGRESS_BAR = "%|"  # tqdm's bar
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def cli_run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``python -m coverage15 ...`` in a subprocess (stderr is not a terminal)."""
     return subprocess.run(
         [sys.executable, "-m", "coverage15", *args],
         capture_output=True,
@@ -26,7 +30,7 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def _run_config(tmp_path: Path, profile: str = "leshan_2018", **extra: str) -> Path:
+def _run_config(folder: Path, *, profile: str = "leshan_2018", maps: bool = False) -> Path:
     s = sample_path
     text = f"""
 [district]
@@ -39,89 +43,137 @@ path = "{s("facilities.geojson").as_posix()}"
 path = "{s("buildings.geojson").as_posix()}"
 [network]
 source = "{s("walk_network.osm").as_posix()}"
-cache_dir = "cache"
 [analysis]
 profile = "{profile}"
 [outputs]
-folder = "out"
+folder = "out/run"
 formats = ["csv", "gpkg"]
-maps = {extra.get("maps", "false")}
+maps = {str(maps).lower()}
 report = true
 """
-    path = tmp_path / "run.toml"
+    path = folder / "run.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_demo_command_writes_tables(tmp_path: Path) -> None:
+def test_help_and_usage_errors() -> None:
+    r = cli_run("--help")
+    assert r.returncode == EXIT_OK
+    for line in ("exit codes", "0    done", "1    bad input", "2    wrong", "3    batch"):
+        assert line in r.stdout
+    for command in ("run", "batch", "demo", "profiles", "validate"):
+        assert command in r.stdout
+    usage = cli_run("frobnicate")
+    assert usage.returncode == EXIT_USAGE and "usage:" in usage.stderr
+    assert main([]) == EXIT_USAGE  # no command
+    assert main(["batch", "x.toml", "--workers", "0"]) == EXIT_USAGE
+    assert main(["validate"]) == EXIT_USAGE
+
+
+def test_demo_without_maps(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    r = cli("--lang", "en", "demo", "--no-maps", "--out", str(out))
-    assert r.returncode == 0, r.stderr
-    assert "Worst communities" in r.stdout
-    communities = pd.read_csv(out / "communities.csv", encoding="utf-8-sig")
-    assert communities.iloc[:, 0].size == 10
+    r = cli_run("--lang", "en", "demo", "--no-maps", "--out", str(out))
+    assert r.returncode == EXIT_OK, r.stderr
+    assert "Worst communities" in r.stdout and "households 户数 25,720" in r.stdout
     assert "Traceback" not in r.stderr
+    assert PROGRESS_BAR not in r.stderr  # not a terminal: no progress bars unless asked
+    communities = pd.read_csv(out / "communities.csv", encoding="utf-8-sig")
+    assert len(communities) == 10 and communities["Households"].sum() == 25_720
+    assert (out / "coverage15_results.gpkg").is_file()
+    assert not (out / "maps").exists() and not (out / "report.html").exists()
 
 
-def test_run_config_then_rerun_uses_the_network_cache(tmp_path: Path, capsys) -> None:
+def test_run_then_rerun_from_the_cache(tmp_path: Path, capsys) -> None:
     cfg = _run_config(tmp_path)
-    assert main(["run", str(cfg)]) == 0
-    first = capsys.readouterr().out
-    assert "市中区样例: 10 communities, 25,720 households" in first
-    written = {p.name for p in (tmp_path / "out").iterdir()}
+    r = cli_run("run", str(cfg))
+    assert r.returncode == EXIT_OK, r.stderr
+    assert "市中区样例: 10 communities, 25,720 households" in r.stdout
+    assert "built and cached in" in r.stdout
+    written = {p.name for p in (tmp_path / "out" / "run").iterdir()}
     assert {"communities.csv", "coverage15_results.gpkg", "report.html"} <= written
-    assert len(list((tmp_path / "cache").glob("walk-*.pkl"))) == 1
-    # a new profile: same network key, loaded from the cache, not rebuilt
-    cfg2 = _run_config(tmp_path, profile="gb50180_2018")
-    from coverage15.batch import district_network
-    from coverage15.config import load_config
-    from coverage15.io import load_communities
+    assert "map.html" not in written  # maps = false
+    cached = [p for p in (tmp_path / "out" / "cache").glob("walk-*.pkl") if "snaps" not in p.name]
+    assert len(cached) == 1  # the default cache: <outputs.folder>/../cache
+    # another profile, another folder, progress bars asked for: the network is not rebuilt
+    code = main(
+        ["--progress", "--lang", "en", "run", str(cfg), "--profile", "gb50180_2018",
+         "--out", str(tmp_path / "out" / "gb")]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert f"loaded from the cache {cached[0]}" in captured.out
+    assert "Profile: Standard for urban residential area planning" in captured.out
+    assert "categories" in captured.err and PROGRESS_BAR in captured.err
+    gb = pd.read_csv(tmp_path / "out" / "gb" / "district.csv", encoding="utf-8-sig")
+    assert gb["Indicator"].str.contains("residential block").any()  # gb50180 has a block tier
 
-    run = load_config(cfg2)
-    net = run.network
-    from coverage15.network import build_walk_network
 
-    G = build_walk_network(net["source"], cache_dir=net["cache_dir"])
-    assert "from_cache" in G.graph["coverage15"]
-    assert district_network(run, load_communities(sample_path("communities.geojson"))).n_nodes > 0
-
-
-def test_validate_names_the_broken_file(tmp_path: Path) -> None:
+def test_validate_names_the_broken_file(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "社区.csv"
     bad.write_text("name,户数,lon,lat\n甲,abc,103.76,29.55\n", encoding="utf-8")
-    r = cli("validate", "--communities", str(bad))
-    assert r.returncode == 1
-    assert "社区.csv" in r.stderr
+    r = cli_run("validate", "--communities", str(bad))
+    assert r.returncode == EXIT_ERROR
+    assert "社区.csv" in r.stderr and r.stderr.startswith("error: ")
     assert "Traceback" not in r.stderr
-    ok = cli("validate", "--communities", str(sample_path("communities.geojson")))
-    assert ok.returncode == 0, ok.stderr
+    ok = main(["validate", "--communities", str(sample_path("communities.geojson"))])
+    assert ok == EXIT_OK
+    assert "households 户数 25,720" in capsys.readouterr().out
 
 
-def test_profiles_and_usage_errors() -> None:
-    r = cli("profiles")
-    assert r.returncode == 0
+def test_validate_a_config(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(ROOT / "examples" / "sample_batch.toml")]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "3 district(s)" in out and "inputs: as above" in out
+    cfg = _run_config(tmp_path)
+    cfg.write_text(cfg.read_text("utf-8").replace("buildings.geojson", "no_buildings.gpkg"))
+    assert main(["validate", str(cfg)]) == EXIT_ERROR
+    assert "no_buildings.gpkg: file not found" in capsys.readouterr().err
+
+
+def test_example_configs_point_at_the_sample() -> None:
+    run = load_config(ROOT / "examples" / "sample_run.toml")
+    batch = load_batch_config(ROOT / "examples" / "sample_batch.toml")
+    for r in [run, *batch]:
+        assert all(Path(t["path"]).is_file() for t in r.inputs.values())
+        assert Path(r.network["source"]).is_file()
+        assert Path(r.network["cache_dir"]) == ROOT / "output" / "cache"
+    assert run.maps and run.report and "gpkg" in run.formats
+
+
+def test_profiles(capsys) -> None:
+    r = cli_run("profiles")
+    assert r.returncode == EXIT_OK
     for key in ("gb50180_2018", "civil_affairs", "leshan_2018", "mofcom_15min"):
         assert key in r.stdout
-    shown = cli("--lang", "zh", "profiles", "leshan_2018")
-    assert shown.returncode == 0 and "乐山" in shown.stdout
-    assert cli("profiles", "no_such_profile").returncode == 1
-    assert cli("frobnicate").returncode == 2  # argparse usage error
-    assert "exit codes" in cli("--help").stdout
+    assert main(["--lang", "zh", "profiles", "leshan_2018"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "乐山" in out and "leshan_2018.toml" in out
+    assert main(["profiles", "no_such_profile"]) == EXIT_ERROR
+    assert "no profile 'no_such_profile'" in capsys.readouterr().err
 
 
-def test_missing_config_is_a_clear_error(tmp_path: Path) -> None:
-    r = cli("run", str(tmp_path / "nope.toml"))
-    assert r.returncode == 1
-    assert "nope.toml" in r.stderr and "config file not found" in r.stderr
+def test_errors_without_tracebacks_unless_debug(tmp_path: Path, capsys, monkeypatch) -> None:
+    assert main(["run", str(tmp_path / "nope.toml")]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "nope.toml" in err and "config file not found" in err and "Traceback" not in err
     with pytest.raises(Exception, match="config file not found"):
         main(["--debug", "run", str(tmp_path / "nope.toml")])
+
+    def bug(args):
+        raise RuntimeError("something unexpected")
+
+    monkeypatch.setattr(cli, "_cmd_profiles", bug)
+    assert main(["profiles"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "error: RuntimeError: something unexpected" in err and "--debug" in err
+    with pytest.raises(RuntimeError):
+        main(["--debug", "profiles"])
 
 
 def test_run_config_with_barriers_and_compounds(tmp_path: Path) -> None:
     import geopandas as gpd
 
     from coverage15.batch import run_district
-    from coverage15.config import load_config
 
     comm = gpd.read_file(sample_path("communities.geojson"))
     site = comm.to_crs(32648).geometry.iloc[0].centroid.buffer(120)  # a construction site

@@ -2,4 +2,5 @@
 
 from coverage15.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes (spawn, forkserver) import this module too
+    raise SystemExit(main())

@@ -4,6 +4,12 @@ Paths in a config are relative to the config file. A config with
 ``[[districts]]`` entries, or ``[batch] split_by = "<column>"``, describes a
 batch of districts (see :mod:`coverage15.batch`).
 
+The walking network is cached (built once, then loaded): by default in a
+``cache`` folder beside the output folder (``<outputs.folder>/../cache``), so a
+rerun with another profile or other facilities does not build it again;
+``[network] cache_dir`` puts it elsewhere (e.g. one cache for every district of
+a city) and ``cache_dir = false`` switches caching off.
+
 Example config::
 
     [district]
@@ -24,7 +30,8 @@ Example config::
 
     [network]
     source = "乐山.osm.pbf"     # or place = "市中区, 乐山市", or bbox = [w, s, e, n]
-    cache_dir = "cache"
+    cache_dir = "cache"         # default: <outputs.folder>/../cache; false: no cache
+    buffer_m = 1500             # batch: each district's network = boundary + buffer
 
     [analysis]
     profile = "gb50180_2018"
@@ -36,6 +43,9 @@ Example config::
     [outputs]
     folder = "output/市中区"
     lang = "zh"
+    formats = ["gpkg", "csv"]   # also "xlsx", "geojson"
+    maps = true                 # PNG maps and the offline map.html
+    report = true               # report.html
 
 Examples
 --------
@@ -48,15 +58,21 @@ Examples
 ... path = "f.gpkg"
 ... [network]
 ... source = "walk.osm"
+... [outputs]
+... folder = "out/市中区"
 ... ''', encoding="utf-8")
 >>> cfg = load_config(folder / "run.toml")
 >>> cfg.network["source"] == str(folder / "walk.osm"), cfg.profile
 (True, 'gb50180_2018')
+>>> cfg.network["cache_dir"] == str(folder / "out" / "cache")  # the default cache
+True
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,14 +95,62 @@ _INPUT_KEYS = {
         "y",
         "wkt",
     },
-    "buildings": {"path", "layer", "crs", "encoding", "columns", "default_levels"},
+    "buildings": {
+        "path",
+        "layer",
+        "crs",
+        "encoding",
+        "columns",
+        "default_levels",
+        "residential_only",
+    },
 }
-_NETWORK_KEYS = {"source", "place", "bbox", "crs", "cache_dir", "buffer_m", "simplify"}
+#: ``columns = {...}`` keys per input: the loader's field names
+_COLUMN_KEYS = {
+    "communities": {"community_id", "name", "households", "population", "kind"},
+    "facilities": {"facility_id", "name", "category", "floor_area_m2"},
+    "buildings": {"building_id", "levels", "use", "floor_area_m2"},
+}
+_NETWORK_KEYS = {
+    "source",
+    "place",
+    "bbox",
+    "crs",
+    "cache_dir",
+    "buffer_m",
+    "simplify",
+    "retain_all",
+    "source_crs",
+    "node_intersections",
+}
+_TOP_KEYS = {"district", "inputs", "network", "analysis", "outputs", "districts", "batch"}
+_FORMATS = {"gpkg", "csv", "xlsx", "geojson"}
 
 
 @dataclass
 class RunConfig:
     """One district run, with paths resolved against the config file's folder.
+
+    Attributes
+    ----------
+    name
+        District name (summary rows, messages).
+    inputs
+        ``{"communities"|"facilities"|"buildings": {"path": ..., loader options}}``.
+    network
+        ``source``/``place``/``bbox`` and the build options; ``cache_dir`` (a
+        folder, or ``None`` for no cache) and ``buffer_m`` (the district's
+        network is its boundary buffered by this, see
+        :func:`coverage15.batch.district_network`).
+    profile, group
+        Standard profile (key or ``.toml`` path) and walking group.
+    output_folder, lang, formats, maps, report
+        Where and what to write (:func:`coverage15.batch.write_outputs`).
+    dem, barriers, compounds, gates
+        Optional terrain and barrier layers for :func:`coverage15.analyze`.
+    district_filter
+        ``{"split_by": column}`` before a split, ``{"split_by": column,
+        "value": v}`` for one district of it.
 
     Examples
     --------
@@ -117,11 +181,13 @@ class RunConfig:
 
 def _resolve(base: Path, value: Any) -> Any:
     if isinstance(value, str) and value and not Path(value).is_absolute():
-        return str(base / value)
+        return os.path.normpath(base / value)
     return value
 
 
-def _check_keys(table: Mapping, allowed: set[str], where: str, source: str) -> None:
+def _check_keys(table: Any, allowed: set[str], where: str, source: str) -> None:
+    if not isinstance(table, Mapping):
+        raise InputError(f"[{where}] must be a table, got {table!r}", source=source)
     unknown = set(table) - allowed
     if unknown:
         raise InputError(
@@ -130,18 +196,30 @@ def _check_keys(table: Mapping, allowed: set[str], where: str, source: str) -> N
         )
 
 
+def folder_name(value: Any) -> str:
+    """A safe folder name for a district (path separators and control characters replaced).
+
+    Examples
+    --------
+    >>> folder_name("嘉州街道"), folder_name("A/B: 1"), folder_name("..")
+    ('嘉州街道', 'A_B_ 1', '_')
+    """
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(value)).strip()
+    return "_" if text in {"", ".", ".."} else text
+
+
 def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
     inputs_raw = data.get("inputs", {})
+    _check_keys(inputs_raw, set(_INPUT_KEYS), "inputs", source)
     for required in ("communities", "facilities"):
         if required not in inputs_raw or "path" not in inputs_raw[required]:
             raise InputError(f"missing [inputs.{required}] with a path", source=source)
     inputs: dict[str, dict[str, Any]] = {}
     for key, table in inputs_raw.items():
-        if key not in _INPUT_KEYS:
-            raise InputError(
-                f"unknown input [inputs.{key}]; inputs are {sorted(_INPUT_KEYS)}", source=source
-            )
         _check_keys(table, _INPUT_KEYS[key], f"inputs.{key}", source)
+        if "path" not in table:
+            raise InputError(f"[inputs.{key}] needs a path", source=source)
+        _check_keys(table.get("columns", {}), _COLUMN_KEYS[key], f"inputs.{key}.columns", source)
         t = dict(table)
         t["path"] = _resolve(base, t["path"])
         inputs[key] = t
@@ -153,9 +231,15 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
             "or bbox = [west, south, east, north]",
             source=source,
         )
-    for k in ("source", "cache_dir"):
-        if k in network:
-            network[k] = _resolve(base, network[k])
+    if "source" in network:
+        network["source"] = _resolve(base, network["source"])
+    if "buffer_m" in network:
+        buffer_m = network["buffer_m"]
+        if isinstance(buffer_m, bool) or not isinstance(buffer_m, int | float) or buffer_m < 0:
+            raise InputError(
+                f"[network] buffer_m must be a distance in metres >= 0, got {buffer_m!r}",
+                source=source,
+            )
     analysis = data.get("analysis", {})
     _check_keys(
         analysis,
@@ -163,11 +247,20 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         "analysis",
         source,
     )
+    if analysis.get("group", "general") not in ("general", "slow"):
+        raise InputError(
+            f"[analysis] group must be 'general' or 'slow', got {analysis['group']!r}",
+            source=source,
+        )
     layers = {
         k: (analysis[k] if analysis[k] == "osm" else _resolve(base, analysis[k]))
         for k in ("dem", "barriers", "compounds", "gates")
         if k in analysis
     }
+    if layers.get("compounds") == "osm" and "source" not in network:
+        raise InputError(
+            "[analysis] compounds = 'osm' needs [network] source = an OSM file", source=source
+        )
     profile = analysis.get("profile", "gb50180_2018")
     if isinstance(profile, str) and profile.endswith(".toml"):
         profile = _resolve(base, profile)
@@ -176,15 +269,36 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
     lang = outputs.get("lang", "zh")
     if lang not in ("zh", "en"):
         raise InputError(f"[outputs] lang must be 'zh' or 'en', got {lang!r}", source=source)
+    formats = outputs.get("formats", ["gpkg", "csv"])
+    if isinstance(formats, str):
+        formats = [formats]
+    bad = [f for f in formats if f not in _FORMATS]
+    if bad:
+        raise InputError(
+            f"[outputs] formats {bad} unknown; use any of {sorted(_FORMATS)}", source=source
+        )
+    output_folder = Path(_resolve(base, outputs.get("folder", f"output/{folder_name(name)}")))
+    # the network cache: beside the outputs unless the config says where (or false: none)
+    cache_dir = network.get("cache_dir", True)
+    if cache_dir is True:
+        network["cache_dir"] = os.path.normpath(output_folder.parent / "cache")
+    elif cache_dir is False or cache_dir == "":
+        network["cache_dir"] = None
+    elif isinstance(cache_dir, str):
+        network["cache_dir"] = _resolve(base, cache_dir)
+    else:
+        raise InputError(
+            f"[network] cache_dir must be a folder or false, got {cache_dir!r}", source=source
+        )
     return RunConfig(
         name=name,
         inputs=inputs,
         network=network,
         profile=profile,
         group=analysis.get("group", "general"),
-        output_folder=Path(_resolve(base, outputs.get("folder", f"output/{name}"))),
+        output_folder=output_folder,
         lang=lang,
-        formats=tuple(outputs.get("formats", ("gpkg", "csv"))),
+        formats=tuple(formats),
         maps=bool(outputs.get("maps", True)),
         report=bool(outputs.get("report", True)),
         **layers,
@@ -206,8 +320,9 @@ def load_config(path: str | Path) -> RunConfig:
     Raises
     ------
     InputError
-        The file is missing, not TOML, or lacks a required table; the message
-        names the file and the table.
+        The file is missing, not TOML, lacks a required table, or describes a
+        batch (``[[districts]]`` or ``[batch]``); the message names the file
+        and the table.
 
     Examples
     --------
@@ -221,6 +336,12 @@ def load_config(path: str | Path) -> RunConfig:
         raise InputError(
             f"the config describes {len(runs)} districts: use `coverage15 batch`", source=str(path)
         )
+    if runs[0].district_filter:
+        raise InputError(
+            f"the config splits the communities by '{runs[0].district_filter['split_by']}' "
+            "([batch] split_by): use `coverage15 batch`",
+            source=str(path),
+        )
     return runs[0]
 
 
@@ -228,41 +349,94 @@ def load_batch_config(path: str | Path) -> list[RunConfig]:
     """Load a config and return one :class:`RunConfig` per district.
 
     ``[[districts]]`` entries each override the top-level tables (``name`` is
-    required); ``[batch] split_by = "<column>"`` splits the communities layer by a
-    column's values, each value a district (its facilities are all facilities,
-    its network the shared source clipped around it — see :mod:`coverage15.batch`).
+    required; a district without its own ``outputs.folder`` writes to
+    ``<outputs.folder>/<name>``); ``[batch] split_by = "<column>"`` splits the
+    communities layer by a column's values, each value a district (its
+    facilities are all facilities, its network the shared source cut around it
+    — see :mod:`coverage15.batch`). With both, every listed district is split.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_config`; also for repeated district names or two
+        districts writing to one folder.
 
     Examples
     --------
     >>> runs = load_batch_config("examples/sample_batch.toml")
     >>> [(r.name, r.profile) for r in runs]
     [('gb50180', 'gb50180_2018'), ('leshan', 'leshan_2018'), ('mofcom', 'mofcom_15min')]
+    >>> len({r.network["cache_dir"] for r in runs})  # one network cache for all
+    1
     """
     path = Path(path)
     source = str(path)
-    if not path.exists():
+    if not path.is_file():
         raise InputError("config file not found", source=source)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", source=source) from None
-    base = path.parent
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc}", source=source) from None
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise InputError(
+            f"unknown table(s) {sorted(unknown)}; a config has {sorted(_TOP_KEYS)}", source=source
+        )
+    base = path.parent.absolute()  # Dask workers may start elsewhere
     top = {k: v for k, v in data.items() if k not in ("districts", "batch")}
+    _check_keys(top.get("district", {}), {"name"}, "district", source)
     name = top.get("district", {}).get("name", path.stem)
-    if "districts" in data:
-        runs = []
-        for i, d in enumerate(data["districts"], 1):
-            if "name" not in d:
-                raise InputError(f"[[districts]] entry {i} has no name", source=source)
-            merged = _merge(top, {k: v for k, v in d.items() if k != "name"})
-            runs.append(_parse_run(merged, base, source, d["name"]))
-            runs[-1].path = path
-        return runs
-    run = _parse_run(top, base, source, name)
-    run.path = path
+    split_by = None
     if "batch" in data:
+        _check_keys(data["batch"], {"split_by"}, "batch", source)
         split_by = data["batch"].get("split_by")
-        if not split_by:
+        if not split_by or not isinstance(split_by, str):
             raise InputError("[batch] needs split_by = '<community column>'", source=source)
-        run.district_filter = {"split_by": split_by}
-    return [run]
+    if "districts" in data:
+        if not isinstance(data["districts"], list) or not data["districts"]:
+            raise InputError("[[districts]] must be a list of tables", source=source)
+        runs = []
+        top_folder = top.get("outputs", {}).get("folder")
+        for i, d in enumerate(data["districts"], 1):
+            if not isinstance(d, Mapping) or "name" not in d:
+                raise InputError(f"[[districts]] entry {i} has no name", source=source)
+            over = {k: v for k, v in d.items() if k != "name"}
+            unknown = set(over) - (_TOP_KEYS - {"districts", "batch", "district"})
+            if unknown:
+                raise InputError(
+                    f"[[districts]] entry {i} ({d['name']}) has unknown key(s) {sorted(unknown)}",
+                    source=source,
+                )
+            merged = _merge(top, over)
+            if "folder" not in over.get("outputs", {}):
+                folder = f"{top_folder or 'output'}/{folder_name(d['name'])}"
+                merged.setdefault("outputs", {})["folder"] = folder
+            runs.append(_parse_run(merged, base, source, str(d["name"])))
+    else:
+        runs = [_parse_run(top, base, source, name)]
+    for run in runs:
+        run.path = path
+        if split_by:
+            run.district_filter = {"split_by": split_by}
+    _check_distinct(runs, source)
+    return runs
+
+
+def _check_distinct(runs: list[RunConfig], source: str) -> None:
+    """Two districts must not share a name or an output folder."""
+    seen_names: set[str] = set()
+    seen_folders: dict[str, str] = {}
+    for run in runs:
+        if run.name in seen_names:
+            raise InputError(f"district name '{run.name}' is used twice", source=source)
+        seen_names.add(run.name)
+        folder = os.path.normcase(os.path.abspath(run.output_folder))
+        if folder in seen_folders:
+            raise InputError(
+                f"districts '{seen_folders[folder]}' and '{run.name}' write to the same folder "
+                f"{run.output_folder}; give each its own outputs.folder",
+                source=source,
+            )
+        seen_folders[folder] = run.name
