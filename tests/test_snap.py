@@ -216,3 +216,43 @@ def test_street_index_keeps_shortest_parallel_duplicate():
     assert s.edge.tolist() == [1]
     assert s.reverse_edge.tolist() == [2]
     assert s.street_of_edge.tolist() == [0, 0, 0]
+
+
+def test_threaded_snapping_matches_one_thread_and_shapely(monkeypatch):
+    """Chunks snapped in threads give the same table as one thread, and as shapely per point."""
+    import coverage15.snap as snap_mod
+
+    rng = np.random.default_rng(7)
+    side = 12
+    nodes = {i * side + j: (j * 80.0, i * 80.0) for i in range(side) for j in range(side)}
+    edges = [(k, k + 1, 80.0) for k in nodes if k % side < side - 1]
+    edges += [(k, k + side, 80.0) for k in nodes if k < side * (side - 1)]
+    G = graph(nodes, edges)
+    # one far point, so the tolerance is applied per chunk too
+    xy = np.vstack([rng.uniform(-20, 900, (3000, 2)), [[5000.0, 5000.0]]])
+    pts = points(xy)
+    monkeypatch.setenv("COVERAGE15_THREADS", "1")
+    with pytest.warns(UnsnappedWarning):
+        one = snap_points(G, pts)
+    monkeypatch.setattr(snap_mod, "_MIN_POINTS_PER_THREAD", 100)
+    monkeypatch.setenv("COVERAGE15_THREADS", "3")
+    assert snap_mod.snap_threads() == 3
+    with pytest.warns(UnsnappedWarning):
+        three = snap_points(G, pts)
+    assert three.equals(one)
+    assert three["snapped"].sum() == len(xy) - 1
+    # independent reference: shapely distance to the union of all street lines
+    lines = shapely.multilinestrings(
+        [shapely.linestrings([nodes[u], nodes[v]]) for u, v, _ in edges]
+    )
+    ok = three["snapped"].to_numpy()
+    ref = shapely.distance(shapely.points(xy[ok]), lines)
+    np.testing.assert_allclose(three.loc[ok, "leg_m"].to_numpy(), ref, atol=1e-9)
+
+
+def test_thread_setting_must_be_a_number(monkeypatch):
+    from coverage15.snap import snap_threads
+
+    monkeypatch.setenv("COVERAGE15_THREADS", "many")
+    with pytest.raises(InputError, match="COVERAGE15_THREADS"):
+        snap_threads()

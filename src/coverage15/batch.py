@@ -678,9 +678,22 @@ def _connect(scheduler: str) -> Any:
         raise Coverage15Error(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from exc
 
 
+def _share_cores(workers: int) -> None:
+    """In a pool process: snap with this process's share of the cores (unless set)."""
+    if "COVERAGE15_THREADS" not in os.environ:
+        from coverage15.snap import snap_threads
+
+        os.environ["COVERAGE15_THREADS"] = str(max(1, snap_threads() // workers))
+
+
 def _run_processes(runs: Sequence[RunConfig], workers: int, done: Callable) -> None:
     """Each district one task in a pool of fresh local processes."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_process_context(),
+        initializer=_share_cores,
+        initargs=(workers,),
+    ) as pool:
         futures = {pool.submit(run_district, r): i for i, r in enumerate(runs)}
         try:
             for fut in as_completed(futures):

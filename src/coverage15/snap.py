@@ -36,8 +36,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
+import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -616,6 +619,63 @@ def _node_labels(node_ids: np.ndarray, pos: np.ndarray, ok: np.ndarray) -> Any:
     return out
 
 
+#: Points per thread below which snapping stays in one thread.
+_MIN_POINTS_PER_THREAD = 10_000
+
+
+def snap_threads() -> int:
+    """Threads used to snap large point sets (the GEOS nearest query releases the GIL).
+
+    The environment variable ``COVERAGE15_THREADS`` sets it (e.g. ``1`` inside
+    a process pool that already fills every core); by default the cores this
+    process may use, at most 8.
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> snap_threads() >= 1
+    True
+    """
+    env = os.environ.get("COVERAGE15_THREADS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise InputError(f"COVERAGE15_THREADS must be a whole number, got {env!r}") from None
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _in_threads(work: Any, n: int) -> list[tuple[slice, Any]]:
+    """Run ``work(slice)`` over contiguous slices of ``range(n)``, in threads when large."""
+    k = max(1, min(snap_threads(), n // _MIN_POINTS_PER_THREAD))
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    slices = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds.tolist())]
+    if k == 1:
+        return [(slices[0], work(slices[0]))]
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        return list(zip(slices, pool.map(work, slices), strict=True))
+
+
+def _nearest_streets(
+    streets: StreetIndex, arr: np.ndarray, xy: np.ndarray, max_leg_m: float | None
+) -> tuple[np.ndarray, ...]:
+    """Nearest street of each point within ``max_leg_m``: (point, street, leg, frac, foot)."""
+    (i_q, i_st), dist = streets.tree.query_nearest(arr, return_distance=True, all_matches=False)
+    if max_leg_m is not None and np.isfinite(max_leg_m):
+        near = dist <= max_leg_m
+        i_q, i_st = i_q[near], i_st[near]
+    leg, frac, foot = streets.locate(i_st, xy[i_q])
+    return i_q, i_st, leg, frac, foot
+
+
 def snap_array(
     network: WalkNetwork,
     arr: np.ndarray,
@@ -670,14 +730,13 @@ def snap_array(
         # query in Hilbert order (tree locality: several times faster than input order);
         # without max_distance (an envelope pre-query there costs more than it saves)
         order = np.argsort(gpd.GeoSeries(arr).hilbert_distance().to_numpy(), kind="stable")
-        (i_q, i_st), dist = streets.tree.query_nearest(
-            arr[order], return_distance=True, all_matches=False
+        parts = _in_threads(
+            lambda sl: _nearest_streets(streets, arr[order[sl]], xy[order[sl]], max_leg_m),
+            n,
         )
+        i_q = np.concatenate([sl.start + p[0] for sl, p in parts])
+        i_st, leg_i, frac, foot = (np.concatenate([p[j] for _, p in parts]) for j in range(1, 5))
         i_pt = order[i_q]
-        if max_leg_m is not None and np.isfinite(max_leg_m):
-            near = dist <= max_leg_m
-            i_pt, i_st, dist = i_pt[near], i_st[near], dist[near]
-        leg_i, frac, foot = streets.locate(i_st, xy[i_pt])
         e = streets.edge[i_st]
         length = network.edge_length[e]
         edge[i_pt] = e
