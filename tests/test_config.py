@@ -48,7 +48,9 @@ def test_single_run_resolves_paths(tmp_path: Path) -> None:
 
 
 def test_districts_override_top_level(tmp_path: Path) -> None:
-    text = BASE + """
+    text = (
+        BASE
+        + """
 [[districts]]
 name = "市中区"
 inputs.communities.path = "a.gpkg"
@@ -58,6 +60,7 @@ outputs.folder = "out/a"
 name = "五通桥区"
 analysis.profile = "leshan_2018"
 """
+    )
     runs = load_batch_config(_write(tmp_path, text))
     assert [r.name for r in runs] == ["市中区", "五通桥区"]
     assert runs[0].inputs["communities"]["path"] == str(tmp_path / "a.gpkg")
@@ -76,10 +79,14 @@ def test_split_by(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (BASE.replace('[inputs.facilities]\npath = "data/f.csv"', "[inputs.facilities]"),
-         r"missing \[inputs.facilities\] with a path"),
-        (BASE.replace('source = "walk.osm"', 'sourse = "walk.osm"'),
-         r"\[network\] has unknown key\(s\) \['sourse'\]"),
+        (
+            BASE.replace('[inputs.facilities]\npath = "data/f.csv"', "[inputs.facilities]"),
+            r"missing \[inputs.facilities\] with a path",
+        ),
+        (
+            BASE.replace('source = "walk.osm"', 'sourse = "walk.osm"'),
+            r"\[network\] has unknown key\(s\) \['sourse'\]",
+        ),
         (BASE.replace('lang = "en"', 'lang = "fr"'), "lang must be 'zh' or 'en'"),
         (BASE + "[[districts]]\nprofile = 1\n", r"\[\[districts\]\] entry 1 has no name"),
         ("[inputs\n", "not valid TOML"),

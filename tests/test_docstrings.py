@@ -31,9 +31,7 @@ def _public_objects():
 
 
 def test_public_api_has_examples() -> None:
-    missing = [
-        name for name, obj in _public_objects() if ">>>" not in (inspect.getdoc(obj) or "")
-    ]
+    missing = [name for name, obj in _public_objects() if ">>>" not in (inspect.getdoc(obj) or "")]
     assert missing == []
 
 

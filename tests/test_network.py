@@ -5,6 +5,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import math
+import subprocess
+import sys
+import textwrap
 import warnings
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -18,6 +21,7 @@ import shapely
 
 from coverage15._errors import InputError, NetworkError
 from coverage15.network import (
+    _kind,
     build_walk_network,
     load_network,
     network_summary,
@@ -178,6 +182,44 @@ def test_bad_files_raise_network_errors(tmp_path: Path) -> None:
         build_walk_network(42)
 
 
+@pytest.mark.parametrize(
+    "place",
+    [
+        "St. Louis, Missouri, USA",
+        "Washington, D.C., USA",
+        "Mt. Vernon",
+        "市中区, 乐山市, 四川省, 中国",
+        "Trento/Trient, Italy",
+    ],
+)
+def test_place_names_with_dots_are_not_files(place: str) -> None:
+    assert _kind(place) == "place"  # classification only: nothing is downloaded
+
+
+@pytest.mark.parametrize(
+    "name", ["walk.osm", "乐山.osm.pbf", "x.osm.bz2", "x.OSM.GZ", "roads.gpkg", "r.shp", "a.pbf"]
+)
+def test_missing_file_with_a_network_suffix_is_not_found(tmp_path: Path, name: str) -> None:
+    missing = tmp_path / name
+    for source in (str(missing), missing):
+        with pytest.raises(NetworkError, match=rf"{missing.name}: network source file not found"):
+            _kind(source)
+
+
+def test_existing_files_are_files_whatever_their_name(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("roads.geojson").write_text("{}")
+    Path("St. Louis").write_text("x")  # a file on disk, though it reads like a place
+    Path("Paris").mkdir()  # a folder is not a network file: Paris is still a place
+    assert _kind("roads.geojson") == "lines"
+    with pytest.raises(NetworkError, match="unknown network file type"):
+        _kind("St. Louis")
+    assert _kind("Paris") == "place"
+    with pytest.raises(NetworkError, match="load_network"):
+        Path("walk.graphml").write_text("<graphml/>")
+        _kind("walk.graphml")
+
+
 def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
     # a cross: two 200 m lines crossing at (100, 0), plus a 50 m spur touching the end of one
     lines = gpd.GeoDataFrame(
@@ -242,7 +284,7 @@ def test_cache_is_reused_and_keyed_by_options(osm_file: Path, tmp_path: Path) ->
     assert "from_cache" not in rebuilt.graph["coverage15"]
 
 
-@pytest.mark.parametrize("suffix", [".graphml", ".pkl"])
+@pytest.mark.parametrize("suffix", [".graphml", ".gpkg", ".pkl"])
 def test_save_and_load_round_trip(osm_file: Path, tmp_path: Path, suffix: str) -> None:
     G = build_walk_network(osm_file)
     p = save_network(G, tmp_path / f"net{suffix}")
@@ -255,6 +297,40 @@ def test_save_and_load_round_trip(osm_file: Path, tmp_path: Path, suffix: str) -
         assert H.edges[u, v, k]["geometry"].equals_exact(d["geometry"], 1e-6)
     with pytest.raises(NetworkError):
         save_network(G, tmp_path / "net.txt")
+
+
+def test_gpkg_round_trip_of_the_sample_network(tmp_path: Path) -> None:
+    from coverage15.sample import sample_path
+
+    G = build_walk_network(sample_path("walk_network.osm"))
+    H = load_network(save_network(G, tmp_path / "walk.gpkg"))
+    assert set(H.nodes) == set(G.nodes)
+    assert all(type(n) is int for n in H.nodes)
+    assert set(H.edges(keys=True)) == set(G.edges(keys=True))
+    for u, v, k, length in G.edges(keys=True, data="length"):
+        assert isinstance(H.edges[u, v, k]["length"], float)
+        assert abs(H.edges[u, v, k]["length"] - length) <= 1e-9
+    assert H.graph["crs"] == G.graph["crs"]
+    assert H.graph["simplified"] is True
+    assert H.graph["coverage15"] == G.graph["coverage15"]
+    a = next(iter(G.edges(keys=True)))
+    assert H.edges[a]["osmid"] == G.edges[a]["osmid"]
+    assert H.edges[a]["oneway"] is G.edges[a]["oneway"]
+
+
+def test_gpkg_not_saved_by_us_is_refused(tmp_path: Path) -> None:
+    G = nx.MultiDiGraph(crs="EPSG:32648")
+    G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    G.add_edge(1, 2, length=100.0)
+    G.add_edge(2, 1, length=100.0)
+    ox.save_graph_geopackage(G, tmp_path / "osmnx.gpkg")  # one feature per street
+    with pytest.raises(NetworkError, match="not saved by coverage15"):
+        load_network(tmp_path / "osmnx.gpkg")
+    gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs="EPSG:32648").to_file(
+        tmp_path / "points.gpkg", layer="points"
+    )
+    with pytest.raises(NetworkError, match="'nodes' and 'edges' layers"):
+        load_network(tmp_path / "points.gpkg")
 
 
 def test_prepare_graph_projects_like_osmnx(clean_osm: Path) -> None:
@@ -375,3 +451,51 @@ def test_clipped_pbf_missing_nodes_are_counted() -> None:
     assert rec["ways_dropped_missing_nodes"] + rec["ways_split_at_missing_nodes"] > 0
     assert rec["crs"] == "EPSG:32635"
     assert all(d.get("geometry") is not None for _, _, d in G.edges(data=True))
+
+
+# --------------------------------------------------------------------------- progress bars
+
+
+def test_progress_bars_fall_back_to_text_without_ipywidgets(monkeypatch) -> None:
+    import tqdm.auto
+    import tqdm.std
+
+    from coverage15 import _progress
+
+    monkeypatch.setattr(_progress, "ipywidgets_available", lambda: False)
+    assert _progress.tqdm_class() is tqdm.std.tqdm
+    with _progress.progress_bar(total=2, disable=True) as bar:
+        assert type(bar) is tqdm.std.tqdm
+    monkeypatch.setattr(_progress, "ipywidgets_available", lambda: True)
+    assert _progress.tqdm_class() is tqdm.auto.tqdm
+
+
+def test_no_iprogress_warning_in_a_kernel_without_ipywidgets() -> None:
+    """A Jupyter kernel without ipywidgets: network bars are text bars, and nothing warns."""
+    script = textwrap.dedent(
+        """
+        import sys, types, warnings
+        import IPython
+        from tqdm.std import TqdmWarning
+
+        # what tqdm.autonotebook takes for a Jupyter kernel, with ipywidgets not installed
+        sys.modules["ipykernel.zmqshell"] = types.ModuleType("ipykernel.zmqshell")
+        sys.modules["ipywidgets"] = None
+        warnings.simplefilter("error", TqdmWarning)
+        from coverage15.network import build_walk_network
+        from coverage15.sample import sample_path
+
+        build_walk_network(sample_path("walk_network.osm"), progress=True)
+        # the stand-in kernel is one where tqdm.auto itself does warn
+        warnings.simplefilter("always", TqdmWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            import tqdm.auto
+        assert any("IProgress not found" in str(w.message) for w in caught), caught
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "TqdmWarning" not in r.stderr
+    assert "walking network" in r.stderr  # the text bar itself

@@ -20,8 +20,10 @@ def test_results_written_back_in_gcj02_and_cgcs2000(tmp_path) -> None:
     shift = gcj.to_crs(a.facilities.crs).distance(a.facilities.geometry.reset_index(drop=True))
     assert shift.min() > 100  # really moved into GCJ-02 (hundreds of metres in Leshan)
     # and the iterative inverse brings them back to within 0.5 m
-    err = back.to_crs(a.facilities.crs).reset_index(drop=True).distance(
-        truth.to_crs(a.facilities.crs).reset_index(drop=True)
+    err = (
+        back.to_crs(a.facilities.crs)
+        .reset_index(drop=True)
+        .distance(truth.to_crs(a.facilities.crs).reset_index(drop=True))
     )
     assert float(np.max(err)) < 0.5
     cg = gpd.read_file(tmp_path / "cgcs" / "coverage15_results.gpkg", layer="communities")

@@ -13,6 +13,7 @@ from coverage15.standards import (
     list_profiles,
     load_profile,
     match_category,
+    profile_path,
     suggest_category,
 )
 
@@ -188,3 +189,22 @@ def test_invalid_profiles_name_file_and_field(tmp_path: Path, body: str, message
 def test_unknown_profile_name() -> None:
     with pytest.raises(ProfileError, match=r"no profile 'gb50180'.*gb50180_2018"):
         load_profile("gb50180")
+
+
+@pytest.mark.parametrize("key", list_profiles())
+def test_profile_path_is_the_shipped_file(key: str) -> None:
+    import coverage15 as c15
+
+    path = profile_path(key)
+    assert isinstance(path, Path) and path.is_file()
+    assert path.name == f"{key}.toml" and path.parent.name == "profiles"
+    assert load_profile(path).requirements == load_profile(key).requirements
+    assert c15.profile_path is profile_path
+
+
+def test_profile_path_of_an_unknown_key_lists_the_keys() -> None:
+    with pytest.raises(ProfileError, match=r"no shipped profile 'gb50180'") as err:
+        profile_path("gb50180")
+    assert all(repr(k) in str(err.value) for k in list_profiles())
+    with pytest.raises(ProfileError):
+        profile_path("categories")  # the catalogue is not a profile

@@ -31,6 +31,7 @@ _API: dict[str, str] = {
     "Profile": "coverage15.standards",
     "list_profiles": "coverage15.standards",
     "load_profile": "coverage15.standards",
+    "profile_path": "coverage15.standards",
     "category_catalogue": "coverage15.standards",
     "build_walk_network": "coverage15.network",
     "network_summary": "coverage15.network",

@@ -848,9 +848,9 @@ class WalkNetwork:
         counts: dict[Hashable, dict[str, int]] = {}
         loop: Iterable[Hashable] = categories
         if progress:
-            from tqdm.auto import tqdm
+            from coverage15._progress import progress_bar
 
-            loop = tqdm(categories, desc="categories", unit="cat")
+            loop = progress_bar(categories, desc="categories", unit="cat")
         for cat in loop:
             sel = np.flatnonzero(f_cat == cat)  # positions in fp
             n_fac = int(np.count_nonzero(fac_cat == cat))

@@ -627,7 +627,7 @@ def run_batch(
     >>> summary[["district", "ok", "households"]].values.tolist()
     [['gb50180_2018', True, 25720], ['leshan_2018', True, 25720]]
     """
-    from tqdm.auto import tqdm
+    from coverage15._progress import progress_bar
 
     runs = expand_runs(runs)
     _check_distinct(runs, "batch")
@@ -637,7 +637,7 @@ def run_batch(
     bar = None
     try:
         _warm_network_cache(runs, progress=progress)
-        bar = tqdm(total=len(runs), desc="districts", unit="district", disable=not progress)
+        bar = progress_bar(total=len(runs), desc="districts", unit="district", disable=not progress)
 
         def done(i: int, o: DistrictOutcome) -> None:
             outcomes[i] = o

@@ -312,7 +312,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
     print(f"{len(runs)} district(s) 区县 from {args.config}, on {where}", flush=True)
 
-    from tqdm.auto import tqdm
+    from coverage15._progress import tqdm_class
+
+    tqdm = tqdm_class()
 
     def show(o: Any) -> None:
         lines = [

@@ -1701,9 +1701,9 @@ def write_maps(
     folder.mkdir(parents=True, exist_ok=True)
     lang = resolve_lang(lang)
     written = []
-    from tqdm.auto import tqdm
+    from coverage15._progress import progress_bar
 
-    for name, spec in tqdm(_standard_maps(analysis), desc="maps", disable=not progress):
+    for name, spec in progress_bar(_standard_maps(analysis), desc="maps", disable=not progress):
         for fmt in formats:
             p = folder / f"map_{name}.{fmt.lower().lstrip('.')}"
             _draw(analysis, spec, lang=lang, path=p, dpi=dpi, osm=osm)

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import bz2
 import gzip
 import hashlib
@@ -55,9 +56,9 @@ import osmnx as ox
 import pandas as pd
 import pyproj
 import shapely
-from tqdm.auto import tqdm
 
 from coverage15._errors import InputError, NetworkError
+from coverage15._progress import progress_bar
 from coverage15.snap import gc_paused
 
 __all__ = [
@@ -74,6 +75,10 @@ __all__ = [
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml")
 LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".zip")
+#: networks written by :func:`save_network`, read by :func:`load_network`
+SAVED_SUFFIXES = (".graphml", ".pkl")
+#: text ending with one of these is a file path (which must exist), never a place name
+FILE_SUFFIXES = OSM_SUFFIXES + LINE_SUFFIXES + SAVED_SUFFIXES
 #: node tags kept on graph nodes (gates and entrances matter for compounds)
 NODE_TAGS = ("highway", "barrier", "entrance", "access", "crossing", "junction", "railway", "ref")
 _CACHE_FORMAT = 1
@@ -201,7 +206,7 @@ def _read_osm(path: Path, progress: bool) -> tuple[dict, list, dict[str, int]]:
         .with_locations()
         .with_filter(osmium.filter.KeyFilter("highway", "barrier", "entrance"))
     )
-    bar = tqdm(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
+    bar = progress_bar(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
     try:
         for obj in fp:
             if obj.is_node():
@@ -490,6 +495,16 @@ def _atomic_pickle(obj: Any, path: Path) -> None:
 # --------------------------------------------------------------------------- entry point
 
 
+def _is_file_source(source: str) -> bool:
+    """True when text names a file: it is one on disk, or ends with a network-file suffix.
+
+    Anything else is a place name, dots and slashes included (``"St. Louis, Missouri,
+    USA"``, ``"Washington, D.C."``), so that a place name is never refused as a missing file.
+    """
+    name = source.strip().lower()
+    return Path(source).is_file() or name.endswith(FILE_SUFFIXES)
+
+
 def _kind(source: Any) -> str:
     if isinstance(source, nx.MultiDiGraph):
         return "graph"
@@ -499,11 +514,7 @@ def _kind(source: Any) -> str:
         return "polygon"
     if isinstance(source, tuple | list) and len(source) == 4:
         return "bbox"
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str)
-        and (Path(source).suffix or os.sep in source or "/" in source)
-        and not any("\u4e00" <= ch <= "\u9fff" for ch in source)
-    ):
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and _is_file_source(source)):
         path = Path(source)
         if not path.exists():
             raise NetworkError(f"{path}: network source file not found")
@@ -511,6 +522,10 @@ def _kind(source: Any) -> str:
             return "osm"
         if path.name.lower().endswith(LINE_SUFFIXES):
             return "lines"
+        if path.name.lower().endswith(SAVED_SUFFIXES):
+            raise NetworkError(
+                f"{path}: a saved network; load it with load_network() and pass the graph"
+            )
         raise NetworkError(
             f"{path}: unknown network file type; use an OSM file ({', '.join(OSM_SUFFIXES)}) "
             f"or a road-line layer ({', '.join(LINE_SUFFIXES)})"
@@ -626,7 +641,7 @@ def build_walk_network(
         "osm_data": kind in {"osm", "place", "polygon", "bbox"},
         "source": str(source) if kind in {"osm", "place", "lines"} else kind,
     }
-    with tqdm(total=3, desc="walking network", disable=not progress, leave=False) as bar:
+    with progress_bar(total=3, desc="walking network", disable=not progress, leave=False) as bar:
         if kind == "osm":
             G, read_stats = _graph_from_osm(Path(source), progress=progress)
             stats.update(read_stats)
@@ -664,7 +679,10 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     """Save a walking network as GraphML (``.graphml``), GeoPackage (``.gpkg``) or pickle.
 
     GraphML and GeoPackage open in other tools (QGIS, Gephi); the pickle
-    (``.pkl``) is the fastest to load again. Writes go to a temporary file
+    (``.pkl``) is the fastest to load again. All three load back with
+    :func:`load_network`. The GeoPackage has osmnx's ``nodes`` and ``edges``
+    layers, with one edge feature per walking direction and the graph
+    attributes (CRS, build record) as metadata. Writes go to a temporary file
     first, so a failed save never leaves a half-written network behind.
 
     Examples
@@ -694,12 +712,127 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
         if suffix == ".graphml":
             ox.save_graphml(H, tmp)
         else:
-            ox.save_graph_geopackage(H, tmp)
+            _save_gpkg(H, tmp)
     return path
 
 
+#: GeoPackage metadata item holding the graph attributes (crs, build record …) as JSON
+_GPKG_GRAPH_KEY = "coverage15_graph"
+#: attribute types restored on load, as :func:`osmnx.load_graphml` restores them
+_GPKG_NODE_TYPES: dict[str, Any] = {"osmid": int, "street_count": int, "elevation": float}
+_GPKG_EDGE_TYPES: dict[str, Any] = {"osmid": int, "length": float, "grade": float}
+
+
+def _stringify(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Non-numeric columns as text, missing values as "" (osmnx's GeoPackage layout)."""
+    for col in gdf.columns:
+        if col != gdf.geometry.name and not pd.api.types.is_numeric_dtype(gdf[col]):
+            gdf[col] = gdf[col].fillna("").astype(str)
+    return gdf
+
+
+def _save_gpkg(G: nx.MultiDiGraph, path: Path) -> None:
+    """osmnx's ``nodes`` and ``edges`` layers, every directed edge, graph attributes as metadata.
+
+    Unlike :func:`osmnx.save_graph_geopackage` (one feature per street), each
+    direction is its own feature, so the graph loads back exactly.
+    """
+    nodes, edges = ox.graph_to_gdfs(G)
+    graph_attrs = json.dumps({k: str(v) if k == "crs" else v for k, v in G.graph.items()})
+    _stringify(nodes).to_file(
+        path,
+        layer="nodes",
+        driver="GPKG",
+        index=True,
+        encoding="utf-8",
+        dataset_metadata={_GPKG_GRAPH_KEY: graph_attrs},
+    )
+    _stringify(edges).to_file(path, layer="edges", driver="GPKG", index=True, encoding="utf-8")
+
+
+def _unstringify(frame: pd.DataFrame, types: dict[str, Any]) -> pd.DataFrame:
+    """Undo :func:`_stringify`: "" is missing, "[…]" a list, "True"/"False" a bool."""
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value == "":
+            return np.nan
+        if value in {"True", "False"}:
+            return value == "True"
+        if (value[:1], value[-1:]) in {("[", "]"), ("{", "}")}:
+            try:
+                return ast.literal_eval(value)
+            except (SyntaxError, ValueError):
+                return value
+        return value
+
+    frame = frame.copy()
+    for col in frame.columns:
+        if col == "geometry":
+            continue
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].astype(object).map(parse)
+        if col in types:
+            kind = types[col]
+            frame[col] = frame[col].map(
+                lambda v, kind=kind: v if isinstance(v, list) or pd.isna(v) else kind(v)
+            )
+    return frame
+
+
+def _load_gpkg(path: Path) -> nx.MultiDiGraph:
+    """A network saved by :func:`save_network` as GeoPackage, rebuilt by osmnx's way."""
+    import pyogrio
+
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError as exc:
+        raise NetworkError(f"{path}: not a readable GeoPackage ({exc})") from exc
+    if not {"nodes", "edges"} <= layers:
+        raise NetworkError(
+            f"{path}: a saved network has 'nodes' and 'edges' layers; this file has "
+            f"{sorted(layers)}"
+        )
+    meta = pyogrio.read_info(path, layer="nodes").get("dataset_metadata") or {}
+    if _GPKG_GRAPH_KEY not in meta:
+        raise NetworkError(
+            f"{path}: not saved by coverage15's save_network (no graph attributes); "
+            "a GeoPackage from osmnx.save_graph_geopackage holds each street once, not "
+            "each walking direction"
+        )
+    graph_attrs = json.loads(meta[_GPKG_GRAPH_KEY])
+    nodes = gpd.read_file(path, layer="nodes", engine="pyogrio")
+    edges = gpd.read_file(path, layer="edges", engine="pyogrio")
+    nodes = _unstringify(nodes, _GPKG_NODE_TYPES)
+    edges = _unstringify(edges, _GPKG_EDGE_TYPES)
+    for col in ("u", "v", "key"):
+        edges[col] = edges[col].astype("int64")
+    nodes = nodes.set_index(nodes["osmid"].astype("int64").rename("osmid")).drop(columns="osmid")
+    edges = edges.set_index(["u", "v", "key"])
+    graph_attrs.setdefault("crs", edges.crs.to_string() if edges.crs else None)
+    G = ox.convert.graph_from_gdfs(nodes, edges, graph_attrs=graph_attrs)
+    return nx.relabel_nodes(G, {n: int(n) for n in G.nodes}, copy=False)
+
+
 def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
-    """Load a network saved by :func:`save_network` (``.graphml`` or ``.pkl``).
+    """Load a network saved by :func:`save_network` (``.graphml``, ``.gpkg`` or ``.pkl``).
+
+    Parameters
+    ----------
+    path
+        The saved file; its suffix says how it was written.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The graph as it was saved: same nodes, edges (with keys), lengths,
+        geometries, ``crs`` and build record (``G.graph["coverage15"]``).
+
+    Raises
+    ------
+    NetworkError
+        The file is missing, of another type, or not a saved network.
 
     Examples
     --------
@@ -715,12 +848,12 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     if suffix == ".pkl":
         with open(path, "rb") as fh, gc_paused():
             G = pickle.load(fh)
-    elif suffix == ".graphml":
-        G = ox.load_graphml(path)
+    elif suffix in {".graphml", ".gpkg"}:
+        G = ox.load_graphml(path) if suffix == ".graphml" else _load_gpkg(path)
         record = G.graph.pop("coverage15_record", "{}")
         G.graph["coverage15"] = json.loads(record)
     else:
-        raise NetworkError(f"{path}: load a .graphml or .pkl network")
+        raise NetworkError(f"{path}: load a .graphml, .gpkg or .pkl network")
     if not isinstance(G, nx.MultiDiGraph):
         raise NetworkError(f"{path}: does not hold a MultiDiGraph")
     return prepare_graph(G, copy=False)

@@ -407,6 +407,52 @@ def list_profiles() -> list[str]:
     )
 
 
+def profile_path(key: str) -> Path:
+    """Path of the data file (TOML) of a profile shipped with coverage15.
+
+    Read it, or copy it to edit your own profile (never edit the shipped file:
+    an upgrade overwrites it); pass the copy's path to :func:`load_profile`.
+
+    Parameters
+    ----------
+    key
+        A key from :func:`list_profiles`, e.g. ``"gb50180_2018"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``profiles/<key>.toml`` file inside the installed package.
+
+    Raises
+    ------
+    ProfileError
+        ``key`` is not a shipped profile (the message lists the keys), or the
+        package is installed where its files are not on disk (e.g. a zip).
+
+    Examples
+    --------
+    >>> p = profile_path("leshan_2018")
+    >>> p.name, p.is_file()
+    ('leshan_2018.toml', True)
+    >>> load_profile(p).key
+    'leshan_2018'
+    >>> profile_path("gb50180")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ProfileError: no shipped profile 'gb50180': give one of [...]
+    """
+    keys = list_profiles()
+    if key not in keys:
+        raise ProfileError(f"no shipped profile {key!r}: give one of {keys}")
+    ref = resources.files("coverage15").joinpath("profiles", f"{key}.toml")
+    if not isinstance(ref, Path):  # pragma: no cover - only for zip or custom-loader installs
+        raise ProfileError(
+            f"profile {key!r} is not a file on disk ({ref}); read it with "
+            f"importlib.resources.files('coverage15') / 'profiles' / '{key}.toml'"
+        )
+    return ref
+
+
 def _num(value: Any, where: str) -> float | None:
     if value is None:
         return None
@@ -434,9 +480,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
     ----------
     name_or_path
         A key from :func:`list_profiles`, or a path to a ``.toml`` file written
-        like the shipped ones. Copy a shipped one to edit it: it is
-        ``importlib.resources.files("coverage15") / "profiles" / f"{key}.toml"``;
-        ``coverage15 profiles KEY`` prints its values with their confidence.
+        like the shipped ones. Copy a shipped one to edit it (its file is
+        given by :func:`profile_path`); ``coverage15 profiles KEY`` prints its
+        values with their confidence.
 
     Returns
     -------
