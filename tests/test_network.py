@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import math
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -270,6 +271,25 @@ def test_cache_is_reused_and_keyed_by_options(osm_file: Path, tmp_path: Path) ->
     again = build_walk_network(osm_file, cache_dir=cache)
     assert again.graph["coverage15"]["from_cache"] == first.graph["coverage15"]["cached_to"]
     assert _edge_set(again) == _edge_set(first)
+    # every edge attribute comes back, geometries included (stored apart as one WKB array),
+    # and writing the cache left the built graph's own geometries on its edges
+    built = sorted(first.edges(keys=True, data=True), key=lambda e: e[:3])
+    cached = sorted(again.edges(keys=True, data=True), key=lambda e: e[:3])
+    assert [e[:3] for e in built] == [e[:3] for e in cached]
+    for (_, _, _, a), (_, _, _, b) in zip(built, cached, strict=True):
+        assert a.keys() == b.keys()
+        assert "geometry" in a
+        assert a["geometry"].equals_exact(b["geometry"], 0.0)
+        assert {k: v for k, v in a.items() if k != "geometry"} == {
+            k: v for k, v in b.items() if k != "geometry"
+        }
+    assert dict(again.nodes(data=True)) == dict(first.nodes(data=True))
+    # a cache file loads as a network too
+    assert _edge_set(load_network(first.graph["coverage15"]["cached_to"])) == _edge_set(first)
+    # a cache in another layout (e.g. an older coverage15's plain pickle) is rebuilt
+    only = next(cache.glob("walk-*.pkl"))
+    only.write_bytes(pickle.dumps(first))
+    assert "from_cache" not in build_walk_network(osm_file, cache_dir=cache).graph["coverage15"]
     other = build_walk_network(osm_file, cache_dir=cache, simplify=False)
     assert "from_cache" not in other.graph["coverage15"]
     assert len(list(cache.glob("walk-*.pkl"))) == 2

@@ -81,7 +81,7 @@ SAVED_SUFFIXES = (".graphml", ".pkl")
 FILE_SUFFIXES = OSM_SUFFIXES + LINE_SUFFIXES + SAVED_SUFFIXES
 #: node tags kept on graph nodes (gates and entrances matter for compounds)
 NODE_TAGS = ("highway", "barrier", "entrance", "access", "crossing", "junction", "railway", "ref")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 # --------------------------------------------------------------------------- filter
@@ -492,6 +492,42 @@ def _atomic_pickle(obj: Any, path: Path) -> None:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _write_cache(G: nx.MultiDiGraph, path: Path) -> None:
+    """Pickle a network for the cache, its edge geometries as one WKB array.
+
+    Shapely pickles every geometry on its own; one vectorised WKB array loads
+    about twice as fast, which is most of a rerun on a cached network. The
+    geometries are taken off the edges while pickling and put back after.
+    """
+    datas = [d for _, _, d in G.edges(data=True)]
+    geoms = np.empty(len(datas), dtype=object)
+    with gc_paused():
+        geoms[:] = [d.pop("geometry", None) for d in datas]
+        try:
+            _atomic_pickle(
+                {"format": _CACHE_FORMAT, "graph": G, "geometry_wkb": shapely.to_wkb(geoms)},
+                path,
+            )
+        finally:
+            for d, g in zip(datas, geoms.tolist(), strict=True):
+                if g is not None:
+                    d["geometry"] = g
+
+
+def _read_cache(path: Path) -> nx.MultiDiGraph:
+    """A network written by :func:`_write_cache` (KeyError/TypeError: not one of ours)."""
+    with open(path, "rb") as fh, gc_paused():
+        box = pickle.load(fh)
+        if box["format"] != _CACHE_FORMAT:
+            raise KeyError("format")
+        G = box["graph"]
+        geoms = shapely.from_wkb(box["geometry_wkb"])
+        for (_, _, d), g in zip(G.edges(data=True), geoms.tolist(), strict=True):
+            if g is not None:
+                d["geometry"] = g
+    return G
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -630,11 +666,19 @@ def build_walk_network(
         cache_path = Path(cache_dir) / f"walk-{_cache_key(source, options)}.pkl"
         if cache_path.is_file():
             try:
-                with open(cache_path, "rb") as fh, gc_paused():  # 2× faster on big graphs
-                    G = pickle.load(fh)
+                G = _read_cache(cache_path)
                 G.graph["coverage15"] = {**G.graph["coverage15"], "from_cache": str(cache_path)}
                 return G
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
+            except (
+                OSError,
+                pickle.UnpicklingError,
+                EOFError,
+                AttributeError,
+                KeyError,
+                TypeError,
+                ValueError,
+                shapely.errors.GEOSException,
+            ):
                 cache_path.unlink(missing_ok=True)  # unreadable cache: rebuild it
     stats: dict[str, Any] = {
         "kind": kind,
@@ -667,7 +711,7 @@ def build_walk_network(
         bar.update()
         G = _finish(G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar)
     if cache_path is not None:
-        _atomic_pickle(G, cache_path)
+        _write_cache(G, cache_path)
         G.graph["coverage15"] = {**G.graph["coverage15"], "cached_to": str(cache_path)}
     return G
 
@@ -848,6 +892,8 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     if suffix == ".pkl":
         with open(path, "rb") as fh, gc_paused():
             G = pickle.load(fh)
+        if isinstance(G, dict) and "geometry_wkb" in G:  # a file of the network cache
+            G = _read_cache(path)
     elif suffix in {".graphml", ".gpkg"}:
         G = ox.load_graphml(path) if suffix == ".graphml" else _load_gpkg(path)
         record = G.graph.pop("coverage15_record", "{}")
