@@ -433,10 +433,24 @@ def _pipeline(G: Any, seed: int, snaps: Path | None = None) -> float:
     return time.perf_counter() - t0
 
 
+def _rerun(src: str, cache: str, snaps: str) -> dict[str, float]:
+    """In a fresh process: load the cached network, then new facilities on the same homes."""
+    from coverage15.network import build_walk_network
+
+    arrays_of("grid100")  # warm imports
+    t0 = time.perf_counter()
+    G = build_walk_network(src, cache_dir=cache)
+    t1 = time.perf_counter()
+    assert "from_cache" in G.graph["coverage15"]
+    analysis = _pipeline(G, seed=2, snaps=Path(snaps))  # new facilities, same homes
+    return {"cached_load_s": t1 - t0, "rerun_s": t1 - t0 + analysis}
+
+
 def run_e2e() -> dict[str, Any]:
     """Porto end to end: build_walk_network(pbf) vs graph_from_xml on a filtered XML."""
-    import gc
+    import multiprocessing
     import tempfile
+    from concurrent.futures import ProcessPoolExecutor
 
     import osmium
     import osmnx as ox
@@ -481,23 +495,21 @@ def run_e2e() -> dict[str, Any]:
         first = _pipeline(G, seed=1, snaps=snaps)
         t_first = t_build + first
         del G
-        gc.collect()  # free the first run's graph now: a rerun is a new process without it
-        t4 = time.perf_counter()
-        G = build_walk_network(src, cache_dir=cache)
-        t5 = time.perf_counter()
-        rerun = _pipeline(G, seed=2, snaps=snaps)  # new facilities, same homes
-        t6 = t5 + rerun
+        # the rerun is a new process (as a second `coverage15 run` is), imports done first
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+            rerun = pool.submit(_rerun, str(src), str(cache), str(snaps)).result()
     return {
         "network": "porto",
         "method": "e2e",
         "osmnx_graph_from_xml_project_s": t1 - t0,
         "coverage15_build_walk_network_s": t3 - t2,
         "ratio": (t3 - t2) / (t1 - t0),
-        "cached_load_s": t5 - t4,
+        "cached_load_s": rerun["cached_load_s"],
         "first_run_s": t_first,
         "first_run_analysis_s": first,
-        "rerun_s": t6 - t4,
-        "rerun_share_of_first": (t6 - t4) / t_first,
+        "rerun_s": rerun["rerun_s"],
+        "rerun_share_of_first": rerun["rerun_s"] / t_first,
         "nodes": ours.number_of_nodes(),
         "edges": ours.number_of_edges(),
         "peak_rss_mb": peak_rss_mb(),
