@@ -8,7 +8,20 @@ from __future__ import annotations
 
 
 class Coverage15Error(Exception):
-    """Base class of all coverage15 errors."""
+    """Base class of all coverage15 errors.
+
+    Catch it to handle any error coverage15 raises on purpose (bad input, network,
+    profile); other exceptions are bugs or come from elsewhere.
+
+    Examples
+    --------
+    >>> import coverage15 as c15
+    >>> try:
+    ...     c15.load_profile("no_such_profile")
+    ... except c15.Coverage15Error as exc:
+    ...     print(type(exc).__name__)
+    ProfileError
+    """
 
 
 class InputError(Coverage15Error, ValueError):
@@ -21,9 +34,19 @@ class InputError(Coverage15Error, ValueError):
     source
         The file (or table name) the problem is in.
     rows
-        Row / feature labels concerned (at most a few are shown).
+        Row / feature labels concerned (at most 10 are shown in the message; all
+        are kept in :attr:`rows`).
     column
         The column concerned.
+
+    Examples
+    --------
+    >>> err = InputError("must be a whole number >= 0", source="社区.csv", rows=[3, 7],
+    ...                  column="户数")
+    >>> print(err)
+    社区.csv, column '户数', row(s) 3, 7: must be a whole number >= 0
+    >>> err.source, err.rows, err.column, isinstance(err, ValueError)
+    ('社区.csv', [3, 7], '户数', True)
     """
 
     def __init__(
@@ -51,16 +74,66 @@ class InputError(Coverage15Error, ValueError):
 
 
 class NetworkError(Coverage15Error):
-    """The walking network cannot be built, loaded or used."""
+    """The walking network cannot be built, loaded or used.
+
+    Examples
+    --------
+    >>> import coverage15 as c15
+    >>> c15.load_network("no/such/file.graphml")
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.NetworkError: no/such/file.graphml: network file not found
+    """
 
 
 class ProfileError(Coverage15Error, ValueError):
-    """A standard profile file is invalid."""
+    """A standard profile file is invalid, or no profile has the key asked for.
+
+    The message names the file and the field (or lists the shipped profiles).
+
+    Examples
+    --------
+    >>> import coverage15 as c15
+    >>> c15.load_profile("gb50180")
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ProfileError: no profile 'gb50180': give one of [...] or the path ...
+    """
 
 
 class OffsetWarning(UserWarning):
-    """Points declared as WGS84 look shifted like GCJ-02 (Amap/Tencent) or BD-09 (Baidu) data."""
+    """Points declared as WGS84 look shifted like GCJ-02 (Amap/Tencent) or BD-09 (Baidu) data.
+
+    :func:`coverage15.analyze` warns with it (and flags ``coordinate_offset`` in the
+    report) but still computes the numbers; reload the points with
+    ``crs="gcj02"`` or ``crs="bd09"``. To stop a run instead, make it an error:
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", OffsetWarning)
+    ...     warnings.warn("facilities look like GCJ-02 coordinates", OffsetWarning)
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.OffsetWarning: facilities look like GCJ-02 coordinates
+    """
 
 
 class ConservationError(Coverage15Error):
-    """Households went missing or were counted twice between input, homes and results."""
+    """Households went missing or were counted twice between input, homes and results.
+
+    Raised by :func:`coverage15.analysis.check_conservation`, never a warning: a lost
+    household is a wrong number in a planning report.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coverage15.analysis import check_conservation
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [10]})
+    >>> reported = c.assign(hh_covered_all=[7], hh_underserved=[2], hh_off_network=[0])
+    >>> check_conservation(c, c, reported)
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ConservationError: households not conserved in 1 community(ies), e.g. A: ...
+    """

@@ -424,6 +424,17 @@ class WalkNetwork:
     def node_positions(self, nodes: Iterable[Hashable]) -> np.ndarray:
         """Positions of node labels in the node arrays.
 
+        Parameters
+        ----------
+        nodes
+            Node labels (e.g. OSM ids), as in :attr:`node_ids`; any iterable, in any order.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 positions into the node arrays (``node_ids``, ``node_x``, ``node_y``),
+            one per label, in the order given.
+
         Raises
         ------
         InputError
@@ -551,7 +562,18 @@ class WalkNetwork:
 
         A rerun with new facilities or another profile then loads the homes'
         snaps with :meth:`load_snaps` instead of snapping them again. The file is
-        written to a temporary name first. Returns the number of snap sets saved.
+        written to a temporary name first.
+
+        Parameters
+        ----------
+        path
+            File to write (a pickle, e.g. ``snaps.pkl``); replaced if it exists.
+
+        Returns
+        -------
+        int
+            The number of snap sets saved (one per distinct set of snapped points,
+            at most the 8 most recently used).
 
         Examples
         --------
@@ -579,6 +601,18 @@ class WalkNetwork:
 
     def load_snaps(self, path: str | Any) -> int:
         """Load snaps saved by :meth:`save_snaps`; ignored (0) when they belong to another network.
+
+        Parameters
+        ----------
+        path
+            File written by :meth:`save_snaps`. A missing or unreadable file, or
+            one saved for a network with another :attr:`signature`, is ignored.
+
+        Returns
+        -------
+        int
+            The number of snap sets read from the file into this network's snap
+            cache (0 when the file was ignored).
 
         Examples
         --------

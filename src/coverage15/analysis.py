@@ -50,8 +50,15 @@ from coverage15.validation import ValidationReport
 class Analysis:
     """Results of :func:`analyze`; every table has stable, documented column names.
 
-    Attributes
+    :func:`analyze` builds it; the parameters are kept as attributes of the same names.
+
+    Parameters
     ----------
+    profile
+        The :class:`~coverage15.standards.Profile` (planning standard) analysed against.
+    group
+        The population group whose walking speed was used: ``"general"`` or
+        ``"slow"`` (elderly and young children).
     homes
         One row per home: ``home_id``, ``community_id``, ``households``,
         ``dist_m__<cat>``, ``time_min__<cat>``, ``facility__<cat>``,
@@ -67,6 +74,19 @@ class Analysis:
         The communities with the lowest full coverage.
     facilities
         Facilities used, with ``community_id``.
+    network
+        The :class:`~coverage15.access.WalkNetwork` the walking distances were
+        measured on (with its cached snaps).
+    report
+        The :class:`~coverage15.validation.ValidationReport` of the loaders and of
+        the analysis (off-network homes, coordinate offsets ...); empty by default.
+    network_record
+        How the network was built (``graph.graph["coverage15"]``: source, kind,
+        ``osm_data``, cache files ...) plus ``walk_cost``; empty (``{}``) for a
+        network passed in prepared.
+    inputs
+        Resolved paths of the files the analysis read; writers refuse to
+        overwrite them. Empty by default.
 
     Examples
     --------
@@ -100,6 +120,19 @@ class Analysis:
 
     def summary(self, lang: str = "en") -> str:
         """A short text summary of the district indicators.
+
+        Parameters
+        ----------
+        lang
+            ``"zh"`` for Chinese labels (标准, 达标/未达标); anything else, by default
+            ``"en"``, for English.
+
+        Returns
+        -------
+        str
+            One line naming the profile, then one line per district indicator with
+            its value (shares as percentages) and, where the profile sets one, the
+            target, its confidence and pass/FAIL.
 
         Examples
         --------
@@ -184,6 +217,33 @@ def check_offset(
     are still computed: a 300–500 m shift is a planner's call to fix, with
     ``load_facilities(..., crs="gcj02")``).
 
+    Parameters
+    ----------
+    facilities
+        Facility points in the network's CRS (with ``facility_id``, used to name
+        them in the report; the index otherwise).
+    net
+        The walking network they are checked against.
+    record
+        The network's build record (``graph.graph["coverage15"]``); its ``kind``
+        tells whether the network comes from WGS84 map data (``"osm"``,
+        ``"place"``, ``"polygon"``, ``"bbox"``).
+    report
+        Findings are added here: ``coordinate_offset`` (flagged) when conclusive.
+
+    Returns
+    -------
+    dict or None
+        The result of :func:`coverage15.crs.detect_offset` (``likely``,
+        ``conclusive``, medians in metres ...), or None when the check does not
+        apply: the network is not WGS84 map data, or there are fewer than 10
+        facilities.
+
+    Warns
+    -----
+    OffsetWarning
+        When the facilities conclusively look shifted.
+
     Examples
     --------
     >>> import coverage15 as c15
@@ -226,6 +286,23 @@ def check_conservation(
 
     Per community and in total; any difference raises :class:`ConservationError`
     (never a warning: a lost household is a wrong number in a planning report).
+
+    Parameters
+    ----------
+    communities
+        The input communities, with ``community_id`` and ``households``.
+    homes
+        The homes the households were spread over, with ``community_id`` and
+        ``households``.
+    comm_ind
+        Community indicators with ``community_id``, ``hh_covered_all``,
+        ``hh_underserved`` and ``hh_off_network`` (missing counts are taken as 0).
+
+    Raises
+    ------
+    ConservationError
+        When a community's households in, on homes and reported differ, or the
+        totals do.
 
     Examples
     --------
@@ -284,6 +361,20 @@ def catchment_distance_m(profile: Profile, group: str = "general") -> float:
 
     The 15-minute tier's distance when the profile sets one, else 15 minutes at
     the group's walking speed.
+
+    Parameters
+    ----------
+    profile
+        The planning standard.
+    group
+        ``"general"`` (default) or ``"slow"``: whose walking speed (metres per
+        minute, :meth:`~coverage15.standards.Profile.speed`) converts 15 minutes
+        into metres when the profile sets no 15-minute distance.
+
+    Returns
+    -------
+    float
+        The catchment distance in metres.
 
     Examples
     --------

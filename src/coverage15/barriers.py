@@ -114,7 +114,9 @@ class BarrierWarning(UserWarning):
 class CutReport:
     """What a barrier function removed.
 
-    Attributes
+    The barrier functions build it; the parameters are kept as attributes of the same names.
+
+    Parameters
     ----------
     kind
         ``"barriers"``, ``"closed_paths"`` or ``"gated_compounds"``.
@@ -124,12 +126,16 @@ class CutReport:
         (label of the barrier feature that cut it), ``reason``, and the edge
         geometry (network CRS), ready to map or write to a GeoPackage.
     summary
-        Counts (also appended to ``G.graph["coverage15"]["barriers"]``).
+        Counts: ``kind``, ``edges_removed``, ``streets_removed``,
+        ``length_removed_m`` (metres, each street once) and the function's own
+        counts (also appended to ``G.graph["coverage15"]["barriers"]``). Empty
+        (``{}``) by default.
     compounds
         For :func:`gated_compounds`: one row per compound with ``gates`` (gate
         points on its boundary), ``crossings_at_gates`` (directed edges kept
         because they pass at a gate), ``edges_cut`` and ``sealed`` (it has
-        paths inside but no way out is left).
+        paths inside but no way out is left). None (the default) for the other
+        functions.
 
     Examples
     --------

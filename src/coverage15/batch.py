@@ -43,6 +43,37 @@ _TOBLER_REACH = 1.2
 class DistrictOutcome:
     """What one district run produced (small and picklable, for Dask).
 
+    :func:`run_district` builds it; the parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    name
+        The district's name (``RunConfig.name``).
+    ok
+        Whether the district ran to the end and its outputs were written.
+    error
+        For a failed district, the error as ``"<ErrorType>: <message>"``;
+        ``""`` when it ran.
+    seconds
+        Wall-clock seconds the district took (0.0 when unknown, e.g. its worker
+        process crashed).
+    output_folder
+        The folder its outputs were written to (``""`` when it failed).
+    indicators
+        District indicator values by indicator name (``Analysis.district``'s
+        ``indicator`` → ``value``; shares as fractions 0–1); empty when it failed.
+    households, communities
+        Number of households and of communities analysed (0 when it failed).
+    network_from_cache
+        Whether the walking network was read from the network cache.
+    network_nodes
+        Number of nodes of the district's (cut) walking network.
+    warnings
+        The warnings issued while it ran, each ``"<WarningType>: <message>"``,
+        once each.
+    traceback
+        The formatted traceback of a failed district (``""`` otherwise).
+
     Examples
     --------
     >>> o = DistrictOutcome(name="市中区", ok=False, error="InputError: 设施.csv: file not found")
@@ -112,6 +143,17 @@ def _load_inputs(run: RunConfig, report: Any = None) -> tuple[Any, Any, Any]:
 
 def network_source(run: RunConfig) -> Any:
     """The ``source`` for :func:`coverage15.build_walk_network` of a run config.
+
+    Parameters
+    ----------
+    run
+        A run config whose ``[network]`` table has ``source`` (a file), ``place``
+        (a place name) or ``bbox``, looked up in that order.
+
+    Returns
+    -------
+    str or tuple
+        The ``source`` or ``place`` string as given, or the ``bbox`` as a tuple.
 
     Examples
     --------
@@ -469,6 +511,18 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
     lack the column) is kept whole, so that :func:`run_batch` reports it as a
     failed district instead of stopping.
 
+    Parameters
+    ----------
+    runs
+        Run configs; those without ``split_by`` (or already split, with a
+        ``value``) are passed through unchanged.
+
+    Returns
+    -------
+    list of RunConfig
+        The runs in the given order, each split run replaced by its districts in
+        the order of their values (sorted as text).
+
     Examples
     --------
     >>> from coverage15.sample import sample_run_config
@@ -532,6 +586,18 @@ def _warm_network_cache(runs: Sequence[RunConfig], *, progress: bool = False) ->
 
 def default_summary_path(runs: Sequence[RunConfig]) -> Path:
     """Where the combined summary goes by default: ``summary.csv`` above the district folders.
+
+    Parameters
+    ----------
+    runs
+        The run configs of the batch (at least one).
+
+    Returns
+    -------
+    pathlib.Path
+        ``summary.csv`` in the deepest folder containing the parents of all the
+        runs' output folders; relative to the working directory when it lies
+        below it.
 
     Examples
     --------

@@ -131,7 +131,10 @@ _FORMATS = {"gpkg", "csv", "xlsx", "geojson"}
 class RunConfig:
     """One district run, with paths resolved against the config file's folder.
 
-    Attributes
+    :func:`load_config` and :func:`load_batch_config` build it from a TOML file; the
+    parameters are kept as attributes of the same names.
+
+    Parameters
     ----------
     name
         District name (summary rows, messages).
@@ -139,18 +142,31 @@ class RunConfig:
         ``{"communities"|"facilities"|"buildings": {"path": ..., loader options}}``.
     network
         ``source``/``place``/``bbox`` and the build options; ``cache_dir`` (a
-        folder, or ``None`` for no cache) and ``buffer_m`` (the district's
-        network is its boundary buffered by this, see
+        folder, or ``None`` for no cache) and ``buffer_m`` (metres; the district's
+        network is its boundary buffered by this, 1500 m when not given, see
         :func:`coverage15.batch.district_network`).
     profile, group
-        Standard profile (key or ``.toml`` path) and walking group.
+        Standard profile (key or ``.toml`` path; default ``"gb50180_2018"``) and
+        walking group (``"general"``, the default, or ``"slow"``).
     output_folder, lang, formats, maps, report
-        Where and what to write (:func:`coverage15.batch.write_outputs`).
+        Where and what to write (:func:`coverage15.batch.write_outputs`): the
+        folder (default ``output``), the language of labels (``"zh"``, the
+        default, or ``"en"``), the table formats (any of ``"gpkg"``, ``"csv"``,
+        ``"xlsx"``, ``"geojson"``; default gpkg and csv), whether to write the
+        maps and web map, and whether to write the HTML report (both default True).
     dem, barriers, compounds, gates
-        Optional terrain and barrier layers for :func:`coverage15.analyze`.
+        Optional terrain and barrier layers for :func:`coverage15.analyze`: file
+        paths, or ``"osm"`` for compounds and gates taken from the OSM source;
+        None (the default) for none.
     district_filter
         ``{"split_by": column}`` before a split, ``{"split_by": column,
-        "value": v}`` for one district of it.
+        "value": v}`` for one district of it; None (the default) when the
+        communities are not split.
+    path
+        The config file the run was loaded from (None for a run built in code).
+    extra
+        Further settings carried with the run; coverage15 does not read them.
+        Empty by default.
 
     Examples
     --------
@@ -198,6 +214,18 @@ def _check_keys(table: Any, allowed: set[str], where: str, source: str) -> None:
 
 def folder_name(value: Any) -> str:
     """A safe folder name for a district (path separators and control characters replaced).
+
+    Parameters
+    ----------
+    value
+        A district name or a value of the ``split_by`` column (any type; made text).
+
+    Returns
+    -------
+    str
+        The text with ``\\ / : * ? " < > |`` and control characters replaced by
+        ``_`` and surrounding spaces stripped; ``"_"`` when nothing usable is
+        left (empty, ``.`` or ``..``).
 
     Examples
     --------
@@ -317,6 +345,16 @@ def _merge(base: Mapping, over: Mapping) -> dict:
 def load_config(path: str | Path) -> RunConfig:
     """Load a single-district run config.
 
+    Parameters
+    ----------
+    path
+        The config TOML file (UTF-8); relative paths in it are resolved against
+        its folder.
+
+    Returns
+    -------
+    RunConfig
+
     Raises
     ------
     InputError
@@ -354,6 +392,20 @@ def load_batch_config(path: str | Path) -> list[RunConfig]:
     communities layer by a column's values, each value a district (its
     facilities are all facilities, its network the shared source cut around it
     — see :mod:`coverage15.batch`). With both, every listed district is split.
+
+    Parameters
+    ----------
+    path
+        The config TOML file (UTF-8); relative paths in it are resolved against
+        its folder.
+
+    Returns
+    -------
+    list of RunConfig
+        One per ``[[districts]]`` entry, in file order, or a single one when the
+        file has none. Runs to be split carry ``district_filter =
+        {"split_by": column}`` (split them with
+        :func:`coverage15.batch.expand_runs`).
 
     Raises
     ------

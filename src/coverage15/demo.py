@@ -19,6 +19,25 @@ from coverage15.standards import category_catalogue
 def worst_table(worst: pd.DataFrame, lang: str = "zh", top: int = 3) -> str:
     """The worst communities as a narrow text table, with their ``top`` largest gaps.
 
+    Parameters
+    ----------
+    worst
+        Rows of :func:`coverage15.indicators.worst_communities` (``Analysis.worst``):
+        ``name`` (else ``community_id``), ``households``, ``share_covered_all``
+        (a fraction 0–1), ``hh_underserved``, ``area_per_100hh`` (m² per 100
+        households) and ``lacking`` (``"<category>: <households>; ..."``).
+    lang
+        ``"zh"`` (default) for Chinese headers and category names; anything else
+        for English.
+    top
+        How many of each community's gaps (the first of ``lacking``) to show;
+        default 3.
+
+    Returns
+    -------
+    str
+        The table as plain text, one line per community, without the index.
+
     Examples
     --------
     >>> w = pd.DataFrame({"name": ["白塔社区"], "households": [2800],
@@ -60,7 +79,7 @@ def run_demo(
     maps: bool = True,
     progress: bool = False,
 ) -> Path:
-    """Run the demo; returns the output folder.
+    """Run the demo: print the sample's inventory and results, and write the outputs.
 
     Parameters
     ----------
@@ -74,6 +93,12 @@ def run_demo(
         Also draw the maps, the offline web map and the HTML report.
     progress
         Show progress bars.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder (``out``), holding the tables and layers (and, with
+        ``maps``, the ``maps`` folder, ``map.html`` and ``report.html``).
 
     Examples
     --------

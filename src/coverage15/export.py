@@ -85,6 +85,13 @@ def atomic_path(
         Files that must never be overwritten (the inputs): ``path`` being one
         of them raises :class:`~coverage15.InputError`.
 
+    Yields
+    ------
+    pathlib.Path
+        The temporary path to write to: hidden (``.<stem>.<random>.part<suffix>``),
+        in ``path``'s folder (created if needed), with ``path``'s suffix, and not
+        yet existing. The block must create it, else :class:`OSError` is raised.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -150,6 +157,18 @@ def input_paths(analysis: Any) -> list[Path]:
 
     Those named by the loaders' reports, by the layers' ``attrs["source"]`` and
     by an ``inputs`` attribute of the analysis (a list of paths), if any.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`, or any object with some of
+        its attributes (``report``, ``communities``, ``facilities``, ``homes``,
+        ``inputs``); missing ones are skipped.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The existing files among them, each once, in the order found.
 
     Examples
     --------
@@ -385,6 +404,29 @@ def layer_style_qml(
     the static maps (:func:`coverage15.maps.classify`); ``homes``: categorised
     by ``status``; ``facilities``: categorised by ``category`` with the maps'
     colours. Other layers get aliases only.
+
+    Parameters
+    ----------
+    layer
+        The layer's name: ``"communities"``, ``"homes"``, ``"facilities"`` or
+        any other (aliases only).
+    frame
+        The layer's table as written (its columns get aliases; its values set
+        the classes and categories).
+    lang
+        ``"zh"`` (default) or ``"en"``: language of the field aliases and the
+        legend labels.
+    column
+        For ``communities``, the column of the choropleth (default
+        ``"share_covered_all"``; ignored when the table lacks it). Area columns
+        (``area_per_100hh``, ``accessible_area_per_100hh``) are classed around the
+        standard's ``area_target_per_100hh`` when present, others by quantiles.
+
+    Returns
+    -------
+    str
+        The QML document (QGIS 3.28 style XML), to save beside the layer or in a
+        GeoPackage's ``layer_styles`` table.
 
     Examples
     --------

@@ -41,6 +41,25 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     Each part is the floor of its quota, and the units left over go to the
     largest fractional remainders (earlier items win ties).
 
+    Parameters
+    ----------
+    total
+        The whole number to split (e.g. a community's households), ≥ 0.
+    weights
+        One finite weight ≥ 0 per part (e.g. residential floor area in m²); all
+        zero means equal parts. Must not be empty unless ``total`` is 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 parts, one per weight, summing to ``total``.
+
+    Raises
+    ------
+    ValueError
+        A negative total, a negative or non-finite weight, or a positive total
+        with no weights.
+
     Examples
     --------
     >>> largest_remainder(10, np.array([1.0, 1.0, 1.0])).tolist()
@@ -232,6 +251,34 @@ def homes_from_points(
     community are dropped and counted. ``households`` names the column with the
     households at each point (whole numbers ≥ 0).
 
+    Parameters
+    ----------
+    points
+        The home points, in any CRS (converted to the communities' CRS).
+    communities
+        Community polygons with ``community_id`` (e.g. from
+        :func:`coverage15.load_communities`).
+    households
+        The column of ``points`` with the number of households at each point
+        (default ``"households"``).
+    report
+        Where to record the dropped points (``home_outside_communities``, by
+        1-based row number); a new report named ``homes`` when not given.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per point inside a community, in input order, in the
+        communities' CRS: ``home_id`` (``H1``, ``H2`` ...), ``community_id``,
+        ``households``, ``home_source`` (``"input"``), ``building_id`` (None) and
+        the point geometry; the report is in ``attrs["report"]``.
+
+    Raises
+    ------
+    InputError
+        The ``households`` column is missing, or holds values that are not
+        whole numbers ≥ 0.
+
     Examples
     --------
     >>> import geopandas as gpd, shapely
@@ -292,6 +339,19 @@ def homes_from_points(
 
 def check_households_conserved(communities: gpd.GeoDataFrame, homes: pd.DataFrame) -> None:
     """Raise when the homes' households per community differ from the communities' totals.
+
+    Parameters
+    ----------
+    communities
+        The communities, with ``community_id`` and ``households`` (their totals).
+    homes
+        The homes, with ``community_id`` and ``households``; homes of no listed
+        community also count as a difference.
+
+    Raises
+    ------
+    Coverage15Error
+        Naming the first community whose households differ.
 
     Examples
     --------

@@ -348,6 +348,30 @@ def two_step_fca(
 class DistrictRow:
     """One line of the district summary.
 
+    :func:`district_indicators` builds the rows; the parameters are kept as attributes of
+    the same names (and become the columns of its table).
+
+    Parameters
+    ----------
+    indicator
+        The indicator's key, e.g. ``"coverage_urban"`` or ``"share_households_met__5min"``.
+    value
+        Its value: a share as a fraction 0–1, a count of households, or m² per
+        100 households, as ``unit`` says (NaN when it cannot be computed).
+    target
+        The profile's target for it (same unit), or None when the profile sets none.
+    passed
+        Whether ``value`` reaches ``target`` (None without a target or a value).
+    unit
+        The unit in words, e.g. ``"share of communities"``, ``"households"``,
+        ``"m² per 100 households"``.
+    source
+        Where the target comes from (the standard and clause), or ``"computed"``
+        for an indicator without a target.
+    confidence
+        The target's confidence: ``"C1"`` official text, ``"C2"`` secondary
+        source, ``"R"`` recalled and unverified; ``""`` without a target.
+
     Examples
     --------
     >>> DistrictRow("coverage_urban", 1.0, 1.0, True, "share of communities", "computed", "C2")

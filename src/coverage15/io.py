@@ -1080,6 +1080,26 @@ def assign_communities(
     outside every community keep ``community_id = <NA>`` and are flagged in the
     report, never dropped.
 
+    Parameters
+    ----------
+    facilities
+        Points (facilities, homes ...) in any CRS; the communities are converted
+        to it.
+    communities
+        Community polygons with ``community_id``.
+    report
+        Where to flag the points outside every community (``outside_communities``,
+        by 1-based row number); nothing is recorded when None (the default).
+    source
+        Name of the input layer (default ``"facilities"``); accepted for the
+        loaders' calls, not used in any message at present.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``facilities`` (same rows, index and ``attrs``) with a string
+        column ``community_id``.
+
     Examples
     --------
     >>> from coverage15.sample import sample_path

@@ -354,6 +354,17 @@ def unit(column: str, lang: Lang | str = "zh") -> str:
 def is_share(column: str) -> bool:
     """True for 0–1 columns shown in per cent.
 
+    Parameters
+    ----------
+    column
+        A stable column name of a result table, e.g. ``"share__pharmacy"``.
+
+    Returns
+    -------
+    bool
+        Whether the column holds a share (a fraction 0–1) that tables and maps
+        show as a percentage (its unit, :func:`unit`, is ``"%"``).
+
     Examples
     --------
     >>> is_share("share__pharmacy"), is_share("hh_underserved")
@@ -520,6 +531,12 @@ def translate_frame(
         and boolean columns.
     extra
         Labels of further columns, overriding the built-in ones.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A plain table (any ``geometry`` column dropped), same rows and index,
+        with translated headers and, with ``values``, translated values.
 
     Examples
     --------

@@ -95,10 +95,14 @@ _BACKGROUND = "#f7f7f4"
 class Classes:
     """A classification of values into coloured classes.
 
-    Attributes
+    :func:`classify` builds it; the parameters are kept as attributes of the same names.
+
+    Parameters
     ----------
     scheme
-        The scheme used.
+        The scheme used, as given to :func:`classify` (``"quantiles"``,
+        ``"natural_breaks"`` or its alias ``"fisher_jenks"``, ``"equal_interval"``
+        or ``"standard"``).
     edges
         Class boundaries, ``len(colors) + 1`` numbers; the outer ones may be
         ``-inf`` / ``inf`` (open classes).
@@ -109,10 +113,10 @@ class Classes:
     yb
         Class of each value (``-1`` for missing values).
     centre
-        The standard a diverging scheme is centred on (else None).
+        The standard a diverging scheme is centred on (else None, the default).
     shown
         Classes listed in the legend (a diverging scheme hides classes of
-        impossible negative values).
+        impossible negative values); empty (the default) lists them all.
 
     Examples
     --------
@@ -138,6 +142,12 @@ class Classes:
 
     def color_of(self) -> list[str]:
         """Colour per value (no-data grey for missing values).
+
+        Returns
+        -------
+        list of str
+            One hex colour per value of :attr:`yb`, in order: its class's colour,
+            or ``NO_DATA_COLOR`` (grey) for a missing value.
 
         Examples
         --------
@@ -335,6 +345,18 @@ def nice_scale_length(extent_m: float, *, fraction: float = 0.2) -> float:
     The round length closest to the target (on a log scale) that is at most
     30 % of the width.
 
+    Parameters
+    ----------
+    extent_m
+        The map width in metres.
+    fraction
+        The target share of the width (default 0.2, a fifth).
+
+    Returns
+    -------
+    float
+        The bar length in metres (1.0 when ``extent_m`` is not positive).
+
     Examples
     --------
     >>> nice_scale_length(4300), nice_scale_length(12_000), nice_scale_length(2100)
@@ -362,6 +384,23 @@ def add_scale_bar(ax: Axes, *, lang: str = "en", loc: str = "lower right") -> fl
     The bar is about a fifth of the map width, rounded to 1, 2 or 5 × 10ⁿ m,
     and sits in the bottom margin the maps leave free. The map must be in a
     projected CRS in metres (the maps here always are).
+
+    Parameters
+    ----------
+    ax
+        The map axes; its current x/y limits (metres) set the bar's length and
+        place, and are kept.
+    lang
+        ``"zh"`` labels the length in 米/公里; anything else, by default ``"en"``,
+        in m/km.
+    loc
+        ``"lower right"`` (default); any other value puts the bar in the lower
+        left corner.
+
+    Returns
+    -------
+    float
+        The bar's length in metres.
 
     Examples
     --------
@@ -406,6 +445,16 @@ def add_north_arrow(ax: Axes, *, lang: str = "en", x: float = 0.96) -> None:
     """Draw a north arrow in the top right corner (grid north of the projected map).
 
     The maps leave the top margin free for it.
+
+    Parameters
+    ----------
+    ax
+        The map axes.
+    lang
+        ``"zh"`` or ``"en"`` (default): language of the letter above the arrow (北 / N).
+    x
+        Horizontal position of the arrow as a fraction of the axes width
+        (default 0.96, near the right edge).
 
     Examples
     --------
@@ -470,6 +519,18 @@ def uses_osm(analysis: Any) -> bool:
     OpenStreetMap, and a superfluous attribution is harmless where a missing
     one breaks the ODbL).
 
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis` (its ``osm`` property reads the
+        network's build record) or any object with an ``osm`` or ``network``
+        attribute.
+
+    Returns
+    -------
+    bool
+        True when the attribution (© OpenStreetMap contributors, ODbL) is needed.
+
     Examples
     --------
     >>> import types
@@ -513,6 +574,10 @@ _OFFSCREEN: contextvars.ContextVar[bool] = contextvars.ContextVar("offscreen", d
 @contextlib.contextmanager
 def offscreen() -> Any:
     """Draw maps without pyplot inside this block (figures are not shown or registered).
+
+    Use it where pyplot's global state is unwelcome: worker threads and
+    processes, servers, tests. It applies to the current thread or task only (a
+    context variable), and the previous state is restored on leaving the block.
 
     Examples
     --------
@@ -597,6 +662,27 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path
 
     The file is written under a temporary name in the same folder and renamed,
     so an interrupted run never leaves a half-written map.
+
+    Parameters
+    ----------
+    fig
+        The matplotlib figure (saved on a white background).
+    path
+        The file to write; its suffix, ``.png``, ``.svg`` or ``.pdf`` (any
+        case), sets the format. The folder is created if needed.
+    dpi
+        Resolution in dots per inch of a PNG (and of raster parts of SVG/PDF);
+        default 200.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Another suffix.
 
     Examples
     --------
@@ -1592,6 +1678,19 @@ def plot_walk_times(
 def worst_category(analysis: Any) -> str | None:
     """The required category with the lowest share of households within reach.
 
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`, or any object whose
+        ``communities`` table has ``households`` and ``hh_covered__<category>``
+        columns.
+
+    Returns
+    -------
+    str or None
+        The category key (the alphabetically first on a tie), or None when there
+        are no ``hh_covered__`` columns or no households.
+
     Examples
     --------
     >>> import types, pandas as pd
@@ -1716,6 +1815,25 @@ def write_map_pdf(
 ) -> Path:
     """All standard district maps as pages of one PDF (written atomically).
 
+    The pages are the maps of :func:`write_maps`, in the same order.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`.
+    path
+        The PDF file to write (its folder is created if needed).
+    lang
+        ``"zh"`` (default) or ``"en"``; Chinese falls back to English when no
+        font with Chinese glyphs is installed.
+    osm
+        OpenStreetMap attribution (default: :func:`uses_osm`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -1744,6 +1862,18 @@ def write_map_pdf(
 
 def figure_png(ax_or_fig: Any, *, dpi: int = 150) -> bytes:
     """PNG bytes of a map (for embedding in HTML); closes the figure.
+
+    Parameters
+    ----------
+    ax_or_fig
+        The map's axes or its figure.
+    dpi
+        Resolution in dots per inch (default 150).
+
+    Returns
+    -------
+    bytes
+        The PNG file's content, on a white background.
 
     Examples
     --------

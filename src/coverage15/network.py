@@ -127,6 +127,19 @@ def walkable(tags: dict[str, str]) -> bool:
 
     Overpass regex matches are unanchored searches, as here.
 
+    Parameters
+    ----------
+    tags
+        The OSM tags of a way, key → value (e.g. ``{"highway": "footway"}``).
+
+    Returns
+    -------
+    bool
+        Whether the way passes every rule of osmnx's ``walk`` filter
+        (:func:`walk_filter`): it has a ``highway`` tag and none of the excluded
+        values, such as ``highway=motorway``, ``access=private``, ``foot=no`` or
+        ``sidewalk=separate``.
+
     Examples
     --------
     >>> walkable({"highway": "footway"}), walkable({"highway": "motorway"})
@@ -729,6 +742,25 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     attributes (CRS, build record) as metadata. Writes go to a temporary file
     first, so a failed save never leaves a half-written network behind.
 
+    Parameters
+    ----------
+    G
+        A walking network (e.g. from :func:`build_walk_network`); its build
+        record ``G.graph["coverage15"]`` is saved with it.
+    path
+        The file to write; the suffix (``.graphml``, ``.gpkg`` or ``.pkl``, any
+        case) chooses the format. The folder is created if needed.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    NetworkError
+        Another suffix.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -927,6 +959,17 @@ def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     ``components`` (weakly connected), ``crs``, then the build record
     (``kind``, ``source``, counts of excluded ways and missing nodes …).
 
+    Parameters
+    ----------
+    G
+        A walking network with edge ``length`` in metres (e.g. from
+        :func:`build_walk_network`).
+
+    Returns
+    -------
+    dict
+        The keys above; ``street_km`` is in kilometres, rounded to metres.
+
     Examples
     --------
     >>> import networkx as nx
@@ -952,6 +995,21 @@ def edges_frame(
     G: nx.MultiDiGraph, columns: Iterable[str] = ("length", "highway")
 ) -> gpd.GeoDataFrame:
     """The network's edges as a GeoDataFrame (u, v, key index) with the chosen columns.
+
+    Parameters
+    ----------
+    G
+        A walking network whose nodes have ``x``/``y`` and whose graph has a
+        ``crs`` (as osmnx builds it).
+    columns
+        Edge attributes to keep, in this order; those no edge has are left out.
+        Default ``("length", "highway")``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per directed edge, indexed by ``(u, v, key)``, with the columns
+        kept and the edge geometry, in the network's CRS.
 
     Examples
     --------

@@ -98,6 +98,22 @@ def _t(key: str, lang: str) -> str:
 def fmt_value(value: Any, unit_text: str) -> str:
     """A district value for people: shares in per cent, counts with separators.
 
+    Parameters
+    ----------
+    value
+        The value (a number, or anything else shown as text); None, NaN and
+        infinity show as a dash.
+    unit_text
+        The value's unit as in ``Analysis.district["unit"]``: units starting with
+        ``"share"`` are fractions 0–1 shown in per cent with one decimal;
+        ``"households"`` and whole numbers of 100 or more get thousands
+        separators and no decimals; others one decimal.
+
+    Returns
+    -------
+    str
+        The formatted value, HTML-escaped when it is not a number.
+
     Examples
     --------
     >>> fmt_value(30.0, "m² per 100 households"), fmt_value(None, "households")
@@ -297,6 +313,35 @@ def report_html(
     osm: bool | None = None,
 ) -> str:
     """The report as an HTML string (see :func:`write_report`).
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`, or any object with its
+        ``profile``, ``communities`` and ``district`` (``group``, ``worst`` and
+        ``report`` are used when present; the maps need a whole Analysis).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    title
+        Report title (default: "15分钟生活圈设施覆盖评估报告", in English
+        "15-minute living circle coverage report").
+    maps
+        Embed the standard maps as PNG images (default True).
+    dpi
+        Resolution of the embedded maps in dots per inch (default 110).
+    osm
+        Show the OpenStreetMap attribution (default: :func:`coverage15.maps.uses_osm`).
+
+    Returns
+    -------
+    str
+        A complete HTML document (UTF-8, inline CSS, maps as ``data:`` images),
+        which loads nothing from elsewhere.
+
+    Raises
+    ------
+    ValueError
+        ``lang`` is neither ``"zh"`` nor ``"en"``.
 
     Examples
     --------

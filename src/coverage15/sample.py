@@ -1143,6 +1143,22 @@ def sample_run_config(
 ) -> Any:
     """A :class:`~coverage15.config.RunConfig` of the sample district (tables only, no maps).
 
+    Parameters
+    ----------
+    output_folder
+        Where the run writes its outputs.
+    profile
+        Standard profile key (default ``"leshan_2018"``).
+    name
+        The district's name (default ``"sample"``).
+
+    Returns
+    -------
+    RunConfig
+        Inputs: the sample's communities, facilities and buildings; network: its
+        OSM file (no network cache); outputs: CSV tables only, no maps and no
+        report; group ``"general"``, language ``"zh"``.
+
     Examples
     --------
     >>> run = sample_run_config("output/x")

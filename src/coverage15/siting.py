@@ -57,10 +57,14 @@ __all__ = ["SitingResult", "greedy_cover", "recommend_sites"]
 class SitingResult:
     """New sites for one category and the coverage they bring.
 
-    Attributes
+    :func:`recommend_sites` builds it; the parameters are kept as attributes of the same
+    names.
+
+    Parameters
     ----------
     category, threshold_m
-        The category and its walking threshold (m).
+        The category key and its walking threshold in metres (walking-network
+        distance from a home to the site).
     sites
         Chosen sites in order: ``rank``, ``candidate``, ``new_households`` (newly
         covered by this site, given the ones before it), ``cumulative_households``,
@@ -71,11 +75,11 @@ class SitingResult:
         service facilities ``area_m2_needed`` to reach the per-100-household
         standard.
     before_share, after_share
-        District share of households covered before and after.
+        District share of households covered before and after (fractions 0–1).
     solver
         ``"greedy"`` or ``"spopt-mclp"``.
     covered_homes
-        Home positions newly covered (into ``analysis.homes``).
+        Home positions newly covered (integer positions into ``analysis.homes``).
 
     Examples
     --------
@@ -96,6 +100,19 @@ class SitingResult:
 
     def to_table(self, lang: str = "zh") -> pd.DataFrame:
         """The chosen sites as a hand-over table with Chinese or English headers.
+
+        Parameters
+        ----------
+        lang
+            ``"zh"`` (default) for Chinese headers; anything else for English.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per site, in rank order, without geometry: the columns of
+            :attr:`sites` plus ``x``/``y`` (the sites' CRS, rounded to 0.1) and,
+            when the CRS is known, longitude/latitude in WGS84 (6 decimals),
+            all under translated headers.
 
         Examples
         --------
@@ -129,6 +146,24 @@ class SitingResult:
 
     def plot(self, ax: Any = None, *, lang: str = "zh", analysis: Any = None) -> Any:
         """Map of the chosen sites over the communities and the homes they newly cover.
+
+        Parameters
+        ----------
+        ax
+            The matplotlib axes to draw on (default: a new 8 × 8 inch figure).
+        lang
+            ``"zh"`` (default) or ``"en"`` for the title and legend; Chinese falls
+            back to English when no font with Chinese glyphs is installed.
+        analysis
+            The :class:`~coverage15.analysis.Analysis` the sites were chosen for:
+            with it, the communities, the homes (covered before, newly covered,
+            still not covered) and the existing facilities of the category are
+            drawn under the sites; without it, the sites only.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
 
         Examples
         --------

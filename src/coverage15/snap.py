@@ -80,7 +80,9 @@ def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while creating many small objects.
 
     With a large networkx graph in memory, each automatic collection rescans
-    millions of objects: creating 1e5 geometries can take 10× longer.
+    millions of objects: creating 1e5 geometries can take 10× longer. The
+    collector is enabled again on leaving the block (also on an error) if it was
+    enabled before.
 
     Examples
     --------
@@ -150,9 +152,10 @@ class StreetIndex:
     """Undirected streets over a network's directed edges, with an STRtree.
 
     One street per distinct geometry between the same two nodes: the two
-    directions of a bidirectional street are one street.
+    directions of a bidirectional street are one street. Build it with
+    :meth:`from_edges`; the parameters are kept as attributes of the same names.
 
-    Attributes
+    Parameters
     ----------
     edge
         Per street, the representative directed edge (travel along it is allowed).
@@ -168,7 +171,7 @@ class StreetIndex:
         graph had none: a straight line between the nodes).
     coords, start, cum
         The streets' vertices (``coords[start[s]:start[s + 1]]`` for street
-        ``s``) and the distance along the street at each vertex.
+        ``s``) and the distance in metres along the street at each vertex.
     tree
         ``shapely.STRtree`` over ``geometry``.
 

@@ -48,6 +48,26 @@ GROUPS = ("general", "slow")
 class Category:
     """A facility category of the shared catalogue.
 
+    :func:`category_catalogue` builds them from ``profiles/categories.toml``; the
+    parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    key
+        The stable English key used in every table (``facilities.category``),
+        e.g. ``"kindergarten"``.
+    name_zh, name_en
+        Chinese and English names, for maps and reports.
+    aliases
+        Other names found in planners' files, matched after removing spaces,
+        brackets and case (:func:`match_category`). Empty by default.
+    osm
+        OSM tags marking the category in OpenStreetMap data: ``"key=value"``, or
+        ``"key=value&key2=value2"`` for all of them. Empty by default.
+    community_facility
+        Whether it counts as a community comprehensive service facility
+        (社区综合服务设施) for the per-100-household area indicator (default False).
+
     Examples
     --------
     >>> category_catalogue()["pharmacy"].label("en"), category_catalogue()["pharmacy"].label()
@@ -64,6 +84,16 @@ class Category:
     def label(self, lang: str = "zh") -> str:
         """Name in ``lang`` (``"zh"`` or ``"en"``).
 
+        Parameters
+        ----------
+        lang
+            ``"zh"`` (default) for :attr:`name_zh`; any other value for :attr:`name_en`.
+
+        Returns
+        -------
+        str
+            The category's name.
+
         Examples
         --------
         >>> category_catalogue()["kindergarten"].label("zh")
@@ -75,6 +105,25 @@ class Category:
 @dataclass(frozen=True)
 class Tier:
     """A walking tier (生活圈层级) such as the 5-minute circle.
+
+    :func:`load_profile` builds them from a profile's ``[tiers.KEY]`` tables; the
+    parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    key
+        ``"block"`` (居住街坊), ``"5min"``, ``"10min"`` or ``"15min"``.
+    name_zh, name_en
+        Chinese and English names, e.g. 五分钟生活圈 / 5-minute circle.
+    max_distance_m
+        The tier's walking distance in metres, or None when it sets only a time.
+    max_time_min
+        The tier's walking time in minutes, or None when it sets only a distance.
+    source
+        Where the numbers come from (the standard and clause).
+    confidence
+        ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
+        unverified.
 
     Examples
     --------
@@ -101,6 +150,35 @@ class Tier:
 class Requirement:
     """What a profile requires of one facility category.
 
+    :func:`load_profile` builds them from a profile's ``[categories.KEY]`` tables; the
+    parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    category
+        The category key (of :func:`category_catalogue`).
+    tier
+        The key of the tier it belongs to (``"block"``, ``"5min"``, ``"10min"``
+        or ``"15min"``).
+    max_distance_m, max_time_min
+        Its own walking distance (metres) and time (minutes) standards, each
+        None when not set (the tier's then apply, see :meth:`Profile.threshold_m`).
+    min_floor_area_m2
+        Floor area in m² the largest facility of the category in a community must
+        reach (checked as ``area_ok__<category>``), or None.
+    floor_area_range_m2
+        The standard's ``(min, max)`` floor-area range in m², kept for reference
+        (not tested), or None.
+    required
+        Whether the category is required (False: measured, not required).
+    source
+        Where the numbers come from (the standard and clause).
+    confidence
+        ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
+        unverified.
+    note
+        A free-text note (default ``""``).
+
     Examples
     --------
     >>> r = load_profile("gb50180_2018").requirement("kindergarten")
@@ -124,6 +202,28 @@ class Requirement:
 class Target:
     """A district or community target, e.g. urban coverage 100 %.
 
+    :func:`load_profile` builds them from a profile's ``[targets.KEY]`` tables; the
+    parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    key
+        The target's key, e.g. ``"coverage_urban"`` or
+        ``"area_per_100_households_m2"`` (see the profiles guide for the keys the
+        indicators use).
+    value
+        The target value, in ``unit`` (shares as fractions 0–1).
+    unit
+        The unit in words, e.g. ``"share of communities"`` or
+        ``"m² per 100 households"`` (``""`` when the file gives none).
+    source
+        Where the number comes from (the standard and clause).
+    confidence
+        ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
+        unverified.
+    note
+        A free-text note (default ``""``).
+
     Examples
     --------
     >>> t = load_profile("leshan_2018").target("coverage_rural")
@@ -143,7 +243,34 @@ class Target:
 class Profile:
     """A planning standard as data.
 
-    Use :func:`load_profile` to get one.
+    Use :func:`load_profile` to get one; the parameters are kept as attributes of the
+    same names.
+
+    Parameters
+    ----------
+    key
+        The profile's key, shown in tables and reports (e.g. ``"gb50180_2018"``).
+    name_zh, name_en
+        Chinese and English names of the standard.
+    description
+        A free-text description (may be ``""``).
+    source, confidence
+        Where the profile comes from, and its confidence: ``"C1"`` official text,
+        ``"C2"`` secondary source, ``"R"`` recalled and unverified.
+    speed_m_per_min, slow_speed_m_per_min
+        Walking speeds in metres per minute of the general population and of the
+        slow group (elderly and young children, 一老一小).
+    speed_source, speed_confidence
+        Source and confidence of the speeds.
+    tiers
+        The walking tiers by key (:class:`Tier`).
+    requirements
+        What each facility category must meet, by category key (:class:`Requirement`).
+    targets
+        District and community targets by key (:class:`Target`); empty by default.
+    path
+        Where the profile was read from: the file path, or ``"profile <key>"`` for
+        a shipped one (``""`` by default).
 
     Examples
     --------
@@ -169,6 +296,20 @@ class Profile:
 
     def requirement(self, category: str) -> Requirement:
         """The requirement for ``category``; KeyError lists the profile's categories.
+
+        Parameters
+        ----------
+        category
+            A category key of the profile (see :attr:`categories`).
+
+        Returns
+        -------
+        Requirement
+
+        Raises
+        ------
+        KeyError
+            The profile has no such category (the message lists its categories).
 
         Examples
         --------
@@ -199,6 +340,22 @@ class Profile:
         GB 50180-2018 条文说明 5.0.2: a 15-minute area must also meet all
         10-minute, 5-minute and block requirements.
 
+        Parameters
+        ----------
+        tier
+            ``"block"``, ``"5min"``, ``"10min"`` or ``"15min"``.
+
+        Returns
+        -------
+        list of str
+            Keys of the required categories whose tier is ``tier`` or lower, by
+            tier then key.
+
+        Raises
+        ------
+        KeyError
+            An unknown tier.
+
         Examples
         --------
         >>> load_profile("gb50180_2018").required_up_to("5min")  # doctest: +NORMALIZE_WHITESPACE
@@ -212,6 +369,21 @@ class Profile:
 
     def speed(self, group: str = "general") -> float:
         """Walking speed in m/min for ``group`` (``"general"`` or ``"slow"``).
+
+        Parameters
+        ----------
+        group
+            ``"general"`` (default) or ``"slow"`` (elderly and young children).
+
+        Returns
+        -------
+        float
+            Metres per minute.
+
+        Raises
+        ------
+        ValueError
+            Another group.
 
         Examples
         --------
@@ -279,6 +451,16 @@ class Profile:
     def max_threshold_m(self, group: str = "general") -> float:
         """Largest threshold of the profile: the bound of the routing search.
 
+        Parameters
+        ----------
+        group
+            ``"general"`` (default) or ``"slow"`` (elderly and young children).
+
+        Returns
+        -------
+        float
+            The largest :meth:`threshold_m` over the profile's categories, in metres.
+
         Examples
         --------
         >>> load_profile("gb50180_2018").max_threshold_m()
@@ -288,6 +470,15 @@ class Profile:
 
     def target(self, key: str) -> Target | None:
         """A target by key, or None when the profile sets none.
+
+        Parameters
+        ----------
+        key
+            The target's key, e.g. ``"coverage_urban"``.
+
+        Returns
+        -------
+        Target or None
 
         Examples
         --------
@@ -361,6 +552,17 @@ def _category_index() -> dict[str, str]:
 def match_category(name: Any) -> str | None:
     """Category key for a name, key or alias (Chinese or English), else None.
 
+    Parameters
+    ----------
+    name
+        A category name as found in a planner's file (any type; made text).
+        Spaces, brackets, ``_ - / · 、`` and case are ignored.
+
+    Returns
+    -------
+    str or None
+        The category key, or None for an unknown name or None.
+
     Examples
     --------
     >>> match_category("社区卫生服务站"), match_category("Kindergarten"), match_category("x")
@@ -373,6 +575,17 @@ def match_category(name: Any) -> str | None:
 
 def suggest_category(name: Any) -> str | None:
     """The nearest known category key for an unknown name (a hint for error messages).
+
+    Parameters
+    ----------
+    name
+        The unknown category name (any type; made text).
+
+    Returns
+    -------
+    str or None
+        The key of the category whose key, name or alias is closest (similarity
+        at least 0.4, :func:`difflib.get_close_matches`), or None.
 
     Examples
     --------
@@ -393,6 +606,12 @@ def _profile_text(name: str) -> str:
 
 def list_profiles() -> list[str]:
     """Keys of the profiles shipped with coverage15.
+
+    Returns
+    -------
+    list of str
+        The keys, sorted, e.g. ``"gb50180_2018"``; each loads with
+        :func:`load_profile`.
 
     Examples
     --------

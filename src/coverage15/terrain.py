@@ -115,6 +115,18 @@ def tobler_factor(grade: Any) -> Any:
     ``= exp(3.5 · (|grade + 0.05| − 0.05))``: 1 on the flat, above 1 uphill
     and on steep descents, below 1 on gentle descents (0.839 at −5 %).
 
+    Parameters
+    ----------
+    grade
+        Slope(s) as rise / run in the walking direction (0.1 = 10 % uphill,
+        negative downhill): a number or an array.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The factor(s) by which a walk on that slope takes longer than on flat
+        ground: a float for a scalar ``grade``, else an array of its shape.
+
     Examples
     --------
     >>> tobler_factor(np.array([0.0, 0.1, -0.1, -0.05, 0.2])).round(4).tolist()
@@ -661,6 +673,32 @@ def add_terrain(
 
     :func:`add_elevations` → :func:`add_edge_grades` → :func:`add_walk_cost`;
     then route with ``WalkNetwork.from_graph(G, weight=attr)``.
+
+    Parameters
+    ----------
+    G
+        A projected walking network (nodes with ``x``/``y``, edges with
+        ``length`` in metres); changed in place.
+    dem_path
+        DEM raster (GeoTIFF), elevations in metres.
+    band
+        Raster band (1-based; default 1).
+    method
+        ``"bilinear"`` (default) or ``"nearest"`` sampling.
+    dem_crs
+        CRS of a DEM that has none.
+    vertices
+        Also sample every vertex of the edge geometries, so long edges are costed
+        segment by segment (see :func:`add_elevations`); default False.
+    max_grade
+        Clip grades to ±``max_grade`` (rise / run, e.g. 0.3) before costing;
+        None (default): no clipping.
+    speed_m_per_min
+        A flat walking speed in metres per minute: also write each edge's walking
+        time in minutes (``walk_time_min``). None (default): no times.
+    attr
+        Edge attribute for the Tobler flat-equivalent length in metres (default
+        ``"slope_length"``).
 
     Returns
     -------

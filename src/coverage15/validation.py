@@ -32,6 +32,27 @@ _ACTIONS = ("repaired", "dropped", "flagged", "info")
 class Finding:
     """One kind of problem found in one input, and what was done about it.
 
+    :meth:`ValidationReport.add` records them; the parameters are kept as attributes of the
+    same names.
+
+    Parameters
+    ----------
+    kind
+        What the problem is, a stable key such as ``"duplicate_id"`` or
+        ``"invalid_geometry"``.
+    action
+        What was done: ``"repaired"``, ``"dropped"``, ``"flagged"`` (kept, to be
+        checked) or ``"info"`` (a note about the input as a whole).
+    rows
+        Labels of the records concerned: the loaders give 1-based row (feature)
+        numbers of the input, the analysis ids such as ``home_id``.
+    column
+        The column concerned, as named in the input (None: not about one column).
+    detail
+        A sentence on the problem or the repair (default ``""``).
+    source
+        The file or layer the finding is about (None when unknown).
+
     Examples
     --------
     >>> f = Finding("duplicate_id", "dropped", (4, 9), column="社区代码", detail="kept the first")
@@ -65,7 +86,11 @@ class ValidationReport:
     Parameters
     ----------
     source
-        The file or layer the findings are about (shown in messages).
+        The file or layer the findings are about (shown in messages); None
+        (default) shows as "input".
+    findings
+        Findings to start with (:class:`Finding`); empty by default. Add more
+        with :meth:`add` and :meth:`extend`.
 
     Examples
     --------
@@ -94,6 +119,27 @@ class ValidationReport:
     ) -> None:
         """Record a finding; a finding about no rows is ignored (except ``"info"``).
 
+        The finding takes the report's :attr:`source`.
+
+        Parameters
+        ----------
+        kind
+            What the problem is, a stable key such as ``"duplicate_id"``.
+        action
+            ``"repaired"``, ``"dropped"``, ``"flagged"`` or ``"info"``.
+        rows
+            Labels of the records concerned (1-based row numbers or ids); any
+            iterable, empty by default.
+        column
+            The column concerned, as named in the input (default None).
+        detail
+            A sentence on the problem or the repair (default ``""``).
+
+        Raises
+        ------
+        ValueError
+            Another action.
+
         Examples
         --------
         >>> r = ValidationReport()
@@ -112,6 +158,11 @@ class ValidationReport:
     def extend(self, other: ValidationReport) -> None:
         """Append the findings of another report (keeping their sources).
 
+        Parameters
+        ----------
+        other
+            The report whose findings are appended (it is not changed).
+
         Examples
         --------
         >>> a, b = ValidationReport("a.csv"), ValidationReport("b.csv")
@@ -124,6 +175,20 @@ class ValidationReport:
 
     def count(self, action: Action | None = None, kind: str | None = None) -> int:
         """Number of records with a given action and/or kind.
+
+        Parameters
+        ----------
+        action
+            Count only findings with this action (``"repaired"``, ``"dropped"``,
+            ``"flagged"``, ``"info"``); None (default): any.
+        kind
+            Count only findings of this kind; None (default): any.
+
+        Returns
+        -------
+        int
+            The number of rows of the matching findings, summed (a record in two
+            findings counts twice).
 
         Examples
         --------
@@ -140,6 +205,17 @@ class ValidationReport:
 
     def rows(self, kind: str) -> list:
         """Row labels of all findings of ``kind``.
+
+        Parameters
+        ----------
+        kind
+            The kind of finding, e.g. ``"duplicate_id"``.
+
+        Returns
+        -------
+        list
+            The row labels of every finding of that kind, in the order recorded
+            (empty when there is none).
 
         Examples
         --------
@@ -162,6 +238,13 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per finding: source, action, kind, column, n, rows, detail.
+
+        Returns
+        -------
+        pandas.DataFrame
+            In the order recorded; ``n`` is the number of rows concerned and
+            ``rows`` their labels as a list. Empty, with these columns, when
+            there are no findings.
 
         Examples
         --------

@@ -470,6 +470,49 @@ def webmap_html(
 ) -> str:
     """The interactive map as an HTML string (see :func:`write_webmap`).
 
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`, or any object with its
+        ``communities`` (``facilities``, ``homes``, ``profile`` and ``network``
+        are used when present).
+    columns
+        Community indicators to colour by, switchable in the layer control: one
+        column name or several (default: ``share_covered_all``, ``hh_underserved``
+        and ``area_per_100hh``, those present with values; area columns diverge
+        around the standard, red below).
+    lang
+        ``"zh"`` (default) or ``"en"`` for labels, legends and popups.
+    homes
+        Home points to show: ``"underserved"`` (default), ``"all"`` or ``"none"``.
+    max_homes
+        At most this many home points (those with most households first);
+        default 20 000.
+    tiles
+        Optional tile URL template for online use, e.g.
+        ``"https://tile.openstreetmap.org/{z}/{x}/{y}.png"``. None (default): the
+        page loads nothing from the internet.
+    tiles_attribution
+        Attribution text of the tiles.
+    osm
+        Show "© OpenStreetMap contributors (ODbL)" (default: when the analysis has
+        a ``network``, :func:`coverage15.maps.uses_osm`).
+    title
+        Page heading (default: "15分钟生活圈设施覆盖", in English "15-minute living
+        circle coverage").
+
+    Returns
+    -------
+    str
+        A complete HTML document with Leaflet and the data inlined.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``lang`` or ``homes``.
+    KeyError
+        A column of ``columns`` the communities lack.
+
     Examples
     --------
     >>> from coverage15.sample import sample_analysis
