@@ -73,3 +73,28 @@ def test_demo_numbers_match_the_library(demo) -> None:
     want = pd.DataFrame(ref.set_index("community_id")[cols]).sort_index()
     pd.testing.assert_frame_equal(got, want, check_dtype=False, check_index_type=False)
     assert comm.set_index("name").loc["嘉州社区", "households"] == 3800  # as in the input
+
+
+def test_demo_prints_coverage_by_category(demo) -> None:
+    """The by-category lines agree with the homes' own distances (an independent count)."""
+    out, printed = demo
+    from coverage15.labels import category_label
+    from coverage15.standards import load_profile
+
+    profile = load_profile("leshan_2018")
+    homes = gpd.read_file(out / "coverage15_results.gpkg", layer="homes")
+    block = printed.split("各类设施步行可达(户)")[1].split("覆盖最差的社区")[0]
+    lines = {ln.split()[0]: ln.split()[1:] for ln in block.strip().splitlines()[1:]}
+    assert len(lines) == len(profile.required_categories) == 4
+    shares = []
+    for cat in profile.required_categories:
+        limit = profile.threshold_m(cat)
+        within = int(homes.loc[homes[f"dist_m__{cat}"] <= limit, "households"].sum())
+        distance, households, share = lines[category_label(cat, "zh")]
+        assert (int(distance), int(households)) == (round(limit), within), cat
+        assert share == f"{within / HOUSEHOLDS:.1%}"
+        shares.append(within)
+    order = [lines[category_label(c, "zh")][1] for c in profile.required_categories]
+    printed_order = [v[1] for v in lines.values()]
+    assert [int(x) for x in printed_order] == sorted(int(x) for x in order)  # worst first
+    assert 0 < min(shares) < max(shares) < HOUSEHOLDS  # the sample shows contrast
