@@ -339,3 +339,28 @@ def test_gcj02_csv_is_converted_to_wgs84(tmp_path: Path) -> None:
     assert f.geometry.x[0] == pytest.approx(103.7656, abs=1e-7)
     assert f.geometry.y[0] == pytest.approx(29.5521, abs=1e-7)
     assert "converted from GCJ02 to WGS84" in str(f.attrs["report"])
+
+
+def test_negative_coordinates_are_coordinates_not_counts(tmp_path):
+    """West of Greenwich, south of the equator and negative projected metres all load."""
+    from coverage15.io import load_facilities
+
+    ll = tmp_path / "porto.csv"
+    ll.write_text("name,category,lon,lat\nA,pharmacy,-8.61,41.15\nB,pharmacy,-8.60,-41.1\n")
+    f = load_facilities(ll)
+    assert f.geometry.x.round(2).tolist() == [-8.61, -8.6]
+    assert f.geometry.y.round(2).tolist() == [41.15, -41.1]
+    xy = tmp_path / "porto_3857.csv"
+    xy.write_text("name,category,x,y\nA,pharmacy,-961000,5034000\n")
+    assert load_facilities(xy, crs="EPSG:3857").geometry.x.tolist() == [-961000.0]
+
+
+def test_unknown_categories_policy_is_checked(tmp_path):
+    from coverage15.io import load_facilities
+
+    path = tmp_path / "f.csv"
+    path.write_text("name,category,lon,lat\nA,幼儿圆,103.76,29.55\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"f\.csv.*'raise', 'drop' or 'keep', got 'skip'"):
+        load_facilities(path, unknown_categories="skip")
+    with pytest.raises(InputError, match="--unknown-categories"):
+        load_facilities(path)

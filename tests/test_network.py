@@ -207,6 +207,26 @@ def test_missing_file_with_a_network_suffix_is_not_found(tmp_path: Path, name: s
             _kind(source)
 
 
+@pytest.mark.parametrize(
+    "name", ["beijing.osm.bz", "roads.geojsn", "./walk", "../data/walk", "/no/such/net"]
+)
+def test_mistyped_file_names_are_missing_files_not_places(name: str) -> None:
+    # never handed to the geocoder (which would go online and fail or find something else)
+    with pytest.raises(NetworkError, match="network source file not found"):
+        _kind(name)
+
+
+def test_failed_download_is_a_network_error(monkeypatch) -> None:
+    import requests
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("HTTPSConnectionPool(host='nominatim.openstreetmap.org')")
+
+    monkeypatch.setattr(ox, "graph_from_place", offline)
+    with pytest.raises(NetworkError, match="OpenStreetMap download for 'Leshan, China' failed"):
+        build_walk_network("Leshan, China")
+
+
 def test_existing_files_are_files_whatever_their_name(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("roads.geojson").write_text("{}")

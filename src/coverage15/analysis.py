@@ -139,7 +139,9 @@ class Analysis:
         >>> from coverage15.sample import sample_analysis
         >>> print(sample_analysis("leshan_2018").summary("en"))  # doctest: +ELLIPSIS
         Profile: Leshan ... [leshan_2018]
-          households                         25,720.0
+          households                         25,720
+        ...
+          coverage_urban                     100.0%  (target 100% [R]: pass (target unverified))
         ...
         """
         zh = lang == "zh"
@@ -149,12 +151,20 @@ class Analysis:
         ]
         for _, r in self.district.iterrows():
             value = r["value"]
-            text = f"{value:.1%}" if "share" in r["unit"] else f"{value:,.1f}"
+            if "share" in r["unit"]:
+                text = f"{value:.1%}"
+            elif float(value).is_integer():  # counts (households) print as whole numbers
+                text = f"{value:,.0f}"
+            else:
+                text = f"{value:,.1f}"
             target = ""
             if r["target"] is not None and not pd.isna(r["target"]):
                 t = f"{r['target']:.0%}" if "share" in r["unit"] else f"{r['target']:g}"
                 ok = ("达标" if zh else "pass") if r["passed"] else ("未达标" if zh else "FAIL")
-                target = f"  (target {t} [{r['confidence']}]: {ok})"
+                if r["confidence"] == "R":  # recalled, unverified: never shown as confirmed
+                    ok += "（目标未核实）" if zh else " (target unverified)"
+                label = "目标" if zh else "target"
+                target = f"  ({label} {t} [{r['confidence']}]: {ok})"
             lines.append(f"  {r['indicator']:<34} {text}{target}")
         return "\n".join(lines)
 

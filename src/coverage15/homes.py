@@ -174,12 +174,13 @@ def homes_from_buildings(
         joined = joined[~joined.index.duplicated(keep="first")]
         cid = joined["community_id"].to_numpy()
         outside = pd.isna(cid)
-        report.add(
-            "building_outside_communities",
-            "info",
-            rows=(np.flatnonzero(outside) + 1).tolist(),
-            detail="residential buildings outside every community get no households",
-        )
+        if outside.any():
+            report.add(
+                "building_outside_communities",
+                "info",
+                rows=(np.flatnonzero(outside) + 1).tolist(),
+                detail="residential buildings outside every community get no households",
+            )
         keep = ~outside
         if keep.any():
             weights = b["floor_area_m2"].to_numpy(dtype="float64")[keep]

@@ -237,8 +237,8 @@ def _table_to_geo(
     for c in (x, y):
         if c not in df.columns:
             raise InputError(f"no column '{c}'; columns are {cols}", source=source, column=c)
-    xs = _to_number(df[x], source=source, column=x, allow_missing=True)
-    ys = _to_number(df[y], source=source, column=y, allow_missing=True)
+    xs = _to_number(df[x], source=source, column=x, allow_missing=True, allow_negative=True)
+    ys = _to_number(df[y], source=source, column=y, allow_missing=True, allow_negative=True)
     missing = df.index[xs.isna() | ys.isna()]
     report.add(
         "missing_coordinates",
@@ -259,7 +259,8 @@ def _table_to_geo(
                 "info",
                 column=f"{x}/{y}",
                 detail="longitude/latitude columns without crs=: read as WGS84 (EPSG:4326). "
-                "Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates must be converted first.",
+                "Amap/Tencent (GCJ-02) or Baidu (BD-09) coordinates: load them with crs='gcj02' or "
+                "crs='bd09' (converted to WGS84 on loading).",
             )
             crs = "EPSG:4326"
         else:
@@ -376,7 +377,8 @@ def _check_degrees(gdf: gpd.GeoDataFrame, *, source: str) -> None:
         raise InputError(
             f"coordinates out of range for {gdf.crs.to_string()} (longitude ±180°, latitude "
             f"±90°), e.g. {b[bad][0, :2].round(1).tolist()}: these look like projected metres. "
-            "Declare the layer's real CRS (e.g. crs='EPSG:4547' for CGCS2000 / 3° zone 35)",
+            "Declare the layer's real CRS (e.g. crs='EPSG:4547' for CGCS2000 3-degree "
+            "Gauss-Kruger CM 114E; coverage15.cgcs2000_gk_crs(lon) gives the zone of a longitude)",
             source=source,
             rows=rows[:20],
             column="geometry",
@@ -501,8 +503,13 @@ def _resolve_columns(
     return found
 
 
-def _to_number(s: pd.Series, *, source: str, column: str, allow_missing: bool) -> pd.Series:
-    """Numbers from a column that may hold text like '1,234' or '1234户'; errors name rows."""
+def _to_number(
+    s: pd.Series, *, source: str, column: str, allow_missing: bool, allow_negative: bool = False
+) -> pd.Series:
+    """Numbers from a column that may hold text like '1,234' or '1234户'; errors name rows.
+
+    Counts and areas may not be negative; coordinates (``allow_negative``) may.
+    """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("float64")
     else:
@@ -524,7 +531,7 @@ def _to_number(s: pd.Series, *, source: str, column: str, allow_missing: bool) -
         rows = [s.index.get_loc(i) + 1 for i in out.index[~np.isfinite(out.fillna(0))]]
         raise InputError("values are infinite", source=source, rows=rows, column=column)
     negative = out < 0
-    if negative.any():
+    if negative.any() and not allow_negative:
         rows = [s.index.get_loc(i) + 1 for i in s.index[negative]]
         raise InputError(
             f"values are negative (e.g. {out[negative].tolist()[:5]})",
@@ -888,6 +895,11 @@ def load_facilities(
     True
     """
     source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "facilities"
+    if unknown_categories not in ("raise", "drop", "keep"):
+        raise InputError(
+            f"unknown_categories must be 'raise', 'drop' or 'keep', got {unknown_categories!r}",
+            source=source,
+        )
     report = report if report is not None else ValidationReport(source=source)
     sub = ValidationReport(source=source)
     gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, x=x, y=y, wkt=wkt, report=sub)
@@ -1051,8 +1063,9 @@ def _categories(
         text = "; ".join(hints[:20]) + (f"; … {len(hints) - 20} more" if len(hints) > 20 else "")
         if policy == "raise":
             raise InputError(
-                f"unknown categories: {text}. Map them with categories={{value: key}} or pass "
-                "unknown_categories='drop' or 'keep'",
+                f"unknown categories: {text}. Map them with categories={{value: key}} "
+                "([inputs.facilities] categories = {...} in a config) or pass "
+                "unknown_categories='drop' or 'keep' (--unknown-categories on the command line)",
                 source=source,
                 rows=rows[unknown].tolist(),
                 column=column,

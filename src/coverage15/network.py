@@ -545,13 +545,23 @@ def _read_cache(path: Path) -> nx.MultiDiGraph:
 
 
 def _is_file_source(source: str) -> bool:
-    """True when text names a file: it is one on disk, or ends with a network-file suffix.
+    """True when text names a file rather than a place for the geocoder.
 
-    Anything else is a place name, dots and slashes included (``"St. Louis, Missouri,
-    USA"``, ``"Washington, D.C."``), so that a place name is never refused as a missing file.
+    A file: one on disk, a network-file suffix, an extension-like ending without
+    a comma before it (``"roads.geojsn"``, ``"x.osm.bz"``: a mistyped file name is
+    reported as a missing file, never sent to Nominatim), or a path start
+    (``/``, ``./``, ``../``, ``~``, ``C:\\``). Anything else is a place name, dots
+    and slashes included (``"St. Louis, Missouri, USA"``, ``"Washington, D.C."``,
+    ``"Trento/Trient, Italy"``).
     """
     name = source.strip().lower()
-    return Path(source).is_file() or name.endswith(FILE_SUFFIXES)
+    if Path(source).is_file() or name.endswith(FILE_SUFFIXES):
+        return True
+    # a mistyped file name is still a file, never a geocoder query: an extension-like
+    # ending ("roads.geojsn", "x.osm.bz") or a path start ("/data", "./", "~", "C:\\")
+    if re.search(r"\.[a-z0-9]{1,8}$", name) and "," not in name:
+        return True
+    return name.startswith(("/", "./", "../", "~", "\\")) or bool(re.match(r"[a-z]:[\\/]", name))
 
 
 def _kind(source: Any) -> str:
@@ -597,7 +607,8 @@ def _download(kind: str, source: Any, *, retain_all: bool) -> nx.MultiDiGraph:
         if kind == "polygon":
             return ox.graph_from_polygon(source, **kw)
         return ox.graph_from_bbox(tuple(float(b) for b in source), **kw)
-    except (InsufficientResponseError, ValueError, TypeError) as exc:
+    except (InsufficientResponseError, ValueError, TypeError, OSError) as exc:
+        # OSError covers requests' ConnectionError and timeouts (no network, blocked host)
         raise NetworkError(f"OpenStreetMap download for {source!r} failed: {exc}") from exc
 
 

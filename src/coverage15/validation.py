@@ -76,7 +76,8 @@ class Finding:
         shown = ", ".join(str(r) for r in self.rows[:8])
         more = f", … +{self.n - 8}" if self.n > 8 else ""
         col = f"  column '{self.column}'" if self.column else ""
-        return f"{self.action:<9} {self.kind}  {self.n} row(s) [{shown}{more}]{col}  {self.detail}"
+        rows = f"  {self.n} row(s) [{shown}{more}]" if self.n else ""  # whole-layer notes
+        return f"{self.action:<9} {self.kind}{rows}{col}  {self.detail}"
 
 
 @dataclass
