@@ -63,6 +63,10 @@ def test_gcj02_facilities_declared_as_wgs84_are_flagged(graph, layers) -> None:
     with pytest.warns(OffsetWarning, match="GCJ-02.*crs='gcj02'"):
         result = analyze(communities, shifted, network=graph, buildings=buildings)
     assert result.report.count(kind="coordinate_offset") == len(facilities)
+    assert list(result.report.rows("coordinate_offset")) == list(range(1, len(facilities) + 1))
+    shifted.attrs = facilities.attrs  # as loaded from a file: the warning names it
+    with pytest.warns(OffsetWarning, match=r"facilities \(.*facilities\.geojson\) look like"):
+        analyze(communities, shifted, network=graph, buildings=buildings)
 
 
 def test_rerun_on_a_cached_network_reuses_the_snaps(tmp_path, layers, monkeypatch) -> None:

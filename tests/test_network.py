@@ -276,7 +276,7 @@ def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         lines.iloc[:3].set_crs(None, allow_override=True).to_file(path)
-    with pytest.raises(InputError, match="coordinate reference system"):
+    with pytest.raises(InputError, match=r"no coordinate reference system; pass source_crs="):
         build_walk_network(path)
     G2 = build_walk_network(path, source_crs="EPSG:32648", simplify=False)
     assert G2.number_of_edges() == G.number_of_edges()

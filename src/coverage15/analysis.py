@@ -277,14 +277,18 @@ def check_offset(
         system = {"gcj02": "GCJ-02 (Amap/Tencent 高德/腾讯)", "bd09": "BD-09 (Baidu 百度)"}[
             found["likely"]
         ]
+        rep = facilities.attrs.get("report")
+        src = getattr(rep, "source", None)
+        named = f"facilities ({src})" if src and src != "facilities" else "facilities"
         detail = (
-            f"facilities look like {system} coordinates declared as WGS84: their median distance "
+            f"{named} look like {system} coordinates declared as WGS84: their median distance "
             f"to the nearest street is {found['median_m_as_given']:.0f} m as given and "
             f"{found['median_m_converted']:.0f} m after undoing the offset; reload them with "
             f"crs='{found['likely']}'"
         )
-        ids = facilities["facility_id"] if "facility_id" in facilities else facilities.index
-        report.add("coordinate_offset", "flagged", rows=ids, column="geometry", detail=detail)
+        # rows are record numbers from 1, as everywhere in the report
+        rows = np.arange(1, len(facilities) + 1).tolist()
+        report.add("coordinate_offset", "flagged", rows=rows, column="geometry", detail=detail)
         warnings.warn(detail, OffsetWarning, stacklevel=3)
     return found
 

@@ -722,7 +722,18 @@ def build_walk_network(
             else:
                 from coverage15.io import read_layer
 
-                layer = read_layer(source, crs=source_crs)
+                try:
+                    layer = read_layer(source, crs=source_crs)
+                except InputError as exc:
+                    if "crs=" not in str(exc) or source_crs is not None:
+                        raise
+                    # build_walk_network's crs= is the output projection: name its input one
+                    raise InputError(
+                        "the road-line layer has no coordinate reference system; "
+                        "pass source_crs= (e.g. source_crs='EPSG:4547' for CGCS2000 "
+                        "3-degree Gauss-Kruger CM 114E). crs= sets the projection of the result.",
+                        source=str(source),
+                    ) from exc
                 name = str(source)
             if layer.crs is None and source_crs is not None:
                 layer = layer.set_crs(source_crs)
