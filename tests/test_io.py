@@ -328,6 +328,15 @@ def test_buildings_levels_default_and_residential_filter() -> None:
     assert rep.rows("non_residential") == [3]
 
 
+def test_buildings_levels_written_with_units() -> None:
+    g = gpd.GeoDataFrame(
+        {"楼层": ["6层", "18 层", "3"], "用途": ["住宅"] * 3},
+        geometry=[shapely.box(0, 0, 10, 20)] * 3,
+        crs=CRS,
+    )
+    assert load_buildings(g)["levels"].tolist() == [6, 18, 3]
+
+
 def test_gcj02_csv_is_converted_to_wgs84(tmp_path: Path) -> None:
     from coverage15.crs import wgs84_to_gcj02
 

@@ -514,7 +514,7 @@ def _to_number(
         out = s.astype("float64")
     else:
         text = s.astype("string").str.strip()
-        text = text.str.replace(r"[,，\s]|户|人|m2|㎡|平方米|平米", "", regex=True)
+        text = text.str.replace(r"[,，\s]|户|人|层|楼|m2|㎡|平方米|平米", "", regex=True)
         text = text.replace("", pd.NA)
         out = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = out.isna() & text.notna()
