@@ -197,8 +197,20 @@ def test_batch_config_errors(folder: Path) -> None:
         load_batch_config(folder / "dup.toml")
     text = _toml("communities.gpkg", "out/e", '[batch]\nsplit_by = "no_such_column"')
     (folder / "nocol.toml").write_text(text, "utf-8")
-    summary = run_batch(load_batch_config(folder / "nocol.toml"))
-    assert not summary["ok"].any()
-    assert "split_by column 'no_such_column'" in summary["error"].iloc[0]
+    # a config error, before any district runs: not a failed district
+    with pytest.raises(InputError, match=r"nocol.toml: \[batch\] split_by column 'no_such_column'"):
+        run_batch(load_batch_config(folder / "nocol.toml"))
+    assert not (folder / "out" / "e").exists()
     with pytest.raises(InputError, match="use `coverage15 batch`"):
         load_config(folder / "nocol.toml")
+
+
+def test_batch_command_stops_on_a_missing_split_by_column(folder: Path, capsys) -> None:
+    text = _toml("communities.gpkg", "out/nocol", '[batch]\nsplit_by = "街 道"')
+    (folder / "nocol_cli.toml").write_text(text, "utf-8")
+    assert main(["batch", str(folder / "nocol_cli.toml"), "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "nocol_cli.toml" in err and "split_by column '街 道'" in err and "'街道'" in err
+    assert not (folder / "out" / "nocol").exists()
+    assert main(["validate", str(folder / "nocol_cli.toml")]) == 1
+    assert "split_by column '街 道' not in the communities layer" in capsys.readouterr().err

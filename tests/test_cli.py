@@ -130,6 +130,23 @@ def test_validate_a_config(tmp_path: Path, capsys) -> None:
     assert "no_buildings.gpkg: file not found" in capsys.readouterr().err
 
 
+def test_validate_checks_every_district(tmp_path: Path, capsys) -> None:
+    cfg = _run_config(tmp_path)
+    text = cfg.read_text("utf-8").replace('[district]\nname = "市中区样例"\n', "")
+    text += (
+        '[[districts]]\nname = "a"\ninputs.buildings.path = "no_a.gpkg"\n'
+        '[[districts]]\nname = "b"\n'
+        '[[districts]]\nname = "c"\ninputs.facilities.path = "no_c.gpkg"\n'
+    )
+    cfg.write_text(text, "utf-8")
+    assert main(["validate", str(cfg)]) == EXIT_ERROR
+    captured = capsys.readouterr()
+    assert "error: [a] " in captured.err and "no_a.gpkg: file not found" in captured.err
+    assert "error: [c] " in captured.err and "no_c.gpkg: file not found" in captured.err
+    assert "2 of 3 district(s) failed: a, c" in captured.err
+    assert "[b] profile leshan_2018" in captured.out and "households 户数 25,720" in captured.out
+
+
 def test_example_configs_point_at_the_sample() -> None:
     run = load_config(ROOT / "examples" / "sample_run.toml")
     batch = load_batch_config(ROOT / "examples" / "sample_batch.toml")

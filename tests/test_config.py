@@ -96,3 +96,106 @@ def test_config_errors_name_the_file(tmp_path: Path, text: str, message: str) ->
     with pytest.raises(InputError, match=message) as err:
         load_batch_config(_write(tmp_path, text))
     assert "run.toml" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('lang = "en"', 'lang = "en"\nmaps = "false"', r"\[outputs\] maps must be true or false"),
+        (
+            'lang = "en"',
+            "lang = \"en\"\nreport = 'no'",
+            r"\[outputs\] report must be true or false",
+        ),
+        ('lang = "en"', 'lang = "en"\nmaps = 0', r"\[outputs\] maps must be true or false"),
+        (
+            'cache_dir = "cache"',
+            'cache_dir = "cache"\nsimplify = "false"',
+            r"\[network\] simplify must be true or false .*, got 'false'",
+        ),
+        (
+            'cache_dir = "cache"',
+            'cache_dir = "cache"\nbuffer_m = "1500"',
+            r"\[network\] buffer_m must be a number, got '1500'",
+        ),
+        (
+            'path = "c.gpkg"',
+            'path = "c.gpkg"\n[inputs.buildings]\npath = "b.gpkg"\nresidential_only = "yes"',
+            r"\[inputs.buildings\] residential_only must be true or false .*, got 'yes'",
+        ),
+        ('path = "c.gpkg"', "path = 3", r"\[inputs.communities\] path must be text"),
+        ('group = "slow"', 'group = "slow"\ndem = true', r"\[analysis\] dem must be text"),
+        ('folder = "out"', "folder = 1", r"\[outputs\] folder must be text"),
+        ('lang = "en"', 'lang = "en"\nformats = 3', r"\[outputs\] formats must be a list"),
+        (
+            'households = "户数"',
+            "households = 3",
+            r"\[inputs.communities\] columns.households must be a column name",
+        ),
+    ],
+)
+def test_config_values_are_type_checked(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in BASE
+    with pytest.raises(InputError, match=message) as err:
+        load_batch_config(_write(tmp_path, BASE.replace(old, new, 1)))
+    assert "run.toml" in str(err.value)
+
+
+def test_booleans_are_kept_as_given(tmp_path: Path) -> None:
+    run = load_config(_write(tmp_path, BASE.replace('lang = "en"', "maps = false\nreport = true")))
+    assert run.maps is False and run.report is True
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('place = "市中区, 乐山市"', r"\[network\] has source and place: give exactly one"),
+        ("bbox = [103.7, 29.5, 103.8, 29.6]", r"\[network\] has source and bbox: give exactly one"),
+    ],
+)
+def test_network_takes_exactly_one_source(tmp_path: Path, extra: str, message: str) -> None:
+    text = BASE.replace('source = "walk.osm"', f'source = "walk.osm"\n{extra}')
+    with pytest.raises(InputError, match=message) as err:
+        load_batch_config(_write(tmp_path, text))
+    assert "run.toml" in str(err.value)
+    text = BASE.replace('source = "walk.osm"', "bbox = [1, 2, 3]")
+    with pytest.raises(InputError, match=r"bbox must be \[west, south, east, north\]"):
+        load_batch_config(_write(tmp_path, text))
+    run = load_config(_write(tmp_path, BASE.replace('source = "walk.osm"', 'place = "乐山市"')))
+    assert run.network["place"] == "乐山市" and "source" not in run.network
+
+
+def test_unknown_profile_names_the_config_and_suggests(tmp_path: Path) -> None:
+    text = BASE.replace('profile = "civil_affairs"', 'profile = "leshan2018"')
+    with pytest.raises(
+        InputError,
+        match=r"run.toml: \[analysis\] profile 'leshan2018' .*did you mean 'leshan_2018'",
+    ):
+        load_batch_config(_write(tmp_path, text))
+    text = BASE + '[[districts]]\nname = "a"\n[[districts]]\nname = "b"\nanalysis.profile = "x"\n'
+    with pytest.raises(InputError, match=r"\[analysis\] profile 'x' is not a shipped profile"):
+        load_batch_config(_write(tmp_path, text))
+    # a user's profile file is resolved against the config, and checked when it is loaded
+    text = BASE.replace('profile = "civil_affairs"', 'profile = "mine.toml"')
+    assert load_config(_write(tmp_path, text)).profile == str(tmp_path / "mine.toml")
+
+
+def test_unknown_categories_policy_is_checked(tmp_path: Path) -> None:
+    text = BASE.replace('unknown_categories = "drop"', 'unknown_categories = "skip"')
+    with pytest.raises(
+        InputError,
+        match=r"run.toml: \[inputs.facilities\] unknown_categories must be one of "
+        r"\['raise', 'drop', 'keep'\], got 'skip'",
+    ):
+        load_batch_config(_write(tmp_path, text))
+    for policy in ("raise", "drop", "keep"):
+        text = BASE.replace('unknown_categories = "drop"', f'unknown_categories = "{policy}"')
+        assert load_config(_write(tmp_path, text)).inputs["facilities"]["unknown_categories"] == (
+            policy
+        )
+
+
+def test_unknown_keys_get_a_hint(tmp_path: Path) -> None:
+    text = BASE.replace('lang = "en"', 'lang = "en"\nmap = false')
+    with pytest.raises(InputError, match=r"\['map'\]; did you mean 'maps' for 'map'\?"):
+        load_batch_config(_write(tmp_path, text))

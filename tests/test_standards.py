@@ -15,6 +15,7 @@ from coverage15.standards import (
     match_category,
     profile_path,
     suggest_category,
+    suggest_profile,
 )
 
 GB = load_profile("gb50180_2018")
@@ -189,6 +190,86 @@ def test_invalid_profiles_name_file_and_field(tmp_path: Path, body: str, message
 def test_unknown_profile_name() -> None:
     with pytest.raises(ProfileError, match=r"no profile 'gb50180'.*gb50180_2018"):
         load_profile("gb50180")
+    with pytest.raises(ProfileError, match=r"no profile 'leshan2018'.*did you mean 'leshan_2018'"):
+        load_profile("leshan2018")
+    assert suggest_profile("civil_affair") == "civil_affairs" and suggest_profile("zzz") is None
+
+
+@pytest.mark.parametrize("key", list_profiles())
+def test_every_shipped_profile_passes_the_strict_key_check(key: str) -> None:
+    assert load_profile(key).key == key
+    assert load_profile(profile_path(key)).key == key
+
+
+CATEGORY = '[categories.health_station]\ntier="5min"\nsource="s"\nconfidence="C2"\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'tier="5min"\n',
+            'tier="5min"\nmax_distanse_m = 500.0\n',
+            r"mine.toml \[categories.health_station\]: unknown key 'max_distanse_m'; "
+            r"did you mean 'max_distance_m'\?",
+        ),
+        (
+            'tier="5min"\n',
+            'tier="5min"\nrequried = false\n',
+            r"\[categories.health_station\]: unknown key 'requried'; did you mean 'required'",
+        ),
+        (
+            'tier="5min"\n',
+            'tier="5min"\nrequired = "false"\n',
+            r"\[categories.health_station\]: required must be true or false, got 'false'",
+        ),
+        (
+            'name_en = "Mine"\n',
+            'name_en = "Mine"\ndescripton = "x"\n',
+            r"mine.toml \[profile\]: unknown key 'descripton'; did you mean 'description'",
+        ),
+        (
+            "slow_m_per_min = 45.0\n",
+            "slow_m_per_min = 45.0\nslow_m_per_minute = 40.0\n",
+            r"\[profile.speed\]: unknown key 'slow_m_per_minute'; did you mean 'slow_m_per_min'",
+        ),
+        (
+            "max_distance_m = 300.0\n",
+            "max_distance_m = 300.0\nmax_time_mins = 5.0\n",
+            r"\[tiers.5min\]: unknown key 'max_time_mins'; did you mean 'max_time_min'",
+        ),
+        (
+            "[tiers.5min]",
+            "[tier.block]\nname_zh = 'x'\n[tiers.5min]",
+            r"mine.toml: unknown table \[tier\]; did you mean \[tiers\]",
+        ),
+    ],
+)
+def test_misspelt_profile_keys_are_rejected(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = HEAD + CATEGORY
+    assert old in text
+    with pytest.raises(ProfileError, match=message):
+        load_profile(_write(tmp_path, text.replace(old, new, 1)))
+
+
+TARGET = '[targets.{key}]\nvalue = 1.0\nunit = "share"\nsource = "s"\nconfidence = "C2"\n'
+
+
+def test_target_keys_near_a_known_one_are_typos(tmp_path: Path) -> None:
+    bad = HEAD + CATEGORY + TARGET.format(key="coverage_urbn")
+    with pytest.raises(
+        ProfileError, match=r"\[targets.coverage_urbn\]: .*did you mean 'coverage_urban'"
+    ):
+        load_profile(_write(tmp_path, bad))
+    typo = HEAD + CATEGORY + TARGET.format(key="coverage_urban").replace("unit", "units")
+    with pytest.raises(ProfileError, match=r"unknown key 'units'; did you mean 'unit'"):
+        load_profile(_write(tmp_path, typo))
+    # a clearly different name is a target of its own: kept, not computed
+    own = HEAD + CATEGORY + TARGET.format(key="outdoor_plaza_m2_per_resident")
+    p = load_profile(_write(tmp_path, own))
+    assert p.target("outdoor_plaza_m2_per_resident").value == 1.0
 
 
 @pytest.mark.parametrize("key", list_profiles())

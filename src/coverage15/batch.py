@@ -507,9 +507,10 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
     Each value becomes a district named ``<name>-<value>`` writing to
     ``<output_folder>/<value>``. The column is one of the communities layer as
     loaded: a column of the file that the loader does not map (e.g. ``街道``),
-    or a standard one (``kind``, ``community_id`` …). A run whose communities cannot be read (or
-    lack the column) is kept whole, so that :func:`run_batch` reports it as a
-    failed district instead of stopping.
+    or a standard one (``kind``, ``community_id`` …). A run whose communities cannot be read is
+    kept whole, so that :func:`run_batch` reports it as a failed district
+    instead of stopping; a column the layer does not have is an error of the
+    config, raised before any district runs.
 
     Parameters
     ----------
@@ -522,6 +523,12 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
     list of RunConfig
         The runs in the given order, each split run replaced by its districts in
         the order of their values (sorted as text).
+
+    Raises
+    ------
+    InputError
+        The ``split_by`` column is not in the communities layer (the message
+        names the config file, ``[batch] split_by`` and the layer's columns).
 
     Examples
     --------
@@ -548,8 +555,12 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
             out.append(run)  # fails again, and is reported, when the district runs
             continue
         if col not in communities.columns:
-            out.append(run)
-            continue
+            raise InputError(
+                f"[batch] split_by column '{col}' is not in the communities layer "
+                f"{run.inputs['communities']['path']}; its columns are "
+                f"{[c for c in communities.columns if c != 'geometry']}",
+                source=str(run.path or run.name),
+            )
         for value in sorted(communities[col].dropna().astype(str).unique()):
             out.append(
                 dataclasses.replace(
@@ -681,7 +692,8 @@ def run_batch(
     Raises
     ------
     InputError
-        Two districts share a name or an output folder.
+        Two districts share a name or an output folder, or a ``split_by``
+        column is not in the communities layer (before any district runs).
 
     Examples
     --------

@@ -182,7 +182,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.config is not None:
         if any(files):
             args.subparser.error("give either a CONFIG or input files, not both")
-        return _validate_config(args.config)
+        return _validate_config(args.config, debug=args.debug)
     report = ValidationReport(source="inputs")
     communities = None
     if args.communities:
@@ -207,53 +207,88 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _validate_config(path: Path) -> int:
-    """Load every input of a config, as a run would, without building anything."""
-    from coverage15.batch import _load_inputs
+def _validate_config(path: Path, debug: bool = False) -> int:
+    """Load every input of a config, as a run would, without building anything.
+
+    Every district is checked, even after one fails; each failure is printed
+    (``error: [district] ...`` on stderr) and the exit code is 1 when any failed.
+    """
     from coverage15.config import load_batch_config
-    from coverage15.standards import load_profile
-    from coverage15.validation import ValidationReport
 
     runs = load_batch_config(path)
     print(f"{path}: {len(runs)} district(s) 区县")
-    checked: set[str] = set()
+    checked: dict[str, str | None] = {}  # inputs already loaded -> their error, if any
+    failed: list[str] = []
     for run in runs:
         print(f"\n[{run.name}] profile {run.profile}, output {run.output_folder}")
-        load_profile(run.profile)
-        for layer in (run.dem, run.barriers, run.compounds, run.gates):
-            if layer and layer != "osm" and not Path(layer).exists():
-                raise InputError("file not found", source=layer)
-        source = run.network.get("source")
-        if source is not None and not Path(source).exists():
-            raise NetworkError(f"{source}: network source file not found")
-        key = repr(run.inputs)
-        if key in checked:
-            print("  inputs: as above")
-            continue
-        checked.add(key)
-        whole = dataclasses.replace(run, district_filter=None)
-        report = ValidationReport(source=run.name)
-        communities, facilities, buildings = _load_inputs(whole, report=report)
-        print(
-            f"  communities 社区: {len(communities)}, households 户数 "
-            f"{int(communities['households'].sum()):,}; facilities 服务设施: {len(facilities)}"
-            + (f"; buildings 住宅建筑: {len(buildings)}" if buildings is not None else "")
-        )
-        if run.district_filter:
-            col = run.district_filter["split_by"]
-            if col not in communities.columns:
-                raise InputError(
-                    f"split_by column '{col}' not in the communities layer",
-                    source=run.inputs["communities"]["path"],
-                    column=col,
-                )
-            counts = communities[col].astype(str).value_counts().sort_index()
-            print(
-                f"  split by {col}: {len(counts)} district(s): "
-                + ", ".join(f"{k} ({n})" for k, n in counts.items())
+        try:
+            _validate_run(run, checked)
+        except Exception as exc:
+            if debug:
+                raise
+            message = (
+                str(exc) if isinstance(exc, Coverage15Error) else f"{type(exc).__name__}: {exc}"
             )
-        print("  " + str(report).replace("\n", "\n  "))
+            failed.append(run.name)
+            print(f"  FAILED: {message}")
+            print(f"error: [{run.name}] {message}", file=sys.stderr)
+    if failed:
+        print(
+            f"\n{len(failed)} of {len(runs)} district(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     return EXIT_OK
+
+
+def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
+    """Check one district of a config; raise on the first problem of this district."""
+    from coverage15.batch import _load_inputs
+    from coverage15.standards import load_profile
+    from coverage15.validation import ValidationReport
+
+    load_profile(run.profile)
+    for layer in (run.dem, run.barriers, run.compounds, run.gates):
+        if layer and layer != "osm" and not Path(layer).exists():
+            raise InputError("file not found", source=layer)
+    source = run.network.get("source")
+    if source is not None and not Path(source).exists():
+        raise NetworkError(f"{source}: network source file not found")
+    key = repr((run.inputs, run.district_filter))
+    if key in checked:
+        if checked[key] is not None:
+            raise InputError(f"inputs as above: {checked[key]}", source=run.name)
+        print("  inputs: as above")
+        return
+    whole = dataclasses.replace(run, district_filter=None)
+    report = ValidationReport(source=run.name)
+    try:
+        communities, facilities, buildings = _load_inputs(whole, report=report)
+    except Exception as exc:
+        checked[key] = str(exc)
+        raise
+    checked[key] = None
+    print(
+        f"  communities 社区: {len(communities)}, households 户数 "
+        f"{int(communities['households'].sum()):,}; facilities 服务设施: {len(facilities)}"
+        + (f"; buildings 住宅建筑: {len(buildings)}" if buildings is not None else "")
+    )
+    if run.district_filter:
+        col = run.district_filter["split_by"]
+        if col not in communities.columns:
+            checked[key] = f"split_by column '{col}' not in the communities layer"
+            raise InputError(
+                f"[batch] split_by column '{col}' not in the communities layer; its columns are "
+                f"{[c for c in communities.columns if c != 'geometry']}",
+                source=run.inputs["communities"]["path"],
+                column=col,
+            )
+        counts = communities[col].astype(str).value_counts().sort_index()
+        print(
+            f"  split by {col}: {len(counts)} district(s): "
+            + ", ".join(f"{k} ({n})" for k, n in counts.items())
+        )
+    print("  " + str(report).replace("\n", "\n  "))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

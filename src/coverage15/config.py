@@ -71,6 +71,7 @@ True
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import re
 import tomllib
@@ -125,6 +126,49 @@ _NETWORK_KEYS = {
 }
 _TOP_KEYS = {"district", "inputs", "network", "analysis", "outputs", "districts", "batch"}
 _FORMATS = {"gpkg", "csv", "xlsx", "geojson"}
+_UNKNOWN_POLICIES = ("raise", "drop", "keep")
+#: the type each scalar key must have, by table (``inputs.*`` keys are shared by the inputs)
+_BOOL, _NUMBER, _TEXT, _CRS = (bool,), (int, float), (str,), (str, int)
+_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "inputs": {
+        "path": _TEXT,
+        "layer": (str, int),
+        "crs": _CRS,
+        "encoding": _TEXT,
+        "unknown_categories": _TEXT,
+        "x": _TEXT,
+        "y": _TEXT,
+        "wkt": _TEXT,
+        "default_levels": (int,),
+        "residential_only": _BOOL,
+    },
+    "network": {
+        "source": _TEXT,
+        "place": _TEXT,
+        "crs": _CRS,
+        "source_crs": _CRS,
+        "buffer_m": _NUMBER,
+        "simplify": _BOOL,
+        "retain_all": _BOOL,
+        "node_intersections": _BOOL,
+    },
+    "analysis": {
+        "profile": _TEXT,
+        "group": _TEXT,
+        "dem": _TEXT,
+        "barriers": _TEXT,
+        "compounds": _TEXT,
+        "gates": _TEXT,
+    },
+    "outputs": {"folder": _TEXT, "lang": _TEXT, "maps": _BOOL, "report": _BOOL},
+}
+_TYPE_WORDS = {
+    _BOOL: "true or false (without quotes)",
+    _NUMBER: "a number",
+    _TEXT: "text (in quotes)",
+    _CRS: "text or a whole number (e.g. 'EPSG:4326' or 4326)",
+    (int,): "a whole number",
+}
 
 
 @dataclass
@@ -204,12 +248,32 @@ def _resolve(base: Path, value: Any) -> Any:
 def _check_keys(table: Any, allowed: set[str], where: str, source: str) -> None:
     if not isinstance(table, Mapping):
         raise InputError(f"[{where}] must be a table, got {table!r}", source=source)
-    unknown = set(table) - allowed
+    unknown = sorted(set(table) - allowed)
     if unknown:
+        hints = {
+            k: hit[0]
+            for k in unknown
+            if (hit := difflib.get_close_matches(str(k), sorted(allowed), n=1, cutoff=0.6))
+        }
+        hint = "".join(f"; did you mean {h!r} for {k!r}?" for k, h in hints.items())
         raise InputError(
-            f"[{where}] has unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}",
+            f"[{where}] has unknown key(s) {unknown}{hint} (allowed: {sorted(allowed)})",
             source=source,
         )
+
+
+def _check_types(table: Mapping, kind: str, where: str, source: str) -> None:
+    """Raise when a scalar key has the wrong type, e.g. ``maps = "false"`` (text, not a boolean)."""
+    for key, types in _TYPES[kind].items():
+        if key not in table:
+            continue
+        value = table[key]
+        # True is an int to Python: only a boolean key takes it
+        ok = isinstance(value, types) and (bool in types or not isinstance(value, bool))
+        if not ok:
+            raise InputError(
+                f"[{where}] {key} must be {_TYPE_WORDS[types]}, got {value!r}", source=source
+            )
 
 
 def folder_name(value: Any) -> str:
@@ -247,16 +311,58 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         _check_keys(table, _INPUT_KEYS[key], f"inputs.{key}", source)
         if "path" not in table:
             raise InputError(f"[inputs.{key}] needs a path", source=source)
-        _check_keys(table.get("columns", {}), _COLUMN_KEYS[key], f"inputs.{key}.columns", source)
+        _check_types(table, "inputs", f"inputs.{key}", source)
+        columns = table.get("columns", {})
+        _check_keys(columns, _COLUMN_KEYS[key], f"inputs.{key}.columns", source)
+        for field_name, column in columns.items():
+            if not isinstance(column, str):
+                raise InputError(
+                    f"[inputs.{key}] columns.{field_name} must be a column name (text), "
+                    f"got {column!r}",
+                    source=source,
+                )
+        policy = table.get("unknown_categories", "raise")
+        if policy not in _UNKNOWN_POLICIES:
+            raise InputError(
+                f"[inputs.{key}] unknown_categories must be one of {list(_UNKNOWN_POLICIES)}, "
+                f"got {policy!r}",
+                source=source,
+            )
+        categories = table.get("categories", {})
+        if not isinstance(categories, Mapping) or not all(
+            isinstance(v, str) for v in categories.values()
+        ):
+            raise InputError(
+                f"[inputs.{key}] categories must be a table of name = category key, "
+                f"got {categories!r}",
+                source=source,
+            )
         t = dict(table)
         t["path"] = _resolve(base, t["path"])
         inputs[key] = t
     network = dict(data.get("network", {}))
     _check_keys(network, _NETWORK_KEYS, "network", source)
-    if not ({"source", "place", "bbox"} & set(network)):
+    _check_types(network, "network", "network", source)
+    given = [k for k in ("source", "place", "bbox") if k in network]
+    if not given:
         raise InputError(
             "[network] needs source = an OSM file or road-line layer, place = a place name, "
             "or bbox = [west, south, east, north]",
+            source=source,
+        )
+    if len(given) > 1:
+        raise InputError(
+            f"[network] has {' and '.join(given)}: give exactly one of source, place or bbox",
+            source=source,
+        )
+    bbox = network.get("bbox")
+    if bbox is not None and not (
+        isinstance(bbox, list)
+        and len(bbox) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in bbox)
+    ):
+        raise InputError(
+            f"[network] bbox must be [west, south, east, north] (4 numbers), got {bbox!r}",
             source=source,
         )
     if "source" in network:
@@ -275,6 +381,7 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         "analysis",
         source,
     )
+    _check_types(analysis, "analysis", "analysis", source)
     if analysis.get("group", "general") not in ("general", "slow"):
         raise InputError(
             f"[analysis] group must be 'general' or 'slow', got {analysis['group']!r}",
@@ -290,16 +397,33 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
             "[analysis] compounds = 'osm' needs [network] source = an OSM file", source=source
         )
     profile = analysis.get("profile", "gb50180_2018")
-    if isinstance(profile, str) and profile.endswith(".toml"):
-        profile = _resolve(base, profile)
+    if profile.endswith(".toml"):
+        profile = _resolve(base, profile)  # a user's profile: loaded (and checked) by the run
+    else:
+        from coverage15.standards import list_profiles, suggest_profile
+
+        if profile not in list_profiles():
+            hint = suggest_profile(profile)
+            raise InputError(
+                f"[analysis] profile {profile!r} is not a shipped profile"
+                + (f"; did you mean {hint!r}?" if hint else "")
+                + f" Give one of {list_profiles()} or the path of a .toml profile file",
+                source=source,
+            )
     outputs = data.get("outputs", {})
     _check_keys(outputs, {"folder", "lang", "formats", "maps", "report"}, "outputs", source)
+    _check_types(outputs, "outputs", "outputs", source)
     lang = outputs.get("lang", "zh")
     if lang not in ("zh", "en"):
         raise InputError(f"[outputs] lang must be 'zh' or 'en', got {lang!r}", source=source)
     formats = outputs.get("formats", ["gpkg", "csv"])
     if isinstance(formats, str):
         formats = [formats]
+    if not isinstance(formats, list):
+        raise InputError(
+            f"[outputs] formats must be a list such as ['gpkg', 'csv'], got {formats!r}",
+            source=source,
+        )
     bad = [f for f in formats if f not in _FORMATS]
     if bad:
         raise InputError(
@@ -327,8 +451,8 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
         output_folder=output_folder,
         lang=lang,
         formats=tuple(formats),
-        maps=bool(outputs.get("maps", True)),
-        report=bool(outputs.get("report", True)),
+        maps=outputs.get("maps", True),
+        report=outputs.get("report", True),
         **layers,
     )
 
@@ -358,9 +482,12 @@ def load_config(path: str | Path) -> RunConfig:
     Raises
     ------
     InputError
-        The file is missing, not TOML, lacks a required table, or describes a
-        batch (``[[districts]]`` or ``[batch]``); the message names the file
-        and the table.
+        The file is missing, not TOML, lacks a required table, has an unknown
+        key or a value of the wrong type (e.g. ``maps = "false"``), more than
+        one of ``[network]`` ``source``/``place``/``bbox``, an unknown
+        ``profile`` key or ``unknown_categories`` policy, or describes a batch
+        (``[[districts]]`` or ``[batch]``); the message names the file, the
+        table and the key.
 
     Examples
     --------

@@ -42,6 +42,30 @@ CONFIDENCE = {
 }
 TIER_ORDER = {"block": 0, "5min": 1, "10min": 2, "15min": 3}
 GROUPS = ("general", "slow")
+#: target keys the indicators compare with (others are kept and shown, not computed)
+KNOWN_TARGETS = (
+    "area_per_100_households_m2",
+    "coverage_urban",
+    "coverage_rural",
+    "area_compliance_rate",
+)
+#: keys each table of a profile file may have; any other is a typo and raises
+_PROFILE_TABLES = ("profile", "tiers", "categories", "targets")
+_HEAD_KEYS = ("key", "name_zh", "name_en", "description", "source", "confidence", "speed")
+_SPEED_KEYS = ("general_m_per_min", "slow_m_per_min", "source", "confidence")
+_TIER_KEYS = ("name_zh", "name_en", "max_distance_m", "max_time_min", "source", "confidence")
+_CATEGORY_KEYS = (
+    "tier",
+    "max_distance_m",
+    "max_time_min",
+    "min_floor_area_m2",
+    "floor_area_range_m2",
+    "required",
+    "source",
+    "confidence",
+    "note",
+)
+_TARGET_KEYS = ("value", "unit", "source", "confidence", "note")
 
 
 @dataclass(frozen=True)
@@ -626,6 +650,36 @@ def list_profiles() -> list[str]:
     )
 
 
+def suggest_profile(name: str) -> str | None:
+    """The shipped profile key nearest to a mistyped one (a hint for error messages).
+
+    Parameters
+    ----------
+    name
+        The key that is not a shipped profile.
+
+    Returns
+    -------
+    str or None
+        The closest key of :func:`list_profiles` (similarity at least 0.6,
+        :func:`difflib.get_close_matches`), or None when none is close.
+
+    Examples
+    --------
+    >>> suggest_profile("leshan2018"), suggest_profile("GB50180-2018"), suggest_profile("xyz")
+    ('leshan_2018', 'gb50180_2018', None)
+    """
+    keys = list_profiles()
+    hits = difflib.get_close_matches(name, keys, n=1, cutoff=0.6)
+    if not hits:  # case and separators: GB50180-2018
+        folded = {re.sub(r"[\s_\-]+", "", k.lower()): k for k in keys}
+        near = difflib.get_close_matches(
+            re.sub(r"[\s_\-]+", "", name.lower()), list(folded), n=1, cutoff=0.6
+        )
+        hits = [folded[n] for n in near]
+    return hits[0] if hits else None
+
+
 def profile_path(key: str) -> Path:
     """Path of the data file (TOML) of a profile shipped with coverage15.
 
@@ -692,6 +746,31 @@ def _req_str(d: Mapping, key: str, where: str) -> str:
     return d[key]
 
 
+def _opt_str(d: Mapping, key: str, where: str) -> str:
+    value = d.get(key, "")
+    if not isinstance(value, str):
+        raise ProfileError(f"{where}: {key} must be text, got {value!r}")
+    return value
+
+
+def _table(value: Any, where: str) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ProfileError(f"{where}: must be a table, got {value!r}")
+    return value
+
+
+def _check_profile_keys(table: Mapping, allowed: tuple[str, ...], where: str) -> None:
+    """Raise on a key the table may not have, naming it and the nearest allowed key."""
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            raise ProfileError(
+                f"{where}: unknown key {key!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" (keys are {list(allowed)})"
+            )
+
+
 def load_profile(name_or_path: str | Path) -> Profile:
     """Load a shipped profile by key, or a user's profile TOML by path.
 
@@ -710,7 +789,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
     Raises
     ------
     ProfileError
-        When the file is not valid; the message names the file and the field.
+        When the file is not valid, including a table or key it may not have
+        (a misspelt key is never ignored); the message names the file, the
+        table and the field, with the nearest valid key as a hint. An unknown
+        profile key suggests the nearest shipped one.
 
     Examples
     --------
@@ -737,9 +819,10 @@ def load_profile(name_or_path: str | Path) -> Profile:
     elif str(name_or_path) in list_profiles():
         text, where = _profile_text(f"{name_or_path}.toml"), f"profile {name_or_path}"
     else:
+        hint = suggest_profile(str(name_or_path))
         raise ProfileError(
             f"no profile {str(name_or_path)!r}: give one of {list_profiles()} "
-            "or the path of a .toml profile file"
+            "or the path of a .toml profile file" + (f"; did you mean {hint!r}?" if hint else "")
         )
     try:
         data = tomllib.loads(text)
@@ -749,20 +832,31 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 
 def _parse_profile(data: Mapping, where: str) -> Profile:
+    for key in data:
+        if key not in _PROFILE_TABLES:
+            hint = difflib.get_close_matches(str(key), _PROFILE_TABLES, n=1, cutoff=0.6)
+            raise ProfileError(
+                f"{where}: unknown table [{key}]"
+                + (f"; did you mean [{hint[0]}]?" if hint else "")
+                + f" (a profile has {['[' + t + ']' for t in _PROFILE_TABLES]})"
+            )
     head = data.get("profile")
     if not isinstance(head, Mapping):
         raise ProfileError(f"{where}: missing [profile] table")
     w = f"{where} [profile]"
-    speed = head.get("speed", {})
+    _check_profile_keys(head, _HEAD_KEYS, w)
+    speed = _table(head.get("speed", {}), f"{where} [profile.speed]")
+    _check_profile_keys(speed, _SPEED_KEYS, f"{where} [profile.speed]")
     general = _num(speed.get("general_m_per_min"), f"{w} speed.general_m_per_min")
     slow = _num(speed.get("slow_m_per_min"), f"{w} speed.slow_m_per_min")
     if not general or not slow:
         raise ProfileError(f"{w}: speed.general_m_per_min and speed.slow_m_per_min are required")
     tiers = {}
-    for key, t in data.get("tiers", {}).items():
+    for key, t in _table(data.get("tiers", {}), f"{where} [tiers]").items():
         wt = f"{where} [tiers.{key}]"
         if key not in TIER_ORDER:
             raise ProfileError(f"{wt}: unknown tier; tiers are {list(TIER_ORDER)}")
+        _check_profile_keys(_table(t, wt), _TIER_KEYS, wt)
         tiers[key] = Tier(
             key=key,
             name_zh=_req_str(t, "name_zh", wt),
@@ -774,7 +868,7 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
         )
     catalogue = category_catalogue()
     reqs = {}
-    for key, r in data.get("categories", {}).items():
+    for key, r in _table(data.get("categories", {}), f"{where} [categories]").items():
         wr = f"{where} [categories.{key}]"
         if key not in catalogue:
             hint = suggest_category(key)
@@ -783,6 +877,10 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
                 + (f"; did you mean {hint!r}?" if hint else "")
                 + " (categories are defined in categories.toml)"
             )
+        _check_profile_keys(_table(r, wr), _CATEGORY_KEYS, wr)
+        required = r.get("required", True)
+        if not isinstance(required, bool):
+            raise ProfileError(f"{wr}: required must be true or false, got {required!r}")
         tier = r.get("tier")
         if tier not in tiers:
             raise ProfileError(f"{wr}: tier {tier!r} is not one of this profile's {list(tiers)}")
@@ -798,10 +896,10 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
             max_time_min=_num(r.get("max_time_min"), f"{wr} max_time_min"),
             min_floor_area_m2=_num(r.get("min_floor_area_m2"), f"{wr} min_floor_area_m2"),
             floor_area_range_m2=rng,
-            required=bool(r.get("required", True)),
+            required=required,
             source=_req_str(r, "source", wr),
             confidence=_conf(r.get("confidence"), f"{wr} confidence"),
-            note=r.get("note", ""),
+            note=_opt_str(r, "note", wr),
         )
         t = tiers[tier]
         if (
@@ -815,24 +913,34 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
     if not reqs:
         raise ProfileError(f"{where}: a profile needs at least one [categories.KEY] table")
     targets = {}
-    for key, t in data.get("targets", {}).items():
+    for key, t in _table(data.get("targets", {}), f"{where} [targets]").items():
         wt = f"{where} [targets.{key}]"
+        if key not in KNOWN_TARGETS:
+            # other targets are kept (e.g. Leshan's plaza per resident); a near miss of a
+            # known key is a typo that would silently lose the indicator's target
+            hint = difflib.get_close_matches(key, KNOWN_TARGETS, n=1, cutoff=0.8)
+            if hint:
+                raise ProfileError(
+                    f"{wt}: unknown target key; did you mean {hint[0]!r}? (the indicators "
+                    f"use {list(KNOWN_TARGETS)}; other keys are kept but not computed)"
+                )
+        _check_profile_keys(_table(t, wt), _TARGET_KEYS, wt)
         value = _num(t.get("value"), f"{wt} value")
         if value is None:
             raise ProfileError(f"{wt}: missing value")
         targets[key] = Target(
             key=key,
             value=value,
-            unit=t.get("unit", ""),
+            unit=_opt_str(t, "unit", wt),
             source=_req_str(t, "source", wt),
             confidence=_conf(t.get("confidence"), f"{wt} confidence"),
-            note=t.get("note", ""),
+            note=_opt_str(t, "note", wt),
         )
     return Profile(
         key=_req_str(head, "key", w),
         name_zh=_req_str(head, "name_zh", w),
         name_en=_req_str(head, "name_en", w),
-        description=head.get("description", ""),
+        description=_opt_str(head, "description", w),
         source=_req_str(head, "source", w),
         confidence=_conf(head.get("confidence"), f"{w} confidence"),
         speed_m_per_min=general,
