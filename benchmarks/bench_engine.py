@@ -154,9 +154,10 @@ def m_engine(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
         geometry=shapely.points(pts["fx"], pts["fy"]),
         crs=crs,
     )
-    t0 = time.perf_counter()
-    if G is None:
-        net = WalkNetwork(
+
+    def from_arrays() -> WalkNetwork:
+        """The network from the node and edge arrays (what pandana is handed)."""
+        return WalkNetwork(
             node_ids=np.arange(len(arr["x"])),
             x=arr["x"],
             y=arr["y"],
@@ -165,8 +166,9 @@ def m_engine(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
             edge_length=arr["length"],
             crs=crs,
         )
-    else:
-        net = WalkNetwork.from_graph(G)
+
+    t0 = time.perf_counter()
+    net = from_arrays() if G is None else WalkNetwork.from_graph(G)
     t1 = time.perf_counter()
     net.snap(homes, source="homes")
     net.snap(fac, source="facilities")
@@ -176,15 +178,7 @@ def m_engine(name: str, arr: dict, G: Any, pts: dict) -> dict[str, Any]:
     reached = float(np.isfinite(r[[c for c in r if c.startswith("dist_m__")]].to_numpy()).mean())
     # like for like with pandana, which is handed these arrays: the CSR from the same arrays
     t4 = time.perf_counter()
-    WalkNetwork(
-        node_ids=np.arange(len(arr["x"])),
-        x=arr["x"],
-        y=arr["y"],
-        edge_u=arr["u"],
-        edge_v=arr["v"],
-        edge_length=arr["length"],
-        crs=crs,
-    )
+    from_arrays()
     t5 = time.perf_counter()
     from coverage15.snap import snap_threads
 
