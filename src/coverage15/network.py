@@ -530,7 +530,12 @@ def _write_cache(G: nx.MultiDiGraph, path: Path) -> None:
 def _read_cache(path: Path) -> nx.MultiDiGraph:
     """A network written by :func:`_write_cache` (KeyError/TypeError: not one of ours)."""
     with open(path, "rb") as fh, gc_paused():
-        box = pickle.load(fh)
+        return _unbox(pickle.load(fh))
+
+
+def _unbox(box: Any) -> nx.MultiDiGraph:
+    """The graph of an unpickled cache payload, its geometries put back on the edges."""
+    with gc_paused():
         if box["format"] != _CACHE_FORMAT:
             raise KeyError("format")
         G = box["graph"]
@@ -947,7 +952,7 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         with open(path, "rb") as fh, gc_paused():
             G = pickle.load(fh)
         if isinstance(G, dict) and "geometry_wkb" in G:  # a file of the network cache
-            G = _read_cache(path)
+            G = _unbox(G)
     elif suffix in {".graphml", ".gpkg"}:
         G = ox.load_graphml(path) if suffix == ".graphml" else _load_gpkg(path)
         record = G.graph.pop("coverage15_record", "{}")
