@@ -81,6 +81,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage15._errors import InputError
+from coverage15.io import UNKNOWN_POLICIES
 
 _INPUT_KEYS = {
     "communities": {"path", "layer", "crs", "encoding", "columns"},
@@ -126,7 +127,6 @@ _NETWORK_KEYS = {
 }
 _TOP_KEYS = {"district", "inputs", "network", "analysis", "outputs", "districts", "batch"}
 _FORMATS = {"gpkg", "csv", "xlsx", "geojson"}
-_UNKNOWN_POLICIES = ("raise", "drop", "keep")
 #: the type each scalar key must have, by table (``inputs.*`` keys are shared by the inputs)
 _BOOL, _NUMBER, _TEXT, _CRS = (bool,), (int, float), (str,), (str, int)
 _TYPES: dict[str, dict[str, tuple[type, ...]]] = {
@@ -322,9 +322,9 @@ def _parse_run(data: Mapping, base: Path, source: str, name: str) -> RunConfig:
                     source=source,
                 )
         policy = table.get("unknown_categories", "raise")
-        if policy not in _UNKNOWN_POLICIES:
+        if policy not in UNKNOWN_POLICIES:
             raise InputError(
-                f"[inputs.{key}] unknown_categories must be one of {list(_UNKNOWN_POLICIES)}, "
+                f"[inputs.{key}] unknown_categories must be one of {list(UNKNOWN_POLICIES)}, "
                 f"got {policy!r}",
                 source=source,
             )

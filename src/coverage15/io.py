@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -134,6 +134,8 @@ RESIDENTIAL_USES = (
 DEFAULT_LEVELS = 3
 
 UnknownPolicy = Literal["raise", "drop", "keep"]
+#: the values of ``unknown_categories`` (checked by the loader and by run configs)
+UNKNOWN_POLICIES: tuple[str, ...] = get_args(UnknownPolicy)
 
 
 def _key(name: Any) -> str:
@@ -895,7 +897,7 @@ def load_facilities(
     True
     """
     source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "facilities"
-    if unknown_categories not in ("raise", "drop", "keep"):
+    if unknown_categories not in UNKNOWN_POLICIES:
         raise InputError(
             f"unknown_categories must be 'raise', 'drop' or 'keep', got {unknown_categories!r}",
             source=source,
