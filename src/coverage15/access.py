@@ -589,7 +589,7 @@ class WalkNetwork:
         """
         import pickle
 
-        from coverage15.export import atomic_path
+        from coverage15._files import atomic_path
 
         payload = {
             "signature": self.signature,

@@ -32,11 +32,9 @@ False
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import os
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -46,9 +44,10 @@ import numpy as np
 import pandas as pd
 
 from coverage15._errors import InputError
+from coverage15._files import atomic_path, same_file
 from coverage15.labels import label, translate_frame
 
-__all__ = ["FORMATS", "atomic_path", "input_paths", "layer_style_qml", "write_results"]
+__all__ = ["FORMATS", "input_paths", "layer_style_qml", "write_results"]
 
 FORMATS = ("gpkg", "csv", "xlsx", "geojson")
 GPKG_NAME = "coverage15_results.gpkg"
@@ -57,78 +56,6 @@ EXCEL_MAX_ROWS = 1_048_575  # one row for the header
 
 
 # --------------------------------------------------------------------------- safe writing
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:  # pragma: no cover - permissions
-        pass
-    return a.resolve() == b.resolve()
-
-
-@contextlib.contextmanager
-def atomic_path(
-    path: str | os.PathLike, *, protect: Iterable[str | os.PathLike] = ()
-) -> Iterator[Path]:
-    """A temporary path beside ``path``, renamed onto it when the block succeeds.
-
-    On any error in the block the temporary file (and SQLite side files) is
-    removed and ``path`` is left as it was: a complete older file or nothing.
-
-    Parameters
-    ----------
-    path
-        The final file.
-    protect
-        Files that must never be overwritten (the inputs): ``path`` being one
-        of them raises :class:`~coverage15.InputError`.
-
-    Yields
-    ------
-    pathlib.Path
-        The temporary path to write to: hidden (``.<stem>.<random>.part<suffix>``),
-        in ``path``'s folder (created if needed), with ``path``'s suffix, and not
-        yet existing. The block must create it, else :class:`OSError` is raised.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
-    >>> try:
-    ...     with atomic_path(target) as tmp:
-    ...         _ = tmp.write_text("half a tab")
-    ...         raise RuntimeError("disk full")
-    ... except RuntimeError:
-    ...     pass
-    >>> target.exists(), list(target.parent.iterdir())
-    (False, [])
-    """
-    path = Path(path)
-    for p in protect:
-        if _same_file(path, Path(p)):
-            raise InputError(
-                "refusing to overwrite an input file; choose another output folder",
-                source=str(path),
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # hidden, marked as partial, but with the final suffix (GDAL checks it)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent
-    )
-    os.close(fd)
-    os.unlink(name)  # writers create it themselves (GDAL refuses an existing empty file)
-    tmp = Path(name)
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise OSError(f"nothing was written to {path}")
-        os.replace(tmp, path)
-    finally:
-        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in ("-journal", "-wal", "-shm"))):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
 
 
 def _to_output_crs(frame: Any, crs: Any) -> Any:
@@ -440,7 +367,7 @@ def layer_style_qml(
     cols = [c for c in frame.columns if c != "geometry"]
     renderer = ""
     if layer == "communities" and column in frame.columns:
-        from coverage15.maps import classify
+        from coverage15.styles import classify
 
         values = pd.to_numeric(frame[column], errors="coerce")
         method = "Quantile"
@@ -484,7 +411,7 @@ def layer_style_qml(
                 names = {k: str(value_label("status", k, lang)) for k in colors}
                 markers = dict.fromkeys(colors, "circle")
             else:
-                from coverage15.maps import _category_styles
+                from coverage15.styles import category_styles
 
                 shape = {
                     "o": "circle",
@@ -500,7 +427,7 @@ def layer_style_qml(
                     "<": "arrow",
                     ">": "arrow",
                 }
-                styles = _category_styles(frame[attr].dropna().astype(str))
+                styles = category_styles(frame[attr].dropna().astype(str))
                 colors = {k: c for k, (c, _) in styles.items()}
                 markers = {k: shape.get(m, "circle") for k, (_, m) in styles.items()}
                 names = {k: category_label(k, lang) for k in colors}
@@ -731,7 +658,7 @@ def write_results(
         ]
     for t in targets:
         for p in protect:
-            if _same_file(t, p):
+            if same_file(t, p):
                 raise InputError(
                     "refusing to overwrite an input file; choose another output folder",
                     source=str(t),

@@ -37,8 +37,7 @@ import contextlib
 import contextvars
 import math
 import os
-import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +50,18 @@ from shapely.ops import substring
 
 from coverage15._errors import InputError
 from coverage15._fonts import font_families, has_cjk, resolve_lang
-from coverage15.labels import ATTRIBUTION, category_label, is_share, label, text, unit
+from coverage15.labels import ATTRIBUTION, category_label, label, text, unit
+from coverage15.styles import (
+    AREA_COLUMNS,
+    BOUNDARY_COLOR,
+    NO_DATA_COLOR,
+    TIME_COLORS,
+    UNREACHABLE_COLOR,
+    Classes,
+    category_styles,
+    classify,
+    sample_colors,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -74,266 +84,6 @@ __all__ = [
     "write_map_pdf",
     "write_maps",
 ]
-
-SCHEMES = ("quantiles", "natural_breaks", "fisher_jenks", "equal_interval", "standard")
-NO_DATA_COLOR = "#d9d9d9"
-BOUNDARY_COLOR = "#4d4d4d"
-# walking-time bands: within 5, 10, 15 minutes, beyond, unreachable
-TIME_COLORS = ("#1a9850", "#91cf60", "#fee08b", "#d73027")
-UNREACHABLE_COLOR = "#6e6e6e"
-CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p", "h", "*", "<", ">")
-# columns where a higher value is worse: reds
-_WORSE_HIGHER = ("hh_underserved", "hh_off_network", "dist_m__", "time_min__")
-_AREA_COLUMNS = ("area_per_100hh", "accessible_area_per_100hh")
-_BACKGROUND = "#f7f7f4"
-
-
-# --------------------------------------------------------------------------- classes
-
-
-@dataclass(frozen=True)
-class Classes:
-    """A classification of values into coloured classes.
-
-    :func:`classify` builds it; the parameters are kept as attributes of the same names.
-
-    Parameters
-    ----------
-    scheme
-        The scheme used, as given to :func:`classify` (``"quantiles"``,
-        ``"natural_breaks"`` or its alias ``"fisher_jenks"``, ``"equal_interval"``
-        or ``"standard"``).
-    edges
-        Class boundaries, ``len(colors) + 1`` numbers; the outer ones may be
-        ``-inf`` / ``inf`` (open classes).
-    colors
-        Hex colour per class.
-    labels
-        Legend text per class.
-    yb
-        Class of each value (``-1`` for missing values).
-    centre
-        The standard a diverging scheme is centred on (else None, the default).
-    shown
-        Classes listed in the legend (a diverging scheme hides classes of
-        impossible negative values); empty (the default) lists them all.
-
-    Examples
-    --------
-    >>> c = classify(np.array([5.0, 10, 20, 40, 80]), scheme="standard", standard=30)
-    >>> c.labels
-    ('< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50')
-    >>> c.yb.tolist()
-    [0, 1, 2, 4, 5]
-    """
-
-    scheme: str
-    edges: tuple[float, ...]
-    colors: tuple[str, ...]
-    labels: tuple[str, ...]
-    yb: np.ndarray
-    centre: float | None = None
-    shown: tuple[int, ...] = ()
-
-    @property
-    def k(self) -> int:
-        """Number of classes."""
-        return len(self.colors)
-
-    def color_of(self) -> list[str]:
-        """Colour per value (no-data grey for missing values).
-
-        Returns
-        -------
-        list of str
-            One hex colour per value of :attr:`yb`, in order: its class's colour,
-            or ``NO_DATA_COLOR`` (grey) for a missing value.
-
-        Examples
-        --------
-        >>> classify(np.array([5.0, 35.0, np.nan]), scheme="standard", standard=30).color_of()
-        ['#8a0b25', '#c5dfec', '#d9d9d9']
-        """
-        return [self.colors[i] if i >= 0 else NO_DATA_COLOR for i in self.yb]
-
-
-def _nice(x: float) -> float:
-    """The smallest round number (1, 2, 2.5, 5 × 10ⁿ) ≥ x."""
-    if not x > 0 or not math.isfinite(x):
-        return 1.0
-    base = 10 ** math.floor(math.log10(x))
-    return next(s * base for s in (1, 2, 2.5, 5, 10) if s * base >= x * (1 - 1e-12))
-
-
-def _formatter(column: str | None, values: np.ndarray) -> Any:
-    if column is not None and is_share(column):
-        return lambda v: f"{v * 100:.0f}%"
-    finite = values[np.isfinite(values)]
-    integral = len(finite) and np.allclose(finite, np.round(finite))
-    if integral:
-        return lambda v: f"{v:,.0f}"
-    return lambda v: f"{v:,.1f}".removesuffix(".0")
-
-
-def _sample(cmap: str, n: int, lo: float = 0.15, hi: float = 0.9) -> list[str]:
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
-    if n == 1:
-        return [to_hex(cm((lo + hi) / 2))]
-    return [to_hex(cm(x)) for x in np.linspace(lo, hi, n)]
-
-
-def _at(cmap: str, shares: np.ndarray, lo: float = 0.15, hi: float = 0.9) -> list[str]:
-    """Colours of 0–1 values on a fixed scale (0 % light … 100 % dark)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    cm = colormaps[cmap]
-    return [to_hex(cm(lo + (hi - lo) * float(np.clip(v, 0.0, 1.0)))) for v in shares]
-
-
-def _default_cmap(column: str | None) -> str:
-    if column and any(column.startswith(p) for p in _WORSE_HIGHER):
-        return "OrRd"
-    return "YlGnBu"
-
-
-def classify(
-    values: Sequence[float] | pd.Series | np.ndarray,
-    *,
-    scheme: str = "quantiles",
-    k: int | None = None,
-    standard: float | None = None,
-    cmap: str | None = None,
-    column: str | None = None,
-) -> Classes:
-    """Class breaks and colours for a map.
-
-    Parameters
-    ----------
-    values
-        The values (NaN = no data).
-    scheme
-        ``"quantiles"``, ``"natural_breaks"`` (Fisher–Jenks, deterministic),
-        ``"equal_interval"`` (all with :mod:`mapclassify`), or ``"standard"``:
-        a diverging scheme centred on ``standard`` with equal round steps on both
-        sides, red below and blue at or above the standard.
-    k
-        Number of classes (default 5; for ``"standard"`` 6, three on each side).
-        Fewer when there are fewer distinct values.
-    standard
-        The centre of the ``"standard"`` scheme, e.g. 30 m² per 100 households.
-    cmap
-        A matplotlib colormap name (default: by column; ``RdBu`` for
-        ``"standard"``).
-    column
-        The column the values come from: sets the number format (per cent for
-        shares) and the default colours (reds where higher is worse).
-
-    Returns
-    -------
-    Classes
-
-    Examples
-    --------
-    >>> c = classify([5.0, 12.0, 30.0, 47.0, 80.0], scheme="standard", standard=30)
-    >>> c.edges
-    (-inf, 10.0, 20.0, 30.0, 40.0, 50.0, inf)
-    >>> c.yb.tolist()  # 30 itself meets the standard: the first class above
-    [0, 1, 3, 4, 5]
-    >>> [c.labels[i] for i in c.shown]
-    ['< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50']
-    >>> classify([0.1, 0.5, 0.9, float("nan")], k=2, column="share__pharmacy").labels
-    ('10% – 50%', '50% – 90%')
-    """
-    y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
-    ok = np.isfinite(y)
-    fmt = _formatter(column, y)
-    yb = np.full(len(y), -1, dtype=np.int64)
-    if scheme == "standard":
-        if standard is None or not math.isfinite(standard):
-            raise ValueError("scheme='standard' needs the standard to centre on (standard=…)")
-        side = max(1, (k or 6) // 2)
-        below = float(standard - y[ok].min()) if ok.any() else 0.0
-        above = float(y[ok].max() - standard) if ok.any() else 0.0
-        # half-width: all values below the standard, those above up to twice the
-        # standard (higher ones share the open top class)
-        half = max(below, min(above, abs(standard)), 0.0)
-        step = _nice(half / side if half > 0 else max(abs(standard), 1.0) / side)
-        inner = [standard + step * i for i in range(-(side - 1), side)]
-        edges = (-math.inf, *inner, math.inf)
-        cls = np.floor((y[ok] - standard) / step).astype(np.int64)
-        yb[ok] = np.clip(cls, -side, side - 1) + side
-        from matplotlib import colormaps
-        from matplotlib.colors import to_hex
-
-        cm = colormaps[cmap or "RdBu"]
-        below = [to_hex(cm(x)) for x in np.linspace(0.05, 0.38, side)]
-        above = [to_hex(cm(x)) for x in np.linspace(0.62, 0.95, side)]
-        colors = (*below, *above)
-        labels = []
-        for i in range(2 * side):
-            lo, hi = edges[i], edges[i + 1]
-            if not math.isfinite(lo) or (lo < 0 and (not ok.any() or y[ok].min() >= 0)):
-                labels.append(f"< {fmt(hi)}")
-            elif not math.isfinite(hi):
-                labels.append(f"≥ {fmt(lo)}")
-            else:
-                labels.append(f"{fmt(lo)} – {fmt(hi)}")
-        nonneg = not ok.any() or y[ok].min() >= 0
-        shown = tuple(i for i in range(2 * side) if not (nonneg and edges[i + 1] <= 0))
-        return Classes(
-            scheme, tuple(float(e) for e in edges), colors, tuple(labels), yb, standard, shown
-        )
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    import mapclassify
-
-    data = y[ok]
-    n_unique = len(np.unique(data))
-    kk = max(1, min(k or 5, n_unique))
-    if n_unique <= 1:
-        edges_t: tuple[float, ...] = (float(data[0]), float(data[0])) if n_unique else (0.0, 0.0)
-        yb[ok] = 0
-        colors = tuple(_sample(cmap or _default_cmap(column), 1))
-        if n_unique and column is not None and is_share(column):
-            colors = tuple(_at(cmap or _default_cmap(column), data[:1]))
-        lab = (fmt(edges_t[1]),) if n_unique else (text("no_data", "en"),)
-        return Classes(scheme, edges_t, colors, lab, yb, None, (0,))
-    if n_unique <= (k or 5):
-        # no more distinct values than classes: one class per value
-        bins = np.unique(data)
-        yb[ok] = np.searchsorted(bins, data)
-        colors = tuple(_sample(cmap or _default_cmap(column), len(bins)))
-        if column is not None and is_share(column):  # on the fixed 0–100 % scale
-            colors = tuple(_at(cmap or _default_cmap(column), bins))
-        edges_t = (float(bins[0]), *(float(b) for b in bins))
-        labels = tuple(fmt(b) for b in bins)
-        return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
-    with warnings.catch_warnings():
-        # "Not enough unique values…", "Numba not installed…": handled / harmless
-        warnings.simplefilter("ignore")
-        if scheme == "quantiles":
-            mc = mapclassify.Quantiles(data, k=kk)
-        elif scheme in ("natural_breaks", "fisher_jenks"):
-            mc = mapclassify.FisherJenks(data, k=kk)
-        else:
-            mc = mapclassify.EqualInterval(data, k=kk)
-    bins = np.unique(np.asarray(mc.bins, dtype="float64"))
-    lower = float(data.min())
-    edges_t = (lower, *(float(b) for b in bins))
-    yb[ok] = np.searchsorted(bins, data, side="left")
-    yb[ok] = np.minimum(yb[ok], len(bins) - 1)
-    colors = tuple(_sample(cmap or _default_cmap(column), len(bins)))
-    labels = tuple(
-        fmt(edges_t[i + 1])
-        if fmt(edges_t[i]) == fmt(edges_t[i + 1])
-        else f"{fmt(edges_t[i])} – {fmt(edges_t[i + 1])}"
-        for i in range(len(bins))
-    )
-    return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
 
 
 # --------------------------------------------------------------------------- map furniture
@@ -692,7 +442,7 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path
     >>> p.read_text()[:5]
     '<?xml'
     """
-    from coverage15.export import atomic_path
+    from coverage15._files import atomic_path
 
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
@@ -717,7 +467,7 @@ def _metadata(fmt: str) -> dict[str, str]:
 def _centre(gdf: pd.DataFrame, column: str, standard: float | None, profile: Any) -> float | None:
     if standard is not None:
         return float(standard)
-    if column in _AREA_COLUMNS:
+    if column in AREA_COLUMNS:
         if "area_target_per_100hh" in gdf.columns:
             t = pd.to_numeric(gdf["area_target_per_100hh"], errors="coerce").dropna()
             if len(t):
@@ -727,23 +477,6 @@ def _centre(gdf: pd.DataFrame, column: str, standard: float | None, profile: Any
             if target is not None:
                 return float(target.value)
     return None
-
-
-def _category_styles(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Stable colour and marker per category (by catalogue order)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
-    from coverage15.standards import category_catalogue
-
-    order = list(category_catalogue())
-    keys = sorted(set(keys), key=lambda k: (order.index(k) if k in order else len(order), k))
-    cm = colormaps["tab10"] if len(keys) <= 10 else colormaps["tab20"]
-    n = 10 if len(keys) <= 10 else 20
-    return {
-        k: (to_hex(cm(i % n)), CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
-        for i, k in enumerate(keys)
-    }
 
 
 def _plot_facilities(
@@ -760,7 +493,7 @@ def _plot_facilities(
     if categories is not None:
         fac = fac[fac["category"].isin(list(categories))]
     fac = fac[fac.geometry.notna() & ~fac.geometry.is_empty]
-    styles = _category_styles(fac["category"].dropna().astype(str))
+    styles = category_styles(fac["category"].dropna().astype(str))
     handles = []
     for key, (color, marker) in styles.items():
         pts = fac[fac["category"] == key].geometry.representative_point()
@@ -889,7 +622,7 @@ def plot_communities(
     profile = analysis.profile if analysis is not None else None
     centre = _centre(gdf, column, standard, profile)
     if scheme is None:
-        scheme = "standard" if centre is not None and column in _AREA_COLUMNS else "quantiles"
+        scheme = "standard" if centre is not None and column in AREA_COLUMNS else "quantiles"
     if scheme == "standard" and centre is None:
         raise ValueError(
             f"scheme='standard' needs standard=… for column {column!r} (no target known)"
@@ -1488,7 +1221,7 @@ def plot_walk_times(
                 homes, dcol if dcol in homes.columns else tcol, [b * speed for b in bands], buffer_m
             )
             method = "homes"
-        shades = _sample("Greens", len(bands), 0.12, 0.42)  # largest band lightest
+        shades = sample_colors("Greens", len(bands), 0.12, 0.42)  # largest band lightest
         for (_, row), shade in zip(sa.iterrows(), shades, strict=False):
             if row.geometry is not None and not row.geometry.is_empty:
                 gpd.GeoSeries([row.geometry], crs=sa.crs).plot(
@@ -1845,7 +1578,7 @@ def write_map_pdf(
     """
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from coverage15.export import atomic_path
+    from coverage15._files import atomic_path
 
     lang = resolve_lang(lang)
     path = Path(path)

@@ -499,7 +499,7 @@ def _cache_key(source: Any, options: dict[str, Any]) -> str:
 
 
 def _atomic_pickle(obj: Any, path: Path) -> None:
-    from coverage15.export import atomic_path
+    from coverage15._files import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -806,7 +806,7 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
         return path
     if suffix not in {".graphml", ".gpkg"}:
         raise NetworkError(f"{path}: save as .graphml, .gpkg or .pkl")
-    from coverage15.export import atomic_path
+    from coverage15._files import atomic_path
 
     H = G.copy()
     H.graph.pop("coverage15", None)

@@ -507,7 +507,8 @@ def write_report(
     >>> "80.0%" in page, "未核实" in page, "© OpenStreetMap contributors (ODbL)" in page
     (True, True, True)
     """
-    from coverage15.export import atomic_path, input_paths
+    from coverage15._files import atomic_path
+    from coverage15.export import input_paths
 
     page = report_html(analysis, lang=lang, title=title, maps=maps, dpi=dpi, osm=osm)
     path = Path(path)

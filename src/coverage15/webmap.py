@@ -205,7 +205,7 @@ def _geometry_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
 def _community_layer(
     comm: gpd.GeoDataFrame, columns: Sequence[str], lang: str, schemes: dict[str, Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from coverage15.maps import NO_DATA_COLOR, classify
+    from coverage15.styles import NO_DATA_COLOR, classify
 
     geoms = _geometry_wgs84(comm)
     fills: dict[str, list[str]] = {}
@@ -271,12 +271,12 @@ def _points(gdf: gpd.GeoDataFrame) -> np.ndarray:
 def _facility_layer(
     fac: gpd.GeoDataFrame, lang: str, shown: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
-    from coverage15.maps import _category_styles
+    from coverage15.styles import category_styles
 
     fac = fac[fac.geometry.notna() & ~fac.geometry.is_empty]
     if not len(fac):
         return []
-    styles = _category_styles(fac["category"].dropna().astype(str))
+    styles = category_styles(fac["category"].dropna().astype(str))
     latlon = _points(fac)
     groups: dict[str, dict[str, Any]] = {}
     for (lat, lon), (_, row) in zip(latlon, fac.iterrows(), strict=True):
@@ -532,12 +532,13 @@ def webmap_html(
     missing = [c for c in columns if c not in comm.columns]
     if missing:
         raise KeyError(f"communities have no column(s) {missing}")
-    from coverage15.maps import _AREA_COLUMNS, _centre
+    from coverage15.maps import _centre
+    from coverage15.styles import AREA_COLUMNS
 
     profile = getattr(analysis, "profile", None)
     schemes: dict[str, Any] = {}
     for c in columns:
-        centre = _centre(comm, c, None, profile) if c in _AREA_COLUMNS else None
+        centre = _centre(comm, c, None, profile) if c in AREA_COLUMNS else None
         schemes[c] = ("standard", centre) if centre is not None else ("quantiles", None)
     communities, legends = _community_layer(comm, columns, lang, schemes)
     fac = getattr(analysis, "facilities", None)
@@ -665,7 +666,8 @@ def write_webmap(
     >>> p.stat().st_size > 100_000
     True
     """
-    from coverage15.export import atomic_path, input_paths
+    from coverage15._files import atomic_path
+    from coverage15.export import input_paths
 
     page = webmap_html(
         analysis,

@@ -1,0 +1,352 @@
+"""Classification and colours shared by maps, the web map and GIS styles.
+
+One place for the class breaks (:func:`classify`), the no-data and status
+colours and the per-category colour and marker (:func:`category_styles`), so a
+category or a class looks the same in a PNG map, ``map.html`` and a QGIS style.
+
+Examples
+--------
+>>> classify([0.1, 0.5, 0.9], k=2, column="share__pharmacy").k
+2
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from coverage15.labels import is_share, text
+
+__all__ = [
+    "AREA_COLUMNS",
+    "CATEGORY_MARKERS",
+    "NO_DATA_COLOR",
+    "SCHEMES",
+    "Classes",
+    "category_styles",
+    "classify",
+]
+
+SCHEMES = ("quantiles", "natural_breaks", "fisher_jenks", "equal_interval", "standard")
+NO_DATA_COLOR = "#d9d9d9"
+BOUNDARY_COLOR = "#4d4d4d"
+# walking-time bands: within 5, 10, 15 minutes, beyond, unreachable
+TIME_COLORS = ("#1a9850", "#91cf60", "#fee08b", "#d73027")
+UNREACHABLE_COLOR = "#6e6e6e"
+CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p", "h", "*", "<", ">")
+# columns where a higher value is worse: reds
+WORSE_HIGHER = ("hh_underserved", "hh_off_network", "dist_m__", "time_min__")
+AREA_COLUMNS = ("area_per_100hh", "accessible_area_per_100hh")
+BACKGROUND = "#f7f7f4"
+
+
+# --------------------------------------------------------------------------- classes
+
+
+@dataclass(frozen=True)
+class Classes:
+    """A classification of values into coloured classes.
+
+    :func:`classify` builds it; the parameters are kept as attributes of the same names.
+
+    Parameters
+    ----------
+    scheme
+        The scheme used, as given to :func:`classify` (``"quantiles"``,
+        ``"natural_breaks"`` or its alias ``"fisher_jenks"``, ``"equal_interval"``
+        or ``"standard"``).
+    edges
+        Class boundaries, ``len(colors) + 1`` numbers; the outer ones may be
+        ``-inf`` / ``inf`` (open classes).
+    colors
+        Hex colour per class.
+    labels
+        Legend text per class.
+    yb
+        Class of each value (``-1`` for missing values).
+    centre
+        The standard a diverging scheme is centred on (else None, the default).
+    shown
+        Classes listed in the legend (a diverging scheme hides classes of
+        impossible negative values); empty (the default) lists them all.
+
+    Examples
+    --------
+    >>> c = classify(np.array([5.0, 10, 20, 40, 80]), scheme="standard", standard=30)
+    >>> c.labels
+    ('< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50')
+    >>> c.yb.tolist()
+    [0, 1, 2, 4, 5]
+    """
+
+    scheme: str
+    edges: tuple[float, ...]
+    colors: tuple[str, ...]
+    labels: tuple[str, ...]
+    yb: np.ndarray
+    centre: float | None = None
+    shown: tuple[int, ...] = ()
+
+    @property
+    def k(self) -> int:
+        """Number of classes."""
+        return len(self.colors)
+
+    def color_of(self) -> list[str]:
+        """Colour per value (no-data grey for missing values).
+
+        Returns
+        -------
+        list of str
+            One hex colour per value of :attr:`yb`, in order: its class's colour,
+            or ``NO_DATA_COLOR`` (grey) for a missing value.
+
+        Examples
+        --------
+        >>> classify(np.array([5.0, 35.0, np.nan]), scheme="standard", standard=30).color_of()
+        ['#8a0b25', '#c5dfec', '#d9d9d9']
+        """
+        return [self.colors[i] if i >= 0 else NO_DATA_COLOR for i in self.yb]
+
+
+def _nice(x: float) -> float:
+    """The smallest round number (1, 2, 2.5, 5 × 10ⁿ) ≥ x."""
+    if not x > 0 or not math.isfinite(x):
+        return 1.0
+    base = 10 ** math.floor(math.log10(x))
+    return next(s * base for s in (1, 2, 2.5, 5, 10) if s * base >= x * (1 - 1e-12))
+
+
+def _formatter(column: str | None, values: np.ndarray) -> Any:
+    if column is not None and is_share(column):
+        return lambda v: f"{v * 100:.0f}%"
+    finite = values[np.isfinite(values)]
+    integral = len(finite) and np.allclose(finite, np.round(finite))
+    if integral:
+        return lambda v: f"{v:,.0f}"
+    return lambda v: f"{v:,.1f}".removesuffix(".0")
+
+
+def sample_colors(cmap: str, n: int, lo: float = 0.15, hi: float = 0.9) -> list[str]:
+    """``n`` evenly spaced colours of a matplotlib colour map, between ``lo`` and ``hi``.
+
+    Parameters
+    ----------
+    cmap
+        A matplotlib colour-map name (e.g. ``"Greens"``).
+    n
+        How many colours.
+    lo, hi
+        The part of the colour map used (0–1), avoiding its palest and darkest ends.
+
+    Returns
+    -------
+    list of str
+        ``n`` hex colours, from ``lo`` to ``hi``.
+
+    Examples
+    --------
+    >>> len(sample_colors("Greens", 3))
+    3
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cm = colormaps[cmap]
+    if n == 1:
+        return [to_hex(cm((lo + hi) / 2))]
+    return [to_hex(cm(x)) for x in np.linspace(lo, hi, n)]
+
+
+def _at(cmap: str, shares: np.ndarray, lo: float = 0.15, hi: float = 0.9) -> list[str]:
+    """Colours of 0–1 values on a fixed scale (0 % light … 100 % dark)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cm = colormaps[cmap]
+    return [to_hex(cm(lo + (hi - lo) * float(np.clip(v, 0.0, 1.0)))) for v in shares]
+
+
+def _default_cmap(column: str | None) -> str:
+    if column and any(column.startswith(p) for p in WORSE_HIGHER):
+        return "OrRd"
+    return "YlGnBu"
+
+
+def classify(
+    values: Sequence[float] | pd.Series | np.ndarray,
+    *,
+    scheme: str = "quantiles",
+    k: int | None = None,
+    standard: float | None = None,
+    cmap: str | None = None,
+    column: str | None = None,
+) -> Classes:
+    """Class breaks and colours for a map.
+
+    Parameters
+    ----------
+    values
+        The values (NaN = no data).
+    scheme
+        ``"quantiles"``, ``"natural_breaks"`` (Fisher–Jenks, deterministic),
+        ``"equal_interval"`` (all with :mod:`mapclassify`), or ``"standard"``:
+        a diverging scheme centred on ``standard`` with equal round steps on both
+        sides, red below and blue at or above the standard.
+    k
+        Number of classes (default 5; for ``"standard"`` 6, three on each side).
+        Fewer when there are fewer distinct values.
+    standard
+        The centre of the ``"standard"`` scheme, e.g. 30 m² per 100 households.
+    cmap
+        A matplotlib colormap name (default: by column; ``RdBu`` for
+        ``"standard"``).
+    column
+        The column the values come from: sets the number format (per cent for
+        shares) and the default colours (reds where higher is worse).
+
+    Returns
+    -------
+    Classes
+
+    Examples
+    --------
+    >>> c = classify([5.0, 12.0, 30.0, 47.0, 80.0], scheme="standard", standard=30)
+    >>> c.edges
+    (-inf, 10.0, 20.0, 30.0, 40.0, 50.0, inf)
+    >>> c.yb.tolist()  # 30 itself meets the standard: the first class above
+    [0, 1, 3, 4, 5]
+    >>> [c.labels[i] for i in c.shown]
+    ['< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50']
+    >>> classify([0.1, 0.5, 0.9, float("nan")], k=2, column="share__pharmacy").labels
+    ('10% – 50%', '50% – 90%')
+    """
+    y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
+    ok = np.isfinite(y)
+    fmt = _formatter(column, y)
+    yb = np.full(len(y), -1, dtype=np.int64)
+    if scheme == "standard":
+        if standard is None or not math.isfinite(standard):
+            raise ValueError("scheme='standard' needs the standard to centre on (standard=…)")
+        side = max(1, (k or 6) // 2)
+        below = float(standard - y[ok].min()) if ok.any() else 0.0
+        above = float(y[ok].max() - standard) if ok.any() else 0.0
+        # half-width: all values below the standard, those above up to twice the
+        # standard (higher ones share the open top class)
+        half = max(below, min(above, abs(standard)), 0.0)
+        step = _nice(half / side if half > 0 else max(abs(standard), 1.0) / side)
+        inner = [standard + step * i for i in range(-(side - 1), side)]
+        edges = (-math.inf, *inner, math.inf)
+        cls = np.floor((y[ok] - standard) / step).astype(np.int64)
+        yb[ok] = np.clip(cls, -side, side - 1) + side
+        from matplotlib import colormaps
+        from matplotlib.colors import to_hex
+
+        cm = colormaps[cmap or "RdBu"]
+        below = [to_hex(cm(x)) for x in np.linspace(0.05, 0.38, side)]
+        above = [to_hex(cm(x)) for x in np.linspace(0.62, 0.95, side)]
+        colors = (*below, *above)
+        labels = []
+        for i in range(2 * side):
+            lo, hi = edges[i], edges[i + 1]
+            if not math.isfinite(lo) or (lo < 0 and (not ok.any() or y[ok].min() >= 0)):
+                labels.append(f"< {fmt(hi)}")
+            elif not math.isfinite(hi):
+                labels.append(f"≥ {fmt(lo)}")
+            else:
+                labels.append(f"{fmt(lo)} – {fmt(hi)}")
+        nonneg = not ok.any() or y[ok].min() >= 0
+        shown = tuple(i for i in range(2 * side) if not (nonneg and edges[i + 1] <= 0))
+        return Classes(
+            scheme, tuple(float(e) for e in edges), colors, tuple(labels), yb, standard, shown
+        )
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    import mapclassify
+
+    data = y[ok]
+    n_unique = len(np.unique(data))
+    kk = max(1, min(k or 5, n_unique))
+    if n_unique <= 1:
+        edges_t: tuple[float, ...] = (float(data[0]), float(data[0])) if n_unique else (0.0, 0.0)
+        yb[ok] = 0
+        colors = tuple(sample_colors(cmap or _default_cmap(column), 1))
+        if n_unique and column is not None and is_share(column):
+            colors = tuple(_at(cmap or _default_cmap(column), data[:1]))
+        lab = (fmt(edges_t[1]),) if n_unique else (text("no_data", "en"),)
+        return Classes(scheme, edges_t, colors, lab, yb, None, (0,))
+    if n_unique <= (k or 5):
+        # no more distinct values than classes: one class per value
+        bins = np.unique(data)
+        yb[ok] = np.searchsorted(bins, data)
+        colors = tuple(sample_colors(cmap or _default_cmap(column), len(bins)))
+        if column is not None and is_share(column):  # on the fixed 0–100 % scale
+            colors = tuple(_at(cmap or _default_cmap(column), bins))
+        edges_t = (float(bins[0]), *(float(b) for b in bins))
+        labels = tuple(fmt(b) for b in bins)
+        return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
+    with warnings.catch_warnings():
+        # "Not enough unique values…", "Numba not installed…": handled / harmless
+        warnings.simplefilter("ignore")
+        if scheme == "quantiles":
+            mc = mapclassify.Quantiles(data, k=kk)
+        elif scheme in ("natural_breaks", "fisher_jenks"):
+            mc = mapclassify.FisherJenks(data, k=kk)
+        else:
+            mc = mapclassify.EqualInterval(data, k=kk)
+    bins = np.unique(np.asarray(mc.bins, dtype="float64"))
+    lower = float(data.min())
+    edges_t = (lower, *(float(b) for b in bins))
+    yb[ok] = np.searchsorted(bins, data, side="left")
+    yb[ok] = np.minimum(yb[ok], len(bins) - 1)
+    colors = tuple(sample_colors(cmap or _default_cmap(column), len(bins)))
+    labels = tuple(
+        fmt(edges_t[i + 1])
+        if fmt(edges_t[i]) == fmt(edges_t[i + 1])
+        else f"{fmt(edges_t[i])} – {fmt(edges_t[i + 1])}"
+        for i in range(len(bins))
+    )
+    return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
+
+
+def category_styles(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Stable colour and marker per category (by catalogue order).
+
+    Parameters
+    ----------
+    keys
+        Category keys (repeats are ignored).
+
+    Returns
+    -------
+    dict
+        ``{key: (hex colour, matplotlib marker)}``; the same key gets the same
+        style in every map, table style and web map of a run.
+
+    Examples
+    --------
+    >>> styles = category_styles(["pharmacy", "kindergarten", "pharmacy"])
+    >>> sorted(styles) == ["kindergarten", "pharmacy"]
+    True
+    >>> styles["pharmacy"] != styles["kindergarten"]
+    True
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    from coverage15.standards import category_catalogue
+
+    order = list(category_catalogue())
+    keys = sorted(set(keys), key=lambda k: (order.index(k) if k in order else len(order), k))
+    cm = colormaps["tab10"] if len(keys) <= 10 else colormaps["tab20"]
+    n = 10 if len(keys) <= 10 else 20
+    return {
+        k: (to_hex(cm(i % n)), CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
+        for i, k in enumerate(keys)
+    }
