@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pandas as pd
 import pytest
 
 import coverage15 as c15
@@ -12,6 +13,7 @@ from coverage15.access import WalkNetwork
 from coverage15.analysis import analyze
 from coverage15.crs import from_wgs84
 from coverage15.network import build_walk_network
+from coverage15.prepare import prepare_network
 from coverage15.sample import sample_path
 
 
@@ -128,7 +130,12 @@ def test_barriers_and_compounds_through_analyze(graph, layers) -> None:
     closed = gpd.GeoSeries(
         [bridges[0].interpolate(0.5, normalized=True).buffer(4)], crs=graph.graph["crs"]
     )
-    shut = analyze(communities, facilities, network=graph, buildings=buildings, barriers=closed)
+    shut = analyze(
+        communities,
+        facilities,
+        network=prepare_network(graph, barriers=closed),
+        buildings=buildings,
+    )
     assert shut.network_record["barriers"]  # the cut is recorded
     assert shut.communities["hh_covered_all"].sum() <= base.communities["hh_covered_all"].sum()
     # homes in buildings keep their ids: none of them walks less with the bridge closed
@@ -141,16 +148,23 @@ def test_barriers_and_compounds_through_analyze(graph, layers) -> None:
     gated = analyze(
         communities,
         facilities,
-        network=sample_path("walk_network.osm"),
+        network=prepare_network(sample_path("walk_network.osm"), compounds=compounds, gates=gates),
         buildings=buildings,
-        compounds=compounds,
-        gates=gates,
     )
     # the sample's compounds are already reached only through gates: nothing changes
     assert gated.communities["hh_covered_all"].equals(base.communities["hh_covered_all"])
     from coverage15._errors import InputError
 
-    with pytest.raises(InputError, match="barriers"):
+    # the old keywords still work for one release, with a FutureWarning naming the new call
+    with pytest.warns(FutureWarning, match=r"prepare_network\(source, barriers="):
+        old = analyze(communities, facilities, network=graph, buildings=buildings, barriers=closed)
+    pd.testing.assert_frame_equal(
+        old.homes.drop(columns="geometry"), shut.homes.drop(columns="geometry")
+    )
+    with (
+        pytest.warns(FutureWarning),
+        pytest.raises(InputError, match="barriers need a network source"),
+    ):
         analyze(
             communities,
             facilities,
@@ -158,3 +172,45 @@ def test_barriers_and_compounds_through_analyze(graph, layers) -> None:
             buildings=buildings,
             barriers=closed,
         )
+    with pytest.raises(TypeError, match="dme"):
+        analyze(communities, facilities, network=graph, dme="x.tif")
+
+
+def test_analyze_refuses_frames_not_from_the_loaders(layers) -> None:
+    """A raw read_file frame is pointed to the loader, not a KeyError deep inside."""
+    import geopandas as gpd
+
+    from coverage15._errors import InputError
+
+    communities, facilities, _ = layers
+    raw = gpd.read_file(sample_path("communities.geojson"))
+    raw = raw.rename(columns={"community_id": "社区代码", "households": "户数"})
+    with pytest.raises(InputError, match="load_communities") as err:
+        analyze(raw, facilities, network=sample_path("walk_network.osm"))
+    assert err.value.column == "community_id"
+    with pytest.raises(InputError, match="load_facilities"):
+        analyze(communities, facilities.drop(columns="category"), network="x.osm")
+    with pytest.raises(InputError, match="GeoDataFrame"):
+        analyze(communities, facilities.drop(columns="geometry"), network="x.osm")
+    with pytest.raises(InputError, match="no CRS"):
+        analyze(communities.set_crs(None, allow_override=True), facilities, network="x.osm")
+
+
+def test_prepared_network_carries_its_record(graph, layers) -> None:
+    """prepare_network → analyze: the record and the distances of the one-call path."""
+    communities, facilities, buildings = layers
+    net = prepare_network(graph)
+    assert net.record["walk_cost"] == "length"
+    assert net.cuts == []
+    a = analyze(communities, facilities, network=net, buildings=buildings)
+    b = analyze(communities, facilities, network=graph, buildings=buildings)
+    pd.testing.assert_frame_equal(
+        a.homes.drop(columns="geometry"), b.homes.drop(columns="geometry")
+    )
+    assert a.network_record == b.network_record
+    a.network_record["x"] = 1  # an analysis's record is its own copy
+    assert "x" not in net.record
+    from coverage15._errors import InputError
+
+    with pytest.raises(InputError, match="walk_cost='cost'"):
+        prepare_network(graph, walk_cost="cost")

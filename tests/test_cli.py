@@ -169,6 +169,19 @@ def test_profiles(capsys) -> None:
     assert "no profile 'no_such_profile'" in capsys.readouterr().err
 
 
+def test_global_options_before_or_after_the_command() -> None:
+    parser = cli._parser()
+    before = parser.parse_args(["--lang", "en", "--debug", "--no-progress", "profiles"])
+    after = parser.parse_args(["profiles", "--lang", "en", "--debug", "--no-progress"])
+    plain = parser.parse_args(["profiles"])
+    assert (before.lang, before.debug, before.progress) == ("en", True, False)
+    assert (after.lang, after.debug, after.progress) == ("en", True, False)
+    assert (plain.lang, plain.debug, plain.progress) == (None, False, None)
+    # given on both sides, the one after the command wins (argparse reads left to right)
+    both = parser.parse_args(["--lang", "zh", "demo", "--lang", "en"])
+    assert both.lang == "en"
+
+
 def test_errors_without_tracebacks_unless_debug(tmp_path: Path, capsys, monkeypatch) -> None:
     assert main(["run", str(tmp_path / "nope.toml")]) == EXIT_ERROR
     err = capsys.readouterr().err

@@ -396,8 +396,10 @@ def test_a_steep_dem_lowers_coverage_on_the_sample(sample_inputs, tmp_path: Path
         buildings=bld,
         profile="leshan_2018",
     )
-    # analyze(dem=...) does the same in one call
-    via_dem = c15.analyze(comm, fac, network=G, buildings=bld, profile="leshan_2018", dem=dem)
+    # prepare_network(dem=...) does the same in one call
+    via_dem = c15.analyze(
+        comm, fac, network=c15.prepare_network(G, dem=dem), buildings=bld, profile="leshan_2018"
+    )
     assert via_dem.network_record["walk_cost"]["edges_flat_fallback"] == 0
     cats = flat.profile.categories
     for c in cats:

@@ -37,6 +37,7 @@ _API: dict[str, str] = {
     "network_summary": "coverage15.network",
     "save_network": "coverage15.network",
     "load_network": "coverage15.network",
+    "prepare_network": "coverage15.prepare",
     "recommend_sites": "coverage15.siting",
     "write_results": "coverage15.export",
     "write_maps": "coverage15.maps",

@@ -278,6 +278,10 @@ class WalkNetwork:
         )
         self.csr_reverse = sparse.csr_array(self.csr.T.tocsr())
         self._snap_cache: OrderedDict[str, _SnapEntry] = OrderedDict()
+        #: how the network was built and edited (:func:`coverage15.prepare_network`)
+        self.record: dict[str, Any] = {}
+        #: the :class:`~coverage15.barriers.CutReport` of each edit applied before preparing
+        self.cuts: list[Any] = []
 
     # ------------------------------------------------------------------ building
     @classmethod

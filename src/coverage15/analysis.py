@@ -21,13 +21,13 @@ True
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -42,6 +42,7 @@ from coverage15.indicators import (
     worst_communities,
 )
 from coverage15.io import assign_communities
+from coverage15.prepare import prepare_network
 from coverage15.standards import Profile, category_catalogue, load_profile
 from coverage15.validation import ValidationReport
 
@@ -169,47 +170,75 @@ class Analysis:
         return "\n".join(lines)
 
 
-def _as_network(
-    network: Any,
-    *,
-    progress: bool,
-    dem: Any = None,
-    walk_cost: str = "length",
-    barriers: Any = None,
-    compounds: Any = None,
-    gates: Any = None,
-) -> tuple[WalkNetwork, dict[str, Any]]:
-    from coverage15.network import build_walk_network, prepare_graph
+#: ``analyze`` searches this many times the profile's longest walk, so that
+#: ``dist_m__*`` also holds the walks that miss a standard by up to half of it
+#: (maps show "up to 1.5× the standard"); coverage still compares each walk
+#: with its category's own threshold.
+SEARCH_FACTOR = 1.5
 
-    changes = {"dem": dem, "barriers": barriers, "compounds": compounds}
+#: network edits ``analyze`` used to take; now options of :func:`prepare_network`
+_NETWORK_EDITS = ("dem", "walk_cost", "barriers", "compounds", "gates")
+
+
+def _network(network: Any, progress: bool, edits: dict[str, Any]) -> WalkNetwork:
+    """The prepared network ``analyze`` runs on (deprecated edit keywords applied)."""
+    unknown = sorted(set(edits) - set(_NETWORK_EDITS))
+    if unknown:
+        raise TypeError(f"analyze() got unexpected keyword argument(s) {unknown}")
+    if edits:
+        names = ", ".join(f"{k}=" for k in edits)
+        warnings.warn(
+            f"analyze({names}) is deprecated and will be removed in the next release: prepare "
+            f"the network first, net = coverage15.prepare_network(source, {names}...), then "
+            "analyze(..., network=net)",
+            FutureWarning,
+            stacklevel=3,
+        )
     if isinstance(network, WalkNetwork):
-        given = [k for k, v in changes.items() if v is not None]
-        if given or walk_cost != "length":
+        if edits:
             raise InputError(
-                f"{', '.join(given) or 'walk_cost'}= need a graph or a network source, not a "
-                "prepared WalkNetwork (build it with WalkNetwork.from_graph(G, weight=...))"
+                f"{', '.join(edits)} need a network source or graph, not a prepared "
+                "WalkNetwork: pass them to coverage15.prepare_network(source, ...)"
             )
-        return network, {}
-    if isinstance(network, nx.MultiDiGraph):
-        graph = prepare_graph(network)
-    else:
-        graph = build_walk_network(network, progress=progress)
-    if barriers is not None:
-        from coverage15.barriers import apply_barriers
+        return network
+    return prepare_network(network, progress=progress, **edits)
 
-        graph, _ = apply_barriers(graph, barriers, copy=False)
-    if compounds is not None:
-        from coverage15.barriers import gated_compounds
 
-        graph, _ = gated_compounds(graph, compounds, gates, copy=False)
-    if dem is not None:
-        from coverage15.terrain import add_terrain
+def _check_inputs(communities: Any, facilities: Any) -> gpd.GeoDataFrame:
+    """Refuse frames that did not come through the loaders, naming the loader to use.
 
-        add_terrain(graph, dem, attr="slope_length")
-        walk_cost = "slope_length"
-    record = dict(graph.graph.get("coverage15", {}))
-    record["walk_cost"] = walk_cost if dem is None else record.get("walk_cost")
-    return WalkNetwork.from_graph(graph, weight=walk_cost), record
+    Returns the facilities with a ``floor_area_m2`` column (NaN when absent).
+    """
+    needs = {
+        "communities": (communities, ("community_id", "households"), "load_communities"),
+        "facilities": (facilities, ("facility_id", "category"), "load_facilities"),
+    }
+    for name, (frame, columns, loader) in needs.items():
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise InputError(
+                f"{name} must be a GeoDataFrame from coverage15.{loader}(...), got "
+                f"{type(frame).__name__}",
+                source=name,
+            )
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise InputError(
+                f"{name} lack the normalised column(s) {missing}; load them with "
+                f"coverage15.{loader}(path, ...), which maps your column names (e.g. 户数, "
+                "类别) onto these and checks every row",
+                source=name,
+                column=missing[0],
+            )
+        if frame.crs is None:
+            raise InputError(
+                f"{name} have no CRS; load them with coverage15.{loader}(path, crs=...)",
+                source=name,
+            )
+    if len(communities) == 0:
+        raise InputError("no communities to analyse", source="communities")
+    if "floor_area_m2" not in facilities.columns:
+        facilities = facilities.assign(floor_area_m2=np.nan)
+    return facilities
 
 
 def check_offset(
@@ -358,16 +387,23 @@ def _snap_file(record: dict[str, Any], net: WalkNetwork) -> Path | None:
 
 def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
     """Files the analysis read (writers refuse to overwrite them)."""
-    paths = []
+    sources = []
     for layer in layers:
         rep = getattr(layer, "attrs", {}).get("report") if layer is not None else None
-        src = getattr(rep, "source", None)
-        if src and Path(str(src)).exists():
-            paths.append(str(Path(str(src)).resolve()))
-    src = record.get("source")
-    if src and record.get("kind") in {"osm", "lines"} and Path(str(src)).exists():
-        paths.append(str(Path(str(src)).resolve()))
-    return sorted(set(paths))
+        sources.append(getattr(rep, "source", None))
+    if record.get("kind") in {"osm", "lines"}:
+        sources.append(record.get("source"))
+    return sorted({str(Path(s).resolve()) for s in sources if _is_file(s)})
+
+
+def _is_file(source: Any) -> bool:
+    """A source that names an existing file (a frame's text or a place name does not)."""
+    if not isinstance(source, str | os.PathLike) or not str(source):
+        return False
+    try:
+        return Path(source).is_file()
+    except (OSError, ValueError):  # too long for a path, embedded NUL ...
+        return False
 
 
 def catchment_distance_m(profile: Profile, group: str = "general") -> float:
@@ -412,12 +448,8 @@ def analyze(
     homes: gpd.GeoDataFrame | None = None,
     profile: str | Path | Profile = "gb50180_2018",
     group: str = "general",
-    dem: str | Path | None = None,
-    walk_cost: str = "length",
-    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    compounds: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
-    gates: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     progress: bool = False,
+    **deprecated: Any,
 ) -> Analysis:
     """Run the 15-minute living-circle analysis for one district.
 
@@ -428,9 +460,11 @@ def analyze(
     facilities
         From :func:`coverage15.load_facilities`.
     network
-        A prepared :class:`~coverage15.access.WalkNetwork`, a projected osmnx
-        graph, or any source :func:`coverage15.build_walk_network` accepts (an
-        OSM file, a place name, a polygon, a road-line layer).
+        A :class:`~coverage15.access.WalkNetwork` from
+        :func:`coverage15.prepare_network` (build → barriers, gated compounds,
+        slopes → prepare), or a projected osmnx graph or any source
+        :func:`coverage15.build_walk_network` accepts (an OSM file, a place
+        name, a polygon, a road-line layer), prepared here with defaults.
     buildings
         From :func:`coverage15.load_buildings`; households are spread over them
         by floor area. Without buildings (or for communities without any), over
@@ -443,27 +477,22 @@ def analyze(
         A profile key, a path to a profile TOML, or a :class:`Profile`.
     group
         ``"general"`` or ``"slow"`` (elderly and young children).
-    dem
-        A DEM GeoTIFF: walks are costed by Tobler's hiking function
-        (:mod:`coverage15.terrain`), so ``dist_m__*`` are flat-equivalent metres
-        (as long to walk as that many metres on the flat).
-    walk_cost
-        Edge attribute with the walking cost in metres (default ``"length"``;
-        e.g. a cost the planner computed).
-    barriers
-        Lines or polygons a planner closes (walls, closed paths, construction):
-        streets crossing them are removed (:func:`coverage15.barriers.apply_barriers`).
-    compounds, gates
-        Gated compound polygons (小区) and optionally their gate points: streets
-        crossing a compound boundary away from a gate are removed
-        (:func:`coverage15.barriers.gated_compounds`; gates default to the
-        network's ``barrier=gate``/``entrance`` nodes).
     progress
         Show progress bars.
+    **deprecated
+        ``dem``, ``walk_cost``, ``barriers``, ``compounds``, ``gates``: still
+        accepted for one release with a :class:`FutureWarning`; pass them to
+        :func:`coverage15.prepare_network` instead.
 
     Returns
     -------
     Analysis
+
+    Raises
+    ------
+    InputError
+        A frame did not come through the loaders (a raw ``geopandas.read_file``
+        frame lacks the normalised columns), or homes lack their columns.
 
     Examples
     --------
@@ -476,19 +505,13 @@ def analyze(
     ('civil_affairs', 10, False)
     """
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
+    facilities = _check_inputs(communities, facilities)
     report = ValidationReport(source="analysis")
     for layer in (communities, facilities, buildings, homes):
         if layer is not None and "report" in layer.attrs:
             report.extend(layer.attrs["report"])
-    net, record = _as_network(
-        network,
-        progress=progress,
-        dem=dem,
-        walk_cost=walk_cost,
-        barriers=barriers,
-        compounds=compounds,
-        gates=gates,
-    )
+    net = _network(network, progress, deprecated)
+    record = dict(net.record)
     crs = net.crs
     comm = communities.to_crs(crs)
     fac = facilities.to_crs(crs)
@@ -518,7 +541,7 @@ def analyze(
         used,
         category="category",
         facility_id="facility_id",
-        max_distance_m=profile.max_threshold_m(group),
+        max_distance_m=profile.max_threshold_m(group) * SEARCH_FACTOR,
         speed_m_per_min=profile.speed(group),
         categories=profile.categories,
         progress=progress,

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from coverage15._errors import Coverage15Error, InputError, NetworkError
-from coverage15.config import RunConfig, _check_distinct, folder_name
+from coverage15.config import RunConfig, check_distinct, folder_name
 
 DEFAULT_BUFFER_M = 1500.0
 #: Tobler's downhill optimum is 1.19× the flat speed: a walk costed as d flat metres can
@@ -102,7 +102,39 @@ def _loader_options(run: RunConfig, key: str) -> dict[str, Any]:
     return {"path": path, **columns, **t}
 
 
-def _load_inputs(run: RunConfig, report: Any = None) -> tuple[Any, Any, Any]:
+def load_inputs(run: RunConfig, report: Any = None) -> tuple[Any, Any, Any]:
+    """Load a district's communities, facilities and buildings as its config says.
+
+    Parameters
+    ----------
+    run
+        The district's config (its ``[inputs]`` paths and column options, and
+        the ``split_by`` filter of a batch).
+    report
+        A :class:`~coverage15.validation.ValidationReport` that collects every
+        loader's findings (``validate`` uses one for all layers); None, the
+        default, gives each layer its own.
+
+    Returns
+    -------
+    tuple
+        ``(communities, facilities, buildings)``; buildings is None when the
+        config names none.
+
+    Raises
+    ------
+    InputError
+        A file is unreadable or a row is refused; the ``split_by`` column is
+        missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.sample import sample_run_config
+    >>> communities, facilities, buildings = load_inputs(sample_run_config(tempfile.mkdtemp()))
+    >>> len(communities), int(communities["households"].sum())
+    (10, 25720)
+    """
     from coverage15.io import load_buildings, load_communities, load_facilities
 
     communities = load_communities(**_loader_options(run, "communities"), report=report)
@@ -296,7 +328,7 @@ def _within_reach(facilities: Any, communities: Any, crs: Any, buffer_m: float) 
 
 
 def _network_changes(run: RunConfig) -> dict[str, Any]:
-    """The config's slope, barrier and compound layers, loaded for :func:`analyze`."""
+    """The config's slope, barrier and compound layers, loaded for :func:`prepare_network`."""
     from coverage15.io import read_layer
 
     out: dict[str, Any] = {}
@@ -347,10 +379,11 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     (False, True)
     """
     from coverage15.analysis import analyze, catchment_distance_m
+    from coverage15.prepare import prepare_network
     from coverage15.standards import load_profile
 
     profile = load_profile(run.profile)
-    communities, facilities, buildings = _load_inputs(run)
+    communities, facilities, buildings = load_inputs(run)
     changes = _network_changes(run)
     reach = max(profile.max_threshold_m(run.group), catchment_distance_m(profile, run.group))
     graph = district_network(
@@ -365,12 +398,11 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     return analyze(
         communities,
         facilities,
-        network=graph,
+        network=prepare_network(graph, progress=progress, **changes),
         buildings=buildings,
         profile=profile,
         group=run.group,
         progress=progress,
-        **changes,
     )
 
 
@@ -708,7 +740,7 @@ def run_batch(
     from coverage15._progress import progress_bar
 
     runs = expand_runs(runs)
-    _check_distinct(runs, "batch")
+    check_distinct(runs, "batch")
     outcomes: dict[int, DistrictOutcome] = {}
     own_client = _connect(scheduler) if client is None and scheduler is not None else None
     client = client if client is not None else own_client

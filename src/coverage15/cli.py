@@ -58,6 +58,33 @@ docs: docs/cli.md, docs/batch.md
 """
 
 
+def _global_options(p: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """--debug, --lang, --progress: accepted before and after the command.
+
+    On the subcommands they default to ``SUPPRESS``, so an option given before
+    the command is not reset by the subcommand's parser.
+    """
+    keep = {} if defaults else {"default": argparse.SUPPRESS}
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks on errors",
+        **({"default": False} if defaults else keep),
+    )
+    p.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        help="language of labels, tables, maps and reports (default: the config's, else zh)",
+        **({"default": None} if defaults else keep),
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        help="progress bars on stderr (default: only when stderr is an interactive terminal)",
+        **({"default": None} if defaults else keep),
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="coverage15",
@@ -68,33 +95,29 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    p.add_argument(
-        "--lang",
-        choices=["zh", "en"],
-        default=None,
-        help="language of labels, tables, maps and reports (default: the config's, else zh)",
-    )
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bars on stderr (default: only when stderr is an interactive terminal)",
-    )
+    _global_options(p, defaults=True)
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    globals_ = argparse.ArgumentParser(add_help=False)
+    _global_options(globals_, defaults=False)
 
-    d = sub.add_parser("demo", help="run on the bundled sample district (synthetic, in Leshan)")
+    d = sub.add_parser(
+        "demo", parents=[globals_], help="run on the bundled sample district (synthetic, in Leshan)"
+    )
     d.add_argument("--out", type=Path, default=Path("output/demo"), help="output folder")
     d.add_argument("--profile", default="gb50180_2018", help="standard profile key or path")
     d.add_argument("--no-maps", action="store_true", help="tables and layers only")
 
-    r = sub.add_parser("run", help="run one district from an analysis config (TOML)")
+    r = sub.add_parser(
+        "run", parents=[globals_], help="run one district from an analysis config (TOML)"
+    )
     r.add_argument("config", type=Path, help="analysis config (see docs/cli.md)")
     r.add_argument("--profile", help="use this profile instead of the config's")
     r.add_argument("--out", type=Path, help="write to this folder instead of the config's")
 
-    b = sub.add_parser("batch", help="run many districts from a config, in parallel")
+    b = sub.add_parser(
+        "batch", parents=[globals_], help="run many districts from a config, in parallel"
+    )
     b.add_argument("config", type=Path, help="config with [[districts]] or [batch] split_by")
     b.add_argument(
         "--workers",
@@ -110,11 +133,13 @@ def _parser() -> argparse.ArgumentParser:
         help="combined summary CSV (default: summary.csv above the district folders)",
     )
 
-    pr = sub.add_parser("profiles", help="list standard profiles, or show one")
+    pr = sub.add_parser("profiles", parents=[globals_], help="list standard profiles, or show one")
     pr.add_argument("key", nargs="?", help="profile to show (key or .toml path)")
 
     v = sub.add_parser(
-        "validate", help="check input files (or a config's); print the repair/drop report"
+        "validate",
+        parents=[globals_],
+        help="check input files (or a config's); print the repair/drop report",
     )
     v.add_argument("config", type=Path, nargs="?", help="check every input of this config")
     v.add_argument("--communities", type=Path, help="community boundaries with households")
@@ -243,7 +268,7 @@ def _validate_config(path: Path, debug: bool = False) -> int:
 
 def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
     """Check one district of a config; raise on the first problem of this district."""
-    from coverage15.batch import _load_inputs
+    from coverage15.batch import load_inputs
     from coverage15.standards import load_profile
     from coverage15.validation import ValidationReport
 
@@ -263,7 +288,7 @@ def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
     whole = dataclasses.replace(run, district_filter=None)
     report = ValidationReport(source=run.name)
     try:
-        communities, facilities, buildings = _load_inputs(whole, report=report)
+        communities, facilities, buildings = load_inputs(whole, report=report)
     except Exception as exc:
         checked[key] = str(exc)
         raise

@@ -599,12 +599,35 @@ def load_batch_config(path: str | Path) -> list[RunConfig]:
         run.path = path
         if split_by:
             run.district_filter = {"split_by": split_by}
-    _check_distinct(runs, source)
+    check_distinct(runs, source)
     return runs
 
 
-def _check_distinct(runs: list[RunConfig], source: str) -> None:
-    """Two districts must not share a name or an output folder."""
+def check_distinct(runs: list[RunConfig], source: str) -> None:
+    """Two districts must not share a name or an output folder.
+
+    Parameters
+    ----------
+    runs
+        The districts' configs.
+    source
+        The config file (or ``"batch"``), named in the error.
+
+    Raises
+    ------
+    InputError
+        Two runs share a name or write into the same folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.sample import sample_run_config
+    >>> run = sample_run_config(tempfile.mkdtemp())
+    >>> check_distinct([run, run], "batch.toml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.InputError: batch.toml: district name '...' is used twice
+    """
     seen_names: set[str] = set()
     seen_folders: dict[str, str] = {}
     for run in runs:
