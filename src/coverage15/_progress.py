@@ -22,7 +22,7 @@ from typing import Any
 
 from tqdm.std import tqdm as std_tqdm
 
-__all__ = ["ipywidgets_available", "progress_bar", "tqdm_class"]
+__all__ = ["in_notebook", "ipywidgets_available", "progress_bar", "tqdm_class", "want_progress"]
 
 
 def ipywidgets_available() -> bool:
@@ -64,3 +64,50 @@ def progress_bar(*args: Any, **kwargs: Any) -> std_tqdm:
     [0, 1, 2]
     """
     return tqdm_class()(*args, **kwargs)
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a planner wants progress bars by default).
+
+    Returns
+    -------
+    bool
+        Whether IPython runs as a kernel (``ZMQInteractiveShell``); False in a
+        terminal IPython, a script, a test or a batch worker.
+
+    Examples
+    --------
+    In a plain Python process (such as this doctest) there is no kernel:
+
+    >>> in_notebook()
+    False
+    """
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def want_progress(progress: bool | None) -> bool:
+    """Resolve a ``progress`` option: as given, else on in Jupyter notebooks only.
+
+    Parameters
+    ----------
+    progress
+        True or False as the caller asked; None (the library's default) means
+        "show bars in a notebook, stay quiet in scripts and tests".
+
+    Returns
+    -------
+    bool
+        Whether to draw progress bars.
+
+    Examples
+    --------
+    >>> want_progress(True), want_progress(False), want_progress(None)
+    (True, False, False)
+    """
+    return in_notebook() if progress is None else bool(progress)

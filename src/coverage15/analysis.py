@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from coverage15._errors import ConservationError, InputError, OffsetWarning
+from coverage15._progress import want_progress
 from coverage15.access import WalkNetwork
 from coverage15.homes import homes_from_buildings
 from coverage15.indicators import (
@@ -448,7 +449,7 @@ def analyze(
     homes: gpd.GeoDataFrame | None = None,
     profile: str | Path | Profile = "gb50180_2018",
     group: str = "general",
-    progress: bool = False,
+    progress: bool | None = None,
     **deprecated: Any,
 ) -> Analysis:
     """Run the 15-minute living-circle analysis for one district.
@@ -478,7 +479,8 @@ def analyze(
     group
         ``"general"`` or ``"slow"`` (elderly and young children).
     progress
-        Show progress bars.
+        Show progress bars; None (the default) shows them in Jupyter notebooks
+        only.
     **deprecated
         ``dem``, ``walk_cost``, ``barriers``, ``compounds``, ``gates``: still
         accepted for one release with a :class:`FutureWarning`; pass them to
@@ -506,6 +508,7 @@ def analyze(
     """
     profile = profile if isinstance(profile, Profile) else load_profile(profile)
     facilities = _check_inputs(communities, facilities)
+    progress = want_progress(progress)
     report = ValidationReport(source="analysis")
     for layer in (communities, facilities, buildings, homes):
         if layer is not None and "report" in layer.attrs:

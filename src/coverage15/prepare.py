@@ -36,6 +36,7 @@ from typing import Any
 import networkx as nx
 
 from coverage15._errors import InputError
+from coverage15._progress import want_progress
 from coverage15.access import WalkNetwork
 
 __all__ = ["prepare_network"]
@@ -49,7 +50,7 @@ def prepare_network(
     gates: Any = None,
     dem: str | os.PathLike[str] | None = None,
     walk_cost: str = "length",
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> WalkNetwork:
     """Build, edit and prepare a walking network for :func:`coverage15.analyze`.
 
@@ -76,7 +77,8 @@ def prepare_network(
         Edge attribute holding the walking cost in metres (default
         ``"length"``; e.g. a cost the planner computed).
     progress
-        Show progress bars while building.
+        Show progress bars while building; None (the default) shows them in
+        Jupyter notebooks only.
 
     Returns
     -------
@@ -111,6 +113,7 @@ def prepare_network(
     """
     from coverage15.network import build_walk_network, prepare_graph
 
+    progress = want_progress(progress)
     if isinstance(source, WalkNetwork):
         raise InputError(
             "prepare_network takes a network source or a graph, not a WalkNetwork that is "
@@ -136,9 +139,7 @@ def prepare_network(
 
         add_terrain(graph, dem, attr="slope_length")
         walk_cost = "slope_length"
-    elif walk_cost != "length" and not any(
-        walk_cost in d for _, _, d in graph.edges(data=True)
-    ):
+    elif walk_cost != "length" and not any(walk_cost in d for _, _, d in graph.edges(data=True)):
         raise InputError(
             f"walk_cost={walk_cost!r} is not an edge attribute of the network",
             source="network",
