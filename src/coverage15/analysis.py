@@ -388,13 +388,13 @@ def _snap_file(record: dict[str, Any], net: WalkNetwork) -> Path | None:
 
 def _input_paths(layers: list[Any], record: dict[str, Any]) -> list[str]:
     """Files the analysis read (writers refuse to overwrite them)."""
-    sources = []
+    sources: list[Any] = []
     for layer in layers:
         rep = getattr(layer, "attrs", {}).get("report") if layer is not None else None
         sources.append(getattr(rep, "source", None))
     if record.get("kind") in {"osm", "lines"}:
         sources.append(record.get("source"))
-    return sorted({str(Path(s).resolve()) for s in sources if _is_file(s)})
+    return sorted({str(Path(s).resolve()) for s in sources if s is not None and _is_file(s)})
 
 
 def _is_file(source: Any) -> bool:

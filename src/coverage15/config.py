@@ -162,7 +162,7 @@ _TYPES: dict[str, dict[str, tuple[type, ...]]] = {
     },
     "outputs": {"folder": _TEXT, "lang": _TEXT, "maps": _BOOL, "report": _BOOL},
 }
-_TYPE_WORDS = {
+_TYPE_WORDS: dict[tuple[type, ...], str] = {
     _BOOL: "true or false (without quotes)",
     _NUMBER: "a number",
     _TEXT: "text (in quotes)",
