@@ -1364,14 +1364,20 @@ def load_open_spaces(
     gdf = _clean_geometry(gdf, kind="polygon", report=sub)
     normal = pd.DataFrame(index=gdf.index)
     normal["open_space_id"] = _ids(
-        gdf, found.get("open_space_id"), prefix="O", source=source, report=sub,
+        gdf,
+        found.get("open_space_id"),
+        prefix="O",
+        source=source,
+        report=sub,
         on_duplicate="repair",
     )
     normal["name"] = (
         gdf[found["name"]].astype("string") if "name" in found else normal["open_space_id"]
     )
     given = (
-        _to_number(gdf[found["area_m2"]], source=source, column=found["area_m2"], allow_missing=True)
+        _to_number(
+            gdf[found["area_m2"]], source=source, column=found["area_m2"], allow_missing=True
+        )
         if "area_m2" in found
         else pd.Series(np.nan, index=gdf.index)
     )
