@@ -38,11 +38,13 @@ from coverage15.indicators import (
     community_indicators,
     district_indicators,
     home_indicators,
+    lacking_table,
     two_step_fca,
     worst_communities,
 )
 from coverage15.io import assign_communities
 from coverage15.standards import Profile, category_catalogue, load_profile
+from coverage15.targets import build_targets
 from coverage15.validation import ValidationReport
 
 
@@ -87,6 +89,15 @@ class Analysis:
     inputs
         Resolved paths of the files the analysis read; writers refuse to
         overwrite them. Empty by default.
+    targets
+        Every target of the profile, one row each
+        (:func:`coverage15.targets.build_targets`): ``key``, ``label_zh``,
+        ``label_en``, ``target``, ``value``, ``unit``, ``met``, ``confidence``,
+        ``source``, ``reason``, ``note``. Empty by default.
+    lacking
+        Households lacking each category per community, long
+        (:func:`coverage15.indicators.lacking_table`): ``community_id``,
+        ``category``, ``households``. Empty by default.
 
     Examples
     --------
@@ -107,6 +118,8 @@ class Analysis:
     report: ValidationReport = field(default_factory=ValidationReport)
     network_record: dict[str, Any] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lacking: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def osm(self) -> bool:
@@ -417,6 +430,7 @@ def analyze(
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     compounds: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     gates: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    open_spaces: gpd.GeoDataFrame | None = None,
     progress: bool = False,
 ) -> Analysis:
     """Run the 15-minute living-circle analysis for one district.
@@ -458,6 +472,9 @@ def analyze(
         crossing a compound boundary away from a gate are removed
         (:func:`coverage15.barriers.gated_compounds`; gates default to the
         network's ``barrier=gate``/``entrance`` nodes).
+    open_spaces
+        Public plazas / open space polygons (:func:`coverage15.io.load_open_spaces`)
+        for the plaza-per-resident target.
     progress
         Show progress bars.
 
@@ -548,7 +565,8 @@ def analyze(
     homes_out = homes.join(access).join(home_ind)
     if accessible is not None:
         homes_out["accessible_m2_per_hh"] = accessible.to_numpy()
-    district = district_indicators(comm, comm_ind, profile)
+    district = district_indicators(comm, comm_ind, profile, facilities=fac)
+    targets = build_targets(profile, communities_out, fac, homes=homes_out, open_spaces=open_spaces)
     worst = worst_communities(communities_out, n=min(5, len(communities_out)))
     off = int(np.asarray(home_ind["status"] == "off_network").sum())
     report.add(
@@ -569,4 +587,6 @@ def analyze(
         report=report,
         network_record=record,
         inputs=_input_paths([communities, facilities, buildings, homes], record),
+        targets=targets,
+        lacking=lacking_table(homes, home_ind, profile),
     )
