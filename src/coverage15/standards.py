@@ -671,6 +671,8 @@ def category_catalogue() -> dict[str, Category]:
     data = tomllib.loads(_profile_text("categories.toml"))
     cats = {}
     for key, c in data["categories"].items():
+        if c.get("level", "community") not in LEVELS:
+            raise ProfileError(f"categories.toml [categories.{key}]: level must be one of {LEVELS}")
         cats[key] = Category(
             key=key,
             name_zh=c["name_zh"],
