@@ -205,6 +205,9 @@ class Tier:
     confidence
         ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
         unverified.
+    quote, plan
+        For a value stated in a plan: the verbatim quote and the plan's file name
+        (in ``reference/plans/``); ``""`` otherwise.
 
     Examples
     --------
