@@ -154,7 +154,7 @@ class Analysis:
         Profile: Leshan ... [leshan_2018]
           households                         25,720
         ...
-          coverage_urban                     100.0%  (target 100% [R]: pass (target unverified))
+          coverage_urban                     100.0%  (target 100% [C1]: pass)
         ...
         """
         zh = lang == "zh"

@@ -454,7 +454,8 @@ def district_indicators(
           required category, ÷ all households;
         * ``share_households_met__<tier>`` — the same for each cumulative tier;
         * ``coverage_urban`` / ``coverage_rural`` — share of urban / rural
-          communities with a community comprehensive service facility inside;
+          communities with a community-level comprehensive service facility
+          inside (only when the profile sets that target);
         * ``share_communities_area_pass`` — share of communities meeting the
           per-100-household area (against ``area_compliance_rate`` when the
           profile sets it);
@@ -501,7 +502,8 @@ def district_indicators(
         )
     for k in ("urban", "rural"):
         sel = kind == k
-        if sel.any():
+        # only the profile's own targets: GB 50180 defines no urban/rural coverage rate
+        if sel.any() and profile.target(f"coverage_{k}") is not None:
             add(
                 f"coverage_{k}",
                 comm_ind["has_community_facility"].to_numpy()[sel].mean(),
