@@ -204,6 +204,22 @@ def test_district_indicators_by_hand(profile: Profile, case: dict) -> None:
     assert d.loc["area_per_100hh", "value"] == pytest.approx(40 / 65 * 100)
 
 
+def test_area_compliance_counts_the_communities_its_target_names(
+    tmp_path: Path, case: dict
+) -> None:
+    head = "[targets.area_compliance_rate]\n"
+    text = PROFILE.replace(head, head + 'among = "urban"\n')
+    path = tmp_path / "urban.toml"
+    path.write_text(text, encoding="utf-8")
+    p = load_profile(path)
+    h = home_indicators(case["homes"], case["access"], p, snapped=case["snapped"])
+    c = community_indicators(case["communities"], case["homes"], h, case["facilities"], p)
+    d = district_indicators(case["communities"], c, p).set_index("indicator")
+    # only A is urban, and A (25 m² per 100 households) fails 30
+    assert d.loc["share_communities_area_pass", "value"] == 0.0
+    assert d.loc["share_communities_area_pass", "unit"] == "share of urban communities"
+
+
 def test_lacking_long_table(profile: Profile, case: dict) -> None:
     h = home_indicators(case["homes"], case["access"], profile, snapped=case["snapped"])
     t = lacking_table(case["homes"], h, profile)

@@ -458,7 +458,8 @@ def district_indicators(
           inside (only when the profile sets that target);
         * ``share_communities_area_pass`` — share of communities meeting the
           per-100-household area (against ``area_compliance_rate`` when the
-          profile sets it);
+          profile sets it, among the communities that target names: Leshan's
+          counts urban communities);
         * ``area_per_100hh`` — district total facility area ÷ households × 100.
 
     Examples
@@ -511,10 +512,14 @@ def district_indicators(
                 f"coverage_{k}",
             )
     if profile.target("area_per_100_households_m2"):
+        rate = profile.target("area_compliance_rate")
+        among = rate.among if rate is not None else "all"
+        sel = kind == among if among in ("urban", "rural") else np.ones(len(kind), dtype=bool)
         add(
             "share_communities_area_pass",
-            comm_ind["area_pass"].astype(float).mean(),
-            "share of communities",
+            comm_ind["area_pass"].astype(float).to_numpy()[sel].mean() if sel.any() else np.nan,
+            "share of communities" if among not in ("urban", "rural") else f"share of {among} "
+            "communities",
             "area_compliance_rate",
         )
         if facilities is not None:

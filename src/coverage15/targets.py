@@ -171,6 +171,37 @@ def normalise_columns(
     return comm, fac
 
 
+def street_table(communities: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Per 街道/乡镇 indicators, with the street column found under its Chinese names.
+
+    :func:`normalise_columns` then :func:`coverage15.indicators.street_indicators`.
+
+    Parameters
+    ----------
+    communities, facilities
+        As loaded (e.g. ``Analysis.communities`` and ``Analysis.facilities``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 街道 (see :func:`~coverage15.indicators.street_indicators`); empty
+        (no columns) when the communities have no street column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [100], "街道": ["S"]})
+    >>> f = pd.DataFrame({"category": ["community_service_centre"], "floor_area_m2": [800.0],
+    ...                   "community_id": ["A"]})
+    >>> float(street_table(c, f).loc[0, "area_per_100hh"])
+    800.0
+    """
+    comm, fac = normalise_columns(communities, facilities)
+    if "street" not in comm:
+        return pd.DataFrame()
+    return street_indicators(comm, fac)
+
+
 # --------------------------------------------------------------------------- population
 
 
