@@ -292,6 +292,8 @@ def test_missing_inputs_are_named(hand, district) -> None:
     assert reasons["relocation"].startswith("no relocation column")
     assert reasons["coverage_urban"].startswith("no kind")
     assert reasons["tier15"].startswith("no homes")
+    t = _by_key(build_targets(hand, comm, fac, homes=district["homes"].iloc[:, :3]))
+    assert t.loc["tier15", "reason"].startswith("homes lack covered__health_station")
     missing = t[t["reason"] != ""]
     assert missing["value"].isna().all() and missing["met"].isna().all()
 

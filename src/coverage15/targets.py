@@ -679,6 +679,10 @@ def _compute(
     if m == "tier_share":
         if homes is None:
             return _row(t, nan, "no homes（无住户点）")
+        need = [f"covered__{c}" for c in profile.required_up_to(t.tier)]
+        lack = [c for c in [*need, "households"] if c not in homes]
+        if lack:
+            return _row(t, nan, f"homes lack {', '.join(lack)}（住户点缺少可达性列）")
         tiers = tier_shares(homes, profile).set_index("tier")
         col = "share_cumulative" if t.mode == "cumulative" else "share_own"
         value = float(tiers.loc[t.tier, col])
