@@ -649,8 +649,17 @@ class Profile:
             lines.append(
                 f"  {r.tier:>5}  {k:<26} {cat[k].name_zh:<10} {dist}{area}{req}  [{r.confidence}]"
             )
+            if r.note:
+                lines.append(f"         {r.note}")
+        if self.speed_note:
+            lines.insert(2, f"    {self.speed_note}")
         for t in self.targets.values():
-            lines.append(f"  target {t.key} = {t.value:g} {t.unit}  [{t.confidence}] {t.source}")
+            label = f" ({t.label_zh})" if t.label_zh != t.key else ""
+            quote = f" “{t.quote}” ({t.plan})" if t.quote else ""
+            lines.append(
+                f"  target {t.key}{label} = {t.value:g} {t.unit}  [{t.confidence}] {t.source}"
+                + quote
+            )
         return "\n".join(lines)
 
 
