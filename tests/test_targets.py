@@ -425,3 +425,22 @@ def test_every_quote_occurs_verbatim_in_its_plan(key: str) -> None:
 def test_profile_confidence_is_its_lowest(key: str) -> None:
     p = load_profile(key)
     assert p.confidence == p.lowest_confidence()
+
+
+def test_analysis_carries_targets_and_lacking() -> None:
+    from coverage15.indicators import lacking_text
+    from coverage15.sample import sample_analysis
+
+    a = sample_analysis("leshan_2018")
+    assert a.targets["key"].tolist() == list(a.profile.targets)
+    assert list(a.lacking.columns) == ["community_id", "category", "households"]
+    assert lacking_text(a.lacking, a.communities["community_id"]) == a.communities[
+        "lacking"
+    ].tolist()
+    under = a.homes["status"] == "underserved"
+    for c in a.profile.required_categories:
+        by_hand = int(a.homes.loc[under & ~a.homes[f"covered__{c}"], "households"].sum())
+        assert int(a.lacking.loc[a.lacking["category"] == c, "households"].sum()) == by_hand
+    # the district's area equals the targets' (both count every facility in the district)
+    d = a.district.set_index("indicator").loc["area_per_100hh", "value"]
+    assert a.targets.set_index("key").loc["area_per_100_households_m2", "value"] == d
