@@ -12,8 +12,13 @@ import pytest
 from coverage15 import Coverage15Error
 from coverage15.indicators import (
     community_indicators,
+    district_facility_area,
     district_indicators,
+    facility_levels,
     home_indicators,
+    lacking_table,
+    lacking_text,
+    street_indicators,
     two_step_fca,
     worst_communities,
 )
@@ -173,7 +178,7 @@ def test_district_indicators_by_hand(profile: Profile, case: dict) -> None:
     assert d.loc["households", "value"] == 65
     assert d.loc["share_households_covered_all", "value"] == pytest.approx(10 / 65)
     assert d.loc["coverage_urban", "value"] == 1.0 and d.loc["coverage_urban", "passed"]
-    assert d.loc["coverage_rural", "target"] is None or np.isnan(d.loc["coverage_rural", "target"])
+    assert "coverage_rural" not in d.index  # the profile sets no rural target: no row
     # 1 of 2 communities passes 30 m²/100 hh; target rate 0.9 -> fails
     assert d.loc["share_communities_area_pass", "value"] == 0.5
     assert not d.loc["share_communities_area_pass", "passed"]
@@ -183,6 +188,85 @@ def test_district_indicators_by_hand(profile: Profile, case: dict) -> None:
     assert not d.loc["area_per_100hh", "passed"]
     w = worst_communities(c, 1)
     assert w["community_id"].tolist() == ["B"]
+    # with the facilities: every comprehensive service facility of the district counts,
+    # a street-level centre in A too: (10 + 9 + 21) / 65 × 100
+    fac = pd.concat(
+        [
+            case["facilities"],
+            pd.DataFrame(
+                {"category": ["community_service_centre"], "floor_area_m2": [21.0],
+                 "community_id": ["A"]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    d = district_indicators(case["communities"], c, profile, facilities=fac).set_index("indicator")
+    assert d.loc["area_per_100hh", "value"] == pytest.approx(40 / 65 * 100)
+
+
+def test_area_compliance_counts_the_communities_its_target_names(
+    tmp_path: Path, case: dict
+) -> None:
+    head = "[targets.area_compliance_rate]\n"
+    text = PROFILE.replace(head, head + 'among = "urban"\n')
+    path = tmp_path / "urban.toml"
+    path.write_text(text, encoding="utf-8")
+    p = load_profile(path)
+    h = home_indicators(case["homes"], case["access"], p, snapped=case["snapped"])
+    c = community_indicators(case["communities"], case["homes"], h, case["facilities"], p)
+    d = district_indicators(case["communities"], c, p).set_index("indicator")
+    # only A is urban, and A (25 m² per 100 households) fails 30
+    assert d.loc["share_communities_area_pass", "value"] == 0.0
+    assert d.loc["share_communities_area_pass", "unit"] == "share of urban communities"
+
+
+def test_lacking_long_table(profile: Profile, case: dict) -> None:
+    h = home_indicators(case["homes"], case["access"], profile, snapped=case["snapped"])
+    t = lacking_table(case["homes"], h, profile)
+    # A2 (30 hh) lacks kindergarten; B1 (20) lacks both; B2 is off the network (not counted)
+    assert list(t.columns) == ["community_id", "category", "households"]
+    assert t.values.tolist() == [
+        ["A", "kindergarten", 30],
+        ["B", "kindergarten", 20],
+        ["B", "primary_school", 20],
+    ]
+    assert lacking_text(t, pd.Series(["B", "A", "C"])) == [
+        "kindergarten: 20; primary_school: 20",
+        "kindergarten: 30",
+        "",
+    ]
+    covered = h.assign(status="covered")
+    assert lacking_table(case["homes"], covered, profile).empty
+
+
+def test_street_centre_is_never_credited_to_its_host_community(
+    profile: Profile, case: dict
+) -> None:
+    fac = pd.concat(
+        [
+            case["facilities"],
+            pd.DataFrame(
+                {"category": ["community_service_centre"], "floor_area_m2": [800.0],
+                 "community_id": ["A"]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    assert facility_levels(fac["category"]).tolist() == ["community", "community", pd.NA, "street"]
+    h = home_indicators(case["homes"], case["access"], profile, snapped=case["snapped"])
+    c = community_indicators(case["communities"], case["homes"], h, fac, profile)
+    c = c.set_index("community_id")
+    # A keeps 10 m² / 40 hh × 100 = 25 (2025 with the centre credited)
+    assert c.loc["A", "community_facility_m2"] == 10.0
+    assert c.loc["A", "area_per_100hh"] == pytest.approx(25.0)
+    # the 街道 counts it: S = A + B, (10 + 9 + 800) / 65 × 100
+    comm = case["communities"].assign(street=["S", "S"])
+    st = street_indicators(comm, fac).set_index("street")
+    assert st.loc["S", "street_level_m2"] == 800 and st.loc["S", "community_level_m2"] == 19
+    assert st.loc["S", "area_per_100hh"] == pytest.approx(819 / 65 * 100)
+    assert st.loc["S", "n_centres"] == 1 and st.loc["S", "n__kindergarten"] == 1
+    # and the district counts it
+    assert district_facility_area(comm, fac)["per_100hh"] == pytest.approx(819 / 65 * 100)
 
 
 def test_time_standard_uses_slow_speed(profile: Profile) -> None:

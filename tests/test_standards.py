@@ -62,24 +62,45 @@ def test_gb50180_values_and_confidence_from_standards_md() -> None:
 
 
 def test_civil_affairs_periods() -> None:
-    assert load_profile("civil_affairs_2011").target("area_per_100_households_m2").value == 20
+    p11 = load_profile("civil_affairs_2011")
+    assert p11.target("area_per_100_households_m2").value == 20
+    assert p11.target("area_per_100_households_m2").confidence == "C1"  # quoted from the plan
+    assert p11.target("centre_every_street").among == "street"
     p16 = load_profile("civil_affairs_2016")
     assert p16.target("area_per_100_households_m2").value == 30
     assert p16.target("coverage_rural").value == 0.5
+    assert p16.target("coverage_rural").confidence == "C1"
     p21 = load_profile("civil_affairs")
     assert p21.target("coverage_urban").value == 1.0
     assert p21.target("coverage_rural").value == 0.8
+    # the 14th plan's indicator table is an image: 30 m² and rural 80 % stay C2
     assert p21.target("coverage_rural").confidence == "C2"
+    assert p21.target("area_per_100_households_m2").confidence == "C2"
+    assert p21.target("relocation_coverage").confidence == "C1"
+    # the walking times are borrowed from later standards: never C1
+    for p in (p11, p16, p21):
+        station = p.requirement("community_service_station")
+        assert station.confidence == "C2" and "borrowed" in station.source
 
 
-def test_leshan_unconfirmed_figures_are_tagged_r() -> None:
+def test_leshan_plan_values_are_quoted_and_borrowed_values_marked() -> None:
     p = load_profile("leshan_2018")
-    # standards.md §5: "社区服务站 ≥300 m²", "≥800 m²", "≥2.5 m²/人" not found: never C1/C2
     assert p.requirement("community_service_station").min_floor_area_m2 == 300
-    assert p.requirement("community_service_station").confidence == "R"
-    assert p.target("centre_min_floor_area_m2").value == 800
-    assert p.target("outdoor_plaza_m2_per_resident").confidence == "R"
+    # the station's 500 m has no source: the category stays R though its area is quoted
+    station = p.requirement("community_service_station")
+    assert station.confidence == "R" and "no source" in station.source and station.quote
+    assert p.target("centre_area_rate").threshold == 800
+    assert p.target("station_area_rate").threshold == 300
+    assert p.target("outdoor_plaza_m2_per_resident").confidence == "C1"
     assert p.target("area_compliance_rate").value == 0.9
+    # the undefined 面积达标率: both readings, each saying which it is
+    assert "Alternative reading" in p.target("area_compliance_rate_station").note
+    assert p.target("sports_station_share_urban").note.startswith("普遍")
+    for t in p.tiers.values():
+        assert t.source.startswith("borrowed from GB 50180-2018")
+    assert p.confidence == "R" and "R" in {r.confidence for r in p.requirements.values()}
+    assert "Derived, not quoted" in p.speed_note
+    assert "TD/T 1062" in p.requirement("health_station").note  # the radius conflict
 
 
 def test_tiers_are_cumulative() -> None:
@@ -266,10 +287,44 @@ def test_target_keys_near_a_known_one_are_typos(tmp_path: Path) -> None:
     typo = HEAD + CATEGORY + TARGET.format(key="coverage_urban").replace("unit", "units")
     with pytest.raises(ProfileError, match=r"unknown key 'units'; did you mean 'unit'"):
         load_profile(_write(tmp_path, typo))
-    # a clearly different name is a target of its own: kept, not computed
+    # a clearly different name is a target of its own: kept, listed without a measure
     own = HEAD + CATEGORY + TARGET.format(key="outdoor_plaza_m2_per_resident")
     p = load_profile(_write(tmp_path, own))
     assert p.target("outdoor_plaza_m2_per_resident").value == 1.0
+    assert p.target("outdoor_plaza_m2_per_resident").measure == ""
+    # a near-miss name with its own measure is intended
+    near = HEAD + CATEGORY + TARGET.format(key="coverage_urbn") + 'measure = "coverage"\n'
+    assert load_profile(_write(tmp_path, near)).target("coverage_urbn").among == "all"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('measure = "coverge"\n', r"unknown measure 'coverge'; did you mean 'coverage'"),
+        ('measure = "coverage"\namong = "town"\n', r"among must be one of .*got 'town'"),
+        (
+            'measure = "category_share"\ncategories = ["kindergarden"]\n',
+            r"unknown category 'kindergarden'; did you mean 'kindergarten'",
+        ),
+        ('measure = "tier_share"\ntier = "15min"\n', r"tier '15min' is not one of"),
+        ('measure = "tier_share"\ntier = "5min"\nmode = "all"\n', r"mode must be"),
+        ('quote = "x"\n', r"a quote needs the plan's file name"),
+    ],
+)
+def test_target_fields_are_checked(tmp_path: Path, extra: str, message: str) -> None:
+    text = HEAD + CATEGORY + TARGET.format(key="mine") + extra
+    with pytest.raises(ProfileError, match=message) as err:
+        load_profile(_write(tmp_path, text))
+    assert "[targets.mine]" in str(err.value)
+
+
+def test_category_levels() -> None:
+    cat = category_catalogue()
+    assert cat["community_service_centre"].level == "street"
+    assert cat["community_service_station"].level == "community"
+    assert {"sports_station", "children_home"} <= set(cat)
+    assert match_category("体育健身站点") == "sports_station"
+    assert match_category("儿童之家") == "children_home"
 
 
 @pytest.mark.parametrize("key", list_profiles())

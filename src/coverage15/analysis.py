@@ -39,12 +39,14 @@ from coverage15.indicators import (
     community_indicators,
     district_indicators,
     home_indicators,
+    lacking_table,
     two_step_fca,
     worst_communities,
 )
 from coverage15.io import assign_communities
 from coverage15.prepare import prepare_network
 from coverage15.standards import Profile, category_catalogue, load_profile
+from coverage15.targets import build_targets
 from coverage15.validation import ValidationReport
 
 
@@ -89,6 +91,15 @@ class Analysis:
     inputs
         Resolved paths of the files the analysis read; writers refuse to
         overwrite them. Empty by default.
+    targets
+        Every target of the profile, one row each
+        (:func:`coverage15.targets.build_targets`): ``key``, ``label_zh``,
+        ``label_en``, ``target``, ``value``, ``unit``, ``met``, ``confidence``,
+        ``source``, ``reason``, ``note``. Empty by default.
+    lacking
+        Households lacking each category per community, long
+        (:func:`coverage15.indicators.lacking_table`): ``community_id``,
+        ``category``, ``households``. Empty by default.
 
     Examples
     --------
@@ -109,6 +120,8 @@ class Analysis:
     report: ValidationReport = field(default_factory=ValidationReport)
     network_record: dict[str, Any] = field(default_factory=dict)
     inputs: list[str] = field(default_factory=list)
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lacking: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def osm(self) -> bool:
@@ -143,7 +156,7 @@ class Analysis:
         Profile: Leshan ... [leshan_2018]
           households                         25,720
         ...
-          coverage_urban                     100.0%  (target 100% [R]: pass (target unverified))
+          coverage_urban                     100.0%  (target 100% [C1]: pass)
         ...
         """
         zh = lang == "zh"
@@ -449,6 +462,7 @@ def analyze(
     homes: gpd.GeoDataFrame | None = None,
     profile: str | Path | Profile = "gb50180_2018",
     group: str = "general",
+    open_spaces: gpd.GeoDataFrame | None = None,
     progress: bool | None = None,
     **deprecated: Any,
 ) -> Analysis:
@@ -478,6 +492,9 @@ def analyze(
         A profile key, a path to a profile TOML, or a :class:`Profile`.
     group
         ``"general"`` or ``"slow"`` (elderly and young children).
+    open_spaces
+        Public plazas / open space polygons (:func:`coverage15.io.load_open_spaces`)
+        for the plaza-per-resident target.
     progress
         Show progress bars; None (the default) shows them in Jupyter notebooks
         only.
@@ -574,7 +591,8 @@ def analyze(
     homes_out = homes.join(access).join(home_ind)
     if accessible is not None:
         homes_out["accessible_m2_per_hh"] = accessible.to_numpy()
-    district = district_indicators(comm, comm_ind, profile)
+    district = district_indicators(comm, comm_ind, profile, facilities=fac)
+    targets = build_targets(profile, communities_out, fac, homes=homes_out, open_spaces=open_spaces)
     worst = worst_communities(communities_out, n=min(5, len(communities_out)))
     off = int(np.asarray(home_ind["status"] == "off_network").sum())
     report.add(
@@ -595,4 +613,6 @@ def analyze(
         report=report,
         network_record=record,
         inputs=_input_paths([communities, facilities, buildings, homes], record),
+        targets=targets,
+        lacking=lacking_table(homes, home_ind, profile),
     )

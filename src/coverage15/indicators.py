@@ -17,8 +17,13 @@ Formulas (documented in ``docs/indicators.md``):
 * households: covered (all required categories) + underserved (snapped, some
   missing) + off-network (not snapped) = the community's households; a
   mismatch raises.
-* area per 100 households: Σ floor area of community comprehensive service
-  facilities (社区综合服务设施) inside the community ÷ households × 100.
+* area per 100 households, the plans' way: per community, Σ floor area of the
+  community-level comprehensive service facilities (社区综合服务设施 of level
+  ``community``) inside it ÷ households × 100; street-level centres (街道/乡镇社区服务
+  中心) count for their 街道 (:func:`street_indicators`) and the district
+  (:func:`district_facility_area`), never for the one community they stand in; the
+  district counts every facility inside its boundary (the union of the communities
+  unless a boundary is given).
 * 2SFCA accessible area per 100 households: each facility's floor area is
   shared among the households within its catchment distance
   (``R_j = S_j / Σ_{i: d_ij <= d0} h_i``); a home's accessible area is
@@ -37,7 +42,9 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -45,6 +52,38 @@ from coverage15._errors import Coverage15Error
 from coverage15.standards import TIER_ORDER, Profile, category_catalogue
 
 DIST = "dist_m__"
+#: columns of :func:`lacking_table` (``Analysis.lacking``)
+LACKING_COLUMNS = ("community_id", "category", "households")
+
+
+def facility_levels(categories: pd.Series) -> pd.Series:
+    """Level of each facility as a comprehensive service facility (社区综合服务设施).
+
+    Parameters
+    ----------
+    categories
+        Category keys of facilities.
+
+    Returns
+    -------
+    pandas.Series
+        ``"community"`` (社区服务站 …), ``"street"`` (街道/乡镇社区服务中心) or ``<NA>``
+        for categories that are not comprehensive service facilities; same index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> facility_levels(pd.Series(["community_service_station", "community_service_centre",
+    ...                            "kindergarten"])).tolist()
+    ['community', 'street', <NA>]
+    """
+    catalogue = category_catalogue()
+
+    def level(k: Any) -> Any:
+        c = catalogue.get(k) if isinstance(k, str) else None
+        return c.level if c is not None and c.community_facility else pd.NA
+
+    return categories.map(level).astype("string")
 
 
 def _dist(access: pd.DataFrame, cat: str) -> pd.Series:
@@ -189,8 +228,9 @@ def community_indicators(
         One row per community (same order), with ``households``,
         ``hh_covered__<cat>``, ``share__<cat>``, ``hh_covered_all``,
         ``share_covered_all``, ``hh_underserved``, ``hh_off_network``,
-        ``lacking`` ("category: households; …"), ``hh_met__<tier>``,
-        ``community_facility_m2``, ``area_per_100hh``, ``area_target_per_100hh``,
+        ``lacking`` ("category: households; …", built from :func:`lacking_table`),
+        ``hh_met__<tier>``, ``community_facility_m2`` (community-level facilities
+        only), ``area_per_100hh``, ``area_target_per_100hh``,
         ``area_pass``, ``has_community_facility``, ``max_area__<cat>`` and
         ``area_ok__<cat>`` for categories with a minimum floor area, and
         ``accessible_area_per_100hh``.
@@ -235,29 +275,15 @@ def community_indicators(
             f"{row['households']} in the input, {total[bad.index[0]]} covered + underserved "
             "+ off-network"
         )
-    under = status == "underserved"
-    lacking = []
-    for c_id in out["community_id"]:
-        mask = under & (cid == c_id)
-        parts = []
-        for c in req:
-            n = int(hh[mask & ~home_ind[f"covered__{c}"]].sum())
-            if n:
-                parts.append((n, c))
-        parts.sort(key=lambda t: (-t[0], t[1]))
-        lacking.append("; ".join(f"{c}: {n}" for n, c in parts))
-    out["lacking"] = lacking
+    out["lacking"] = lacking_text(lacking_table(homes, home_ind, profile), out["community_id"])
     for tier in sorted(profile.tiers, key=TIER_ORDER.get):
         out[f"hh_met__{tier}"] = per_comm(
             hh.where(home_ind[f"met__{tier}"] & (status != "off_network"), 0)
         )
-    # ---- floor area of community comprehensive service facilities (社区综合服务设施)
-    catalogue = category_catalogue()
+    # ---- floor area of community-level comprehensive service facilities (社区综合服务设施);
+    # street-level centres count for their 街道 and the district, not their host community
     fac = facilities[facilities["category"].notna()]
-    is_cf = fac["category"].map(
-        lambda k: catalogue[k].community_facility if k in catalogue else False
-    )
-    cf = fac[is_cf.astype(bool)]
+    cf = fac[(facility_levels(fac["category"]) == "community").fillna(False).to_numpy()]
     area = cf.groupby(cf["community_id"].astype("string"))["floor_area_m2"].sum(min_count=1)
     out["community_facility_m2"] = area.reindex(idx).fillna(0.0).to_numpy()
     out["has_community_facility"] = (
@@ -392,6 +418,9 @@ def district_indicators(
     communities: pd.DataFrame,
     comm_ind: pd.DataFrame,
     profile: Profile,
+    *,
+    facilities: pd.DataFrame | None = None,
+    boundary: Any = None,
 ) -> pd.DataFrame:
     """District summary: coverage rates, area compliance, households in the full circle.
 
@@ -405,6 +434,14 @@ def district_indicators(
     profile
         The standard profile: its targets give ``target``, ``passed``,
         ``source`` and ``confidence``.
+    facilities
+        All facilities (``category``, ``floor_area_m2``, geometry or
+        ``community_id``): the district area counts every comprehensive service
+        facility inside the district (:func:`district_facility_area`). Without
+        them, the sum of the communities' ``community_facility_m2`` (community-level
+        facilities only) is used.
+    boundary
+        The district boundary (default: the union of the communities).
 
     Returns
     -------
@@ -417,10 +454,12 @@ def district_indicators(
           required category, ÷ all households;
         * ``share_households_met__<tier>`` — the same for each cumulative tier;
         * ``coverage_urban`` / ``coverage_rural`` — share of urban / rural
-          communities with a community comprehensive service facility inside;
+          communities with a community-level comprehensive service facility
+          inside (only when the profile sets that target);
         * ``share_communities_area_pass`` — share of communities meeting the
           per-100-household area (against ``area_compliance_rate`` when the
-          profile sets it);
+          profile sets it, among the communities that target names: Leshan's
+          counts urban communities);
         * ``area_per_100hh`` — district total facility area ÷ households × 100.
 
     Examples
@@ -464,7 +503,8 @@ def district_indicators(
         )
     for k in ("urban", "rural"):
         sel = kind == k
-        if sel.any():
+        # only the profile's own targets: GB 50180 defines no urban/rural coverage rate
+        if sel.any() and profile.target(f"coverage_{k}") is not None:
             add(
                 f"coverage_{k}",
                 comm_ind["has_community_facility"].to_numpy()[sel].mean(),
@@ -472,18 +512,22 @@ def district_indicators(
                 f"coverage_{k}",
             )
     if profile.target("area_per_100_households_m2"):
+        rate = profile.target("area_compliance_rate")
+        among = rate.among if rate is not None else "all"
+        sel = kind == among if among in ("urban", "rural") else np.ones(len(kind), dtype=bool)
         add(
             "share_communities_area_pass",
-            comm_ind["area_pass"].astype(float).mean(),
-            "share of communities",
+            comm_ind["area_pass"].astype(float).to_numpy()[sel].mean() if sel.any() else np.nan,
+            "share of communities" if among not in ("urban", "rural") else f"share of {among} "
+            "communities",
             "area_compliance_rate",
         )
-        add(
-            "area_per_100hh",
-            comm_ind["community_facility_m2"].sum() / hh_total * 100.0 if hh_total else np.nan,
-            "m² per 100 households",
-            "area_per_100_households_m2",
-        )
+        if facilities is not None:
+            per100 = district_facility_area(communities, facilities, boundary=boundary)["per_100hh"]
+        else:
+            area = comm_ind["community_facility_m2"].sum()
+            per100 = area / hh_total * 100.0 if hh_total else np.nan
+        add("area_per_100hh", per100, "m² per 100 households", "area_per_100_households_m2")
     return pd.DataFrame([r.__dict__ for r in rows])
 
 
@@ -537,3 +581,310 @@ def worst_communities(comm_ind: pd.DataFrame, n: int = 5) -> pd.DataFrame:
         ["share_covered_all", "hh_underserved"], ascending=[True, False], kind="stable"
     )
     return ranked[cols].head(n).reset_index(drop=True)
+
+
+def lacking_table(homes: pd.DataFrame, home_ind: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """Households lacking each required category, per community (``Analysis.lacking``).
+
+    Parameters
+    ----------
+    homes
+        ``community_id`` and ``households`` per home.
+    home_ind
+        Their :func:`home_indicators` (index-aligned): ``status`` and ``covered__<cat>``.
+    profile
+        The standard profile; its required categories are checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table ``community_id``, ``category``, ``households``: for the
+        underserved homes (snapped, some category missing) of each community,
+        Σ households whose home does not reach ``category`` within its standard;
+        only rows with households > 0, by community (first appearance), then
+        households (most first), then category. Off-network homes are not
+        counted (they are ``hh_off_network``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from coverage15.standards import load_profile
+    >>> p = load_profile("gb50180_2018")
+    >>> h = pd.DataFrame({"community_id": ["A", "A"], "households": [10, 30]})
+    >>> a = pd.DataFrame({"dist_m__kindergarten": [200.0, 350.0]})
+    >>> hi = home_indicators(h, a, p)
+    >>> t = lacking_table(h, hi, p)
+    >>> t[t["category"] == "kindergarten"]["households"].tolist()
+    [30]
+    """
+    req = profile.required_categories
+    under = (home_ind["status"] == "underserved").to_numpy()
+    cid = homes["community_id"].astype("string").to_numpy()[under]
+    hh = homes["households"].astype("int64").to_numpy()[under]
+    order = {c: i for i, c in enumerate(pd.unique(homes["community_id"].astype("string")))}
+    parts = []
+    for c in req:
+        lack = ~home_ind[f"covered__{c}"].to_numpy(dtype=bool)[under]
+        if lack.any():
+            g = pd.Series(hh[lack]).groupby(cid[lack]).sum()
+            parts.append(pd.DataFrame({"community_id": g.index, "category": c, "households": g}))
+    if not parts:
+        return pd.DataFrame(
+            {
+                "community_id": pd.Series(dtype="string"),
+                "category": pd.Series(dtype="string"),
+                "households": pd.Series(dtype="int64"),
+            }
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out = out[out["households"] > 0]
+    out["_o"] = out["community_id"].map(order)
+    out = out.sort_values(["_o", "households", "category"], ascending=[True, False, True])
+    out = out.drop(columns="_o").reset_index(drop=True)
+    out["community_id"] = out["community_id"].astype("string")
+    out["category"] = out["category"].astype("string")
+    out["households"] = out["households"].astype("int64")
+    return out
+
+
+def lacking_text(lacking: pd.DataFrame, community_ids: pd.Series) -> list[str]:
+    """The human-readable ``lacking`` column ("cat: households; …") from :func:`lacking_table`.
+
+    Parameters
+    ----------
+    lacking
+        The long table (``community_id``, ``category``, ``households``), in its order.
+    community_ids
+        The communities to describe, in the order wanted.
+
+    Returns
+    -------
+    list of str
+        One string per community, ``""`` when nothing is lacking.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"community_id": ["A", "A"], "category": ["pharmacy", "nursery"],
+    ...                   "households": [30, 12]})
+    >>> lacking_text(t, pd.Series(["A", "B"]))
+    ['pharmacy: 30; nursery: 12', '']
+    """
+    text: dict[str, list[str]] = {}
+    for c_id, cat, n in lacking[list(LACKING_COLUMNS)].itertuples(index=False):
+        text.setdefault(str(c_id), []).append(f"{cat}: {int(n)}")
+    return ["; ".join(text.get(str(c), [])) for c in community_ids]
+
+
+def _metric(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> Any:
+    if gdf.crs is not None and gdf.crs.is_geographic:
+        return gdf.to_crs(gdf.estimate_utm_crs())
+    return gdf
+
+
+def district_boundary(communities: gpd.GeoDataFrame, boundary: Any = None) -> Any:
+    """The district's area: ``boundary`` when given, else the union of the communities.
+
+    Parameters
+    ----------
+    communities
+        Community polygons.
+    boundary
+        A district boundary (GeoDataFrame/GeoSeries, in any CRS, or a shapely
+        geometry in the communities' CRS), or None.
+
+    Returns
+    -------
+    shapely.Geometry
+        One (multi)polygon in the communities' CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> c = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=3857)
+    >>> district_boundary(c).area
+    2.0
+    """
+    if boundary is None:
+        return communities.geometry.union_all()
+    if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        b = boundary.to_crs(communities.crs) if boundary.crs is not None else boundary
+        return b.geometry.union_all() if isinstance(b, gpd.GeoDataFrame) else b.union_all()
+    return boundary
+
+
+def inside_district(
+    facilities: pd.DataFrame, communities: pd.DataFrame, boundary: Any = None
+) -> np.ndarray:
+    """Which facilities lie inside the district (its boundary, else the communities' union).
+
+    Parameters
+    ----------
+    facilities
+        Facility points; without geometry, a facility is inside when it has a
+        ``community_id``.
+    communities
+        Community polygons (a plain table without geometry is accepted with
+        plain facilities).
+    boundary
+        A district boundary (see :func:`district_boundary`), or None.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean per facility (points on the boundary count as inside).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> c = gpd.GeoDataFrame({"community_id": ["A"]}, geometry=[box(0, 0, 10, 10)], crs=3857)
+    >>> f = gpd.GeoDataFrame(geometry=[Point(5, 5), Point(15, 5)], crs=3857)
+    >>> inside_district(f, c).tolist(), inside_district(f, c, box(0, 0, 20, 10)).tolist()
+    ([True, False], [True, True])
+    """
+    if not isinstance(facilities, gpd.GeoDataFrame) or not isinstance(
+        communities, gpd.GeoDataFrame
+    ):
+        if boundary is not None:
+            raise ValueError("a district boundary needs facilities and communities with geometry")
+        return facilities["community_id"].notna().to_numpy()
+    area = district_boundary(communities, boundary)
+    pts = facilities.geometry
+    if facilities.crs is not None and communities.crs is not None:
+        pts = pts.to_crs(communities.crs)
+    return np.asarray(pts.covered_by(area), dtype=bool)
+
+
+def district_facility_area(
+    communities: pd.DataFrame,
+    facilities: pd.DataFrame,
+    *,
+    boundary: Any = None,
+) -> dict[str, Any]:
+    """District per-100-household area of comprehensive service facilities, the plans' way.
+
+    Every comprehensive service facility (community- and street-level) inside
+    the district counts, including those outside every community.
+
+    Parameters
+    ----------
+    communities
+        ``households`` per community (and geometry for the boundary test).
+    facilities
+        ``category``, ``floor_area_m2`` and geometry (or ``community_id``).
+    boundary
+        A district boundary; default the union of the communities.
+
+    Returns
+    -------
+    dict
+        ``area_m2`` (Σ floor area inside), ``households``, ``per_100hh``
+        (``area_m2 ÷ households × 100``, NaN without households), ``n_inside``,
+        ``n_outside`` (facilities outside the district, not counted),
+        ``n_outside_communities`` (inside the district but in no community),
+        ``n_no_area`` (inside, without floor area: counted as 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [200]})
+    >>> f = pd.DataFrame({"category": ["community_service_station", "community_service_centre"],
+    ...                   "floor_area_m2": [40.0, 20.0], "community_id": ["A", "A"]})
+    >>> district_facility_area(c, f)["per_100hh"]
+    30.0
+    """
+    fac = facilities[facilities["category"].notna()]
+    cf = fac[facility_levels(fac["category"]).notna().to_numpy()]
+    inside = inside_district(cf, communities, boundary)
+    area = cf["floor_area_m2"] if "floor_area_m2" in cf else pd.Series(np.nan, index=cf.index)
+    area = area.astype("float64")
+    total = float(area[inside].fillna(0.0).sum())
+    hh = int(communities["households"].sum())
+    no_comm = (
+        cf["community_id"].isna().to_numpy() if "community_id" in cf else np.zeros(len(cf), bool)
+    )
+    return {
+        "area_m2": total,
+        "households": hh,
+        "per_100hh": total / hh * 100.0 if hh > 0 else float("nan"),
+        "n_inside": int(inside.sum()),
+        "n_outside": int((~inside).sum()),
+        "n_outside_communities": int((inside & no_comm).sum()),
+        "n_no_area": int((inside & area.isna().to_numpy()).sum()),
+    }
+
+
+def street_indicators(communities: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """Per 街道/乡镇: households, facilities and area per 100 households.
+
+    A street's area is the union of its communities: a facility counts for the
+    street of the community it lies in (``community_id``). Street-level centres
+    are counted here, never in a community's own area.
+
+    Parameters
+    ----------
+    communities
+        ``community_id``, ``households`` and ``street`` (街道/乡镇 name).
+    facilities
+        ``category``, ``floor_area_m2``, ``community_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per street (first appearance order; communities without a
+        street are left out): ``street``, ``communities``, ``households``,
+        ``community_level_m2``, ``street_level_m2``, ``facility_m2`` (their sum),
+        ``area_per_100hh`` (``facility_m2 ÷ households × 100``), ``n_centres``
+        (street-level comprehensive service facilities), and ``n__<category>``
+        (facilities per category).
+
+    Raises
+    ------
+    KeyError
+        ``communities`` has no ``street`` column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"community_id": ["A", "B"], "households": [100, 300],
+    ...                   "street": ["S", "S"]})
+    >>> f = pd.DataFrame({"category": ["community_service_station", "community_service_centre"],
+    ...                   "floor_area_m2": [40.0, 800.0], "community_id": ["A", "B"]})
+    >>> r = street_indicators(c, f).iloc[0]
+    >>> r["street"], float(r["area_per_100hh"]), int(r["n_centres"])
+    ('S', 210.0, 1)
+    """
+    if "street" not in communities:
+        raise KeyError("communities have no 'street' (街道/乡镇) column")
+    comm = communities[communities["street"].notna()]
+    street_of = dict(
+        zip(comm["community_id"].astype("string"), comm["street"].astype("string"), strict=True)
+    )
+    fac = facilities[facilities["category"].notna() & facilities["community_id"].notna()]
+    fstreet = fac["community_id"].astype("string").map(street_of)
+    level = facility_levels(fac["category"])
+    area = (
+        fac["floor_area_m2"].astype("float64").fillna(0.0)
+        if "floor_area_m2" in fac
+        else pd.Series(0.0, index=fac.index)
+    )
+    streets = pd.unique(comm["street"].astype("string"))
+    out = pd.DataFrame({"street": pd.array(streets, dtype="string")})
+    g = comm.groupby(comm["street"].astype("string"))
+    out["communities"] = g.size().reindex(streets).to_numpy()
+    out["households"] = g["households"].sum().reindex(streets).astype("int64").to_numpy()
+    for lvl in ("community", "street"):
+        m = (level == lvl).fillna(False).to_numpy()
+        per = area[m].groupby(fstreet[m]).sum().reindex(streets).fillna(0.0)
+        out[f"{lvl}_level_m2"] = per.to_numpy()
+    out["facility_m2"] = out["community_level_m2"] + out["street_level_m2"]
+    hh = out["households"].astype("float64")
+    out["area_per_100hh"] = (out["facility_m2"] / hh * 100.0).where(hh > 0)
+    centre = (level == "street").fillna(False).to_numpy()
+    out["n_centres"] = fstreet[centre].value_counts().reindex(streets, fill_value=0).to_numpy()
+    for cat in sorted(fac["category"].unique()):
+        m = (fac["category"] == cat).to_numpy()
+        out[f"n__{cat}"] = fstreet[m].value_counts().reindex(streets, fill_value=0).to_numpy()
+    return out

@@ -102,6 +102,51 @@ BUILDING_COLUMNS: dict[str, tuple[str, ...]] = {
     "use": ("use", "用途", "建筑用途", "性质", "building", "类型", "type"),
     "floor_area_m2": ("floor_area_m2", "建筑面积", "总建筑面积", "floor_area"),
 }
+#: optional columns the targets use (``coverage15.targets.normalise_columns`` finds them by
+#: these names; the loaders keep them as the user's other columns)
+COMMUNITY_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "street": (
+        "street",
+        "街道",
+        "乡镇",
+        "街道名称",
+        "乡镇名称",
+        "街道乡镇",
+        "乡镇街道",
+        "所属街道",
+        "所属乡镇",
+        "街道办事处",
+        "township",
+        "subdistrict",
+    ),
+    "relocation": (
+        "relocation",
+        "易地扶贫搬迁",
+        "安置社区",
+        "易地扶贫搬迁安置社区",
+        "易地扶贫搬迁集中安置社区",
+        "是否安置社区",
+        "安置点",
+        "relocation_settlement",
+    ),
+}
+FACILITY_OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "opening_hours": (
+        "opening_hours",
+        "营业时间",
+        "开放时间",
+        "服务时间",
+        "办公时间",
+        "开放时段",
+        "hours",
+    ),
+}
+OPEN_SPACE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "open_space_id": ("open_space_id", "编号", "代码", "id", "fid", "osm_id"),
+    "name": ("name", "名称", "广场名称", "场地名称"),
+    "area_m2": ("area_m2", "面积", "广场面积", "占地面积", "场地面积", "area"),
+    "community_id": ("community_id", "社区代码", "社区编码", "社区编号"),
+}
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x坐标", "x")
 LAT_NAMES = ("lat", "latitude", "纬度", "y坐标", "y")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "几何", "shape")
@@ -1244,6 +1289,113 @@ def load_buildings(
             detail="not a residential building (residential_only=True)",
         )
         gdf, normal = gdf[is_res], normal[is_res]
+    out = _finish(gdf, normal, found, sub)
+    report.extend(sub)
+    out.attrs["report"] = report
+    return out
+
+
+def load_open_spaces(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    open_space_id: str | None = None,
+    name: str | None = None,
+    area_m2: str | None = None,
+    community_id: str | None = None,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Load public plazas / open spaces (室外活动广场, 公共活动场地) as polygons.
+
+    Used by the plaza-per-resident target (Leshan: 室外活动广场不低于人均 2.5 平方米).
+
+    Parameters
+    ----------
+    path
+        A vector file or GeoDataFrame of polygons.
+    open_space_id, name, area_m2, community_id
+        The user's columns when not recognised automatically (``area_m2`` e.g.
+        ``"面积"``; optional: the polygon's own area in metres stands in).
+    layer, crs, encoding
+        Passed to :func:`read_layer`.
+    report
+        A report to add findings to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``open_space_id``, ``name``, ``area_m2`` (given, else the polygon
+        area in m²), ``area_source`` (``"input"`` / ``"polygon"``), ``community_id``
+        (``<NA>`` when not given), the user's other columns and polygon
+        ``geometry``. Repaired or dropped records are in ``attrs["report"]``.
+
+    Raises
+    ------
+    InputError
+        An area that is not a number (naming the rows and column), no CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"名称": ["嘉州广场"]}, geometry=[box(0, 0, 50, 40)], crs=32648)
+    >>> o = load_open_spaces(g)
+    >>> o.loc[0, "name"], float(o.loc[0, "area_m2"]), o.loc[0, "area_source"]
+    ('嘉州广场', 2000.0, 'polygon')
+    """
+    source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "open_spaces"
+    report = report if report is not None else ValidationReport(source=source)
+    sub = ValidationReport(source=source)
+    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, report=sub)
+    found = _resolve_columns(
+        gdf,
+        OPEN_SPACE_COLUMNS,
+        {
+            "open_space_id": open_space_id,
+            "name": name,
+            "area_m2": area_m2,
+            "community_id": community_id,
+        },
+        source=source,
+        required=[],
+    )
+    gdf = _clean_geometry(gdf, kind="polygon", report=sub)
+    normal = pd.DataFrame(index=gdf.index)
+    normal["open_space_id"] = _ids(
+        gdf,
+        found.get("open_space_id"),
+        prefix="O",
+        source=source,
+        report=sub,
+        on_duplicate="repair",
+    )
+    normal["name"] = (
+        gdf[found["name"]].astype("string") if "name" in found else normal["open_space_id"]
+    )
+    given = (
+        _to_number(
+            gdf[found["area_m2"]], source=source, column=found["area_m2"], allow_missing=True
+        )
+        if "area_m2" in found
+        else pd.Series(np.nan, index=gdf.index)
+    )
+    polygon = pd.Series(_metric(gdf.geometry).area.to_numpy(), index=gdf.index)
+    sub.add(
+        "open_space_area_from_polygon",
+        "repaired",
+        rows=gdf.loc[given.isna(), "_row"].tolist() if "area_m2" in found else [],
+        column=found.get("area_m2", "area_m2"),
+        detail="area missing: the polygon's own area used",
+    )
+    normal["area_m2"] = given.fillna(polygon).astype("float64")
+    normal["area_source"] = np.where(given.notna(), "input", "polygon")
+    normal["community_id"] = (
+        gdf[found["community_id"]].astype("string")
+        if "community_id" in found
+        else pd.Series(pd.NA, index=gdf.index, dtype="string")
+    )
     out = _finish(gdf, normal, found, sub)
     report.extend(sub)
     out.attrs["report"] = report

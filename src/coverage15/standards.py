@@ -42,18 +42,52 @@ CONFIDENCE = {
 }
 TIER_ORDER = {"block": 0, "5min": 1, "10min": 2, "15min": 3}
 GROUPS = ("general", "slow")
-#: target keys the indicators compare with (others are kept and shown, not computed)
+#: target keys the indicators compare with; a near miss of one is taken for a typo
 KNOWN_TARGETS = (
     "area_per_100_households_m2",
     "coverage_urban",
     "coverage_rural",
     "area_compliance_rate",
 )
+#: how a target is computed (``[targets.KEY] measure = ...``), see :mod:`coverage15.targets`
+MEASURES = {
+    "coverage": "share of communities (among) with a community-level comprehensive service "
+    "facility inside",
+    "area_per_100hh": "district floor area of comprehensive service facilities ÷ households × 100",
+    "area_compliance": "share of communities (among) whose community-level area per 100 "
+    "households reaches the threshold (default: the area_per_100_households_m2 target)",
+    "community_area": "share of communities (among) whose community-level comprehensive "
+    "service facility area reaches the threshold (m²)",
+    "facility_area": "share of facilities of the categories with floor area ≥ threshold (m²)",
+    "category_share": "share of communities or 街道 (among) with a facility of the categories",
+    "plaza_per_resident": "public open space (plazas) in the district ÷ residents, m²",
+    "opening_hours": "share of facilities of the categories open ≥ threshold hours a day",
+    "tier_share": "share of households meeting a tier (mode cumulative or own)",
+}
+#: default measure of the classic target keys (so older profile files keep working)
+DEFAULT_MEASURE = {
+    "area_per_100_households_m2": "area_per_100hh",
+    "coverage_urban": "coverage",
+    "coverage_rural": "coverage",
+    "area_compliance_rate": "area_compliance",
+}
+AMONG = ("all", "urban", "rural", "relocation", "street")
+LEVELS = ("community", "street")
+_CONF_RANK = {"R": 0, "C2": 1, "C1": 2}
 #: keys each table of a profile file may have; any other is a typo and raises
 _PROFILE_TABLES = ("profile", "tiers", "categories", "targets")
 _HEAD_KEYS = ("key", "name_zh", "name_en", "description", "source", "confidence", "speed")
-_SPEED_KEYS = ("general_m_per_min", "slow_m_per_min", "source", "confidence")
-_TIER_KEYS = ("name_zh", "name_en", "max_distance_m", "max_time_min", "source", "confidence")
+_SPEED_KEYS = ("general_m_per_min", "slow_m_per_min", "source", "confidence", "note")
+_TIER_KEYS = (
+    "name_zh",
+    "name_en",
+    "max_distance_m",
+    "max_time_min",
+    "source",
+    "confidence",
+    "quote",
+    "plan",
+)
 _CATEGORY_KEYS = (
     "tier",
     "max_distance_m",
@@ -64,8 +98,26 @@ _CATEGORY_KEYS = (
     "source",
     "confidence",
     "note",
+    "quote",
+    "plan",
 )
-_TARGET_KEYS = ("value", "unit", "source", "confidence", "note")
+_TARGET_KEYS = (
+    "value",
+    "unit",
+    "source",
+    "confidence",
+    "note",
+    "quote",
+    "plan",
+    "measure",
+    "label_zh",
+    "label_en",
+    "among",
+    "categories",
+    "threshold",
+    "tier",
+    "mode",
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +143,10 @@ class Category:
     community_facility
         Whether it counts as a community comprehensive service facility
         (社区综合服务设施) for the per-100-household area indicator (default False).
+    level
+        ``"community"`` (社区级, default) or ``"street"`` (街道/乡镇级, e.g. the
+        社区服务中心): a street-level facility counts for its 街道 and the district,
+        never for the one community it stands in.
 
     Examples
     --------
@@ -104,6 +160,7 @@ class Category:
     aliases: tuple[str, ...] = ()
     osm: tuple[str, ...] = ()
     community_facility: bool = False
+    level: str = "community"
 
     def label(self, lang: str = "zh") -> str:
         """Name in ``lang`` (``"zh"`` or ``"en"``).
@@ -148,6 +205,9 @@ class Tier:
     confidence
         ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
         unverified.
+    quote, plan
+        For a value stated in a plan: the verbatim quote and the plan's file name
+        (in ``reference/plans/``); ``""`` otherwise.
 
     Examples
     --------
@@ -163,6 +223,8 @@ class Tier:
     max_time_min: float | None
     source: str
     confidence: str
+    quote: str = ""
+    plan: str = ""
 
     @property
     def order(self) -> int:
@@ -202,6 +264,9 @@ class Requirement:
         unverified.
     note
         A free-text note (default ``""``).
+    quote, plan
+        For a value stated in a plan: the verbatim quote and the plan's file name
+        (in ``reference/plans/``); ``""`` otherwise.
 
     Examples
     --------
@@ -220,6 +285,8 @@ class Requirement:
     source: str
     confidence: str
     note: str = ""
+    quote: str = ""
+    plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,13 +313,34 @@ class Target:
         ``"C1"`` official text, ``"C2"`` secondary source, ``"R"`` recalled and
         unverified.
     note
-        A free-text note (default ``""``).
+        A free-text note: how the plan's words are read (default ``""``).
+    quote, plan
+        For a value stated in a plan: the verbatim quote and the plan's file name
+        (in ``reference/plans/``); ``""`` otherwise.
+    measure
+        How it is computed, a key of :data:`MEASURES` (``""``: the default of a
+        classic key, :data:`DEFAULT_MEASURE`; a target without one is listed, not
+        computed).
+    label_zh, label_en
+        Chinese and English labels for tables and reports (default: the key).
+    among
+        Which units a rate counts, one of :data:`AMONG` (default ``"all"``; the
+        classic ``coverage_urban`` / ``coverage_rural`` default to their kind).
+    categories
+        Facility categories the measure looks at (empty: the measure's default).
+    threshold
+        The plan's figure a unit must reach: m² for area measures, hours a day
+        for ``opening_hours``, m² per 100 households for ``area_compliance``
+        (None: the measure's default).
+    tier, mode
+        For ``tier_share``: the tier key and ``"cumulative"`` (the tier and all
+        lower ones, GB 50180 条文说明 5.0.2) or ``"own"`` (the tier's own categories).
 
     Examples
     --------
     >>> t = load_profile("leshan_2018").target("coverage_rural")
-    >>> t.value, t.unit, t.confidence
-    (0.5, 'share of communities', 'R')
+    >>> t.value, t.unit, t.confidence, t.among
+    (0.5, 'share of rural communities', 'C1', 'rural')
     """
 
     key: str
@@ -261,6 +349,16 @@ class Target:
     source: str
     confidence: str
     note: str = ""
+    quote: str = ""
+    plan: str = ""
+    measure: str = ""
+    label_zh: str = ""
+    label_en: str = ""
+    among: str = "all"
+    categories: tuple[str, ...] = ()
+    threshold: float | None = None
+    tier: str = ""
+    mode: str = "cumulative"
 
 
 @dataclass(frozen=True)
@@ -295,6 +393,8 @@ class Profile:
     path
         Where the profile was read from: the file path, or ``"profile <key>"`` for
         a shipped one (``""`` by default).
+    speed_note
+        How the speeds were derived (``""`` by default).
 
     Examples
     --------
@@ -317,6 +417,27 @@ class Profile:
     requirements: Mapping[str, Requirement]
     targets: Mapping[str, Target] = field(default_factory=dict)
     path: str = ""
+    speed_note: str = ""
+
+    def lowest_confidence(self) -> str:
+        """The lowest confidence of any value in the profile (its overall confidence).
+
+        Returns
+        -------
+        str
+            ``"R"``, ``"C2"`` or ``"C1"``: the weakest of the speeds, tiers,
+            categories and targets.
+
+        Examples
+        --------
+        >>> load_profile("civil_affairs_2016").lowest_confidence()
+        'C2'
+        """
+        tags = [self.speed_confidence]
+        tags += [t.confidence for t in self.tiers.values()]
+        tags += [r.confidence for r in self.requirements.values()]
+        tags += [t.confidence for t in self.targets.values()]
+        return min(tags, key=_CONF_RANK.__getitem__)
 
     def requirement(self, category: str) -> Requirement:
         """The requirement for ``category``; KeyError lists the profile's categories.
@@ -528,8 +649,17 @@ class Profile:
             lines.append(
                 f"  {r.tier:>5}  {k:<26} {cat[k].name_zh:<10} {dist}{area}{req}  [{r.confidence}]"
             )
+            if r.note:
+                lines.append(f"         {r.note}")
+        if self.speed_note:
+            lines.insert(2, f"    {self.speed_note}")
         for t in self.targets.values():
-            lines.append(f"  target {t.key} = {t.value:g} {t.unit}  [{t.confidence}] {t.source}")
+            label = f" ({t.label_zh})" if t.label_zh != t.key else ""
+            quote = f" “{t.quote}” ({t.plan})" if t.quote else ""
+            lines.append(
+                f"  target {t.key}{label} = {t.value:g} {t.unit}  [{t.confidence}] {t.source}"
+                + quote
+            )
         return "\n".join(lines)
 
 
@@ -553,6 +683,8 @@ def category_catalogue() -> dict[str, Category]:
     data = tomllib.loads(_profile_text("categories.toml"))
     cats = {}
     for key, c in data["categories"].items():
+        if c.get("level", "community") not in LEVELS:
+            raise ProfileError(f"categories.toml [categories.{key}]: level must be one of {LEVELS}")
         cats[key] = Category(
             key=key,
             name_zh=c["name_zh"],
@@ -560,6 +692,7 @@ def category_catalogue() -> dict[str, Category]:
             aliases=tuple(c.get("aliases", ())),
             osm=tuple(c.get("osm", ())),
             community_facility=bool(c.get("community_facility", False)),
+            level=str(c.get("level", "community")),
         )
     return cats
 
@@ -865,6 +998,8 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
             max_time_min=_num(t.get("max_time_min"), f"{wt} max_time_min"),
             source=_req_str(t, "source", wt),
             confidence=_conf(t.get("confidence"), f"{wt} confidence"),
+            quote=_opt_str(t, "quote", wt),
+            plan=_opt_str(t, "plan", wt),
         )
     catalogue = category_catalogue()
     reqs = {}
@@ -900,6 +1035,8 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
             source=_req_str(r, "source", wr),
             confidence=_conf(r.get("confidence"), f"{wr} confidence"),
             note=_opt_str(r, "note", wr),
+            quote=_opt_str(r, "quote", wr),
+            plan=_opt_str(r, "plan", wr),
         )
         t = tiers[tier]
         if (
@@ -915,27 +1052,20 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
     targets = {}
     for key, t in _table(data.get("targets", {}), f"{where} [targets]").items():
         wt = f"{where} [targets.{key}]"
-        if key not in KNOWN_TARGETS:
-            # other targets are kept (e.g. Leshan's plaza per resident); a near miss of a
-            # known key is a typo that would silently lose the indicator's target
+        if key not in KNOWN_TARGETS and not (isinstance(t, Mapping) and t.get("measure")):
+            # a target with its own measure is computed by it; without one, a near miss of
+            # a known key is a typo that would silently lose the indicator's target
             hint = difflib.get_close_matches(key, KNOWN_TARGETS, n=1, cutoff=0.8)
             if hint:
                 raise ProfileError(
                     f"{wt}: unknown target key; did you mean {hint[0]!r}? (the indicators "
-                    f"use {list(KNOWN_TARGETS)}; other keys are kept but not computed)"
+                    f"use {list(KNOWN_TARGETS)}; a target of your own needs its measure)"
                 )
         _check_profile_keys(_table(t, wt), _TARGET_KEYS, wt)
         value = _num(t.get("value"), f"{wt} value")
         if value is None:
             raise ProfileError(f"{wt}: missing value")
-        targets[key] = Target(
-            key=key,
-            value=value,
-            unit=_opt_str(t, "unit", wt),
-            source=_req_str(t, "source", wt),
-            confidence=_conf(t.get("confidence"), f"{wt} confidence"),
-            note=_opt_str(t, "note", wt),
-        )
+        targets[key] = _parse_target(key, t, value, wt, tiers, catalogue)
     return Profile(
         key=_req_str(head, "key", w),
         name_zh=_req_str(head, "name_zh", w),
@@ -947,8 +1077,67 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
         slow_speed_m_per_min=slow,
         speed_source=_req_str(speed, "source", f"{w} speed"),
         speed_confidence=_conf(speed.get("confidence"), f"{w} speed.confidence"),
+        speed_note=_opt_str(speed, "note", f"{w} speed"),
         tiers=tiers,
         requirements=reqs,
         targets=targets,
         path=where,
+    )
+
+
+def _parse_target(
+    key: str,
+    t: Mapping,
+    value: float,
+    wt: str,
+    tiers: Mapping[str, Tier],
+    catalogue: Mapping[str, Category],
+) -> Target:
+    measure = _opt_str(t, "measure", wt) or DEFAULT_MEASURE.get(key, "")
+    if measure and measure not in MEASURES:
+        hint = difflib.get_close_matches(measure, list(MEASURES), n=1, cutoff=0.6)
+        raise ProfileError(
+            f"{wt}: unknown measure {measure!r}"
+            + (f"; did you mean {hint[0]!r}?" if hint else "")
+            + f" (measures are {list(MEASURES)})"
+        )
+    default_among = {"coverage_urban": "urban", "coverage_rural": "rural"}.get(key, "all")
+    among = _opt_str(t, "among", wt) or default_among
+    if among not in AMONG:
+        raise ProfileError(f"{wt}: among must be one of {list(AMONG)}, got {among!r}")
+    cats = t.get("categories", [])
+    if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
+        raise ProfileError(f"{wt}: categories must be a list of category keys, got {cats!r}")
+    for c in cats:
+        if c not in catalogue:
+            hint = suggest_category(c)
+            raise ProfileError(
+                f"{wt}: unknown category {c!r}" + (f"; did you mean {hint!r}?" if hint else "")
+            )
+    tier = _opt_str(t, "tier", wt)
+    if measure == "tier_share" and tier not in tiers:
+        raise ProfileError(f"{wt}: tier {tier!r} is not one of this profile's {list(tiers)}")
+    mode = _opt_str(t, "mode", wt) or "cumulative"
+    if mode not in ("cumulative", "own"):
+        raise ProfileError(f"{wt}: mode must be 'cumulative' or 'own', got {mode!r}")
+    quote, plan = _opt_str(t, "quote", wt), _opt_str(t, "plan", wt)
+    if bool(quote) != bool(plan):
+        raise ProfileError(f"{wt}: a quote needs the plan's file name (plan) and vice versa")
+    return Target(
+        key=key,
+        value=value,
+        unit=_opt_str(t, "unit", wt),
+        source=_req_str(t, "source", wt),
+        confidence=_conf(t.get("confidence"), f"{wt} confidence"),
+        note=_opt_str(t, "note", wt),
+        quote=quote,
+        plan=plan,
+        measure=measure,
+        label_zh=_opt_str(t, "label_zh", wt) or key,
+        label_en=_opt_str(t, "label_en", wt) or key,
+        among=among,
+        categories=tuple(cats),
+        threshold=_num(t.get("threshold"), f"{wt} threshold"),
+        tier=tier,
+        mode=mode,
     )
