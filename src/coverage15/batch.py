@@ -157,7 +157,7 @@ def network_source(run: RunConfig) -> Any:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> network_source(sample_run_config("out")).endswith("walk_network.osm")
     True
     """
@@ -235,7 +235,7 @@ def district_network(
     --------
     >>> import tempfile
     >>> from coverage15.io import load_communities
-    >>> from coverage15.sample import sample_path, sample_run_config
+    >>> from coverage15.datasets import sample_path, sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> net = district_network(run, load_communities(sample_path("communities.geojson")))
     >>> net.n_nodes > 100
@@ -339,7 +339,7 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> run.network["cache_dir"] = tempfile.mkdtemp()
     >>> first, again = analyze_district(run), analyze_district(run)
@@ -399,7 +399,7 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_analysis, sample_run_config
+    >>> from coverage15.datasets import sample_analysis, sample_run_config
     >>> folder = write_outputs(sample_analysis(), sample_run_config(tempfile.mkdtemp()))
     >>> (folder / "communities.csv").is_file()
     True
@@ -450,7 +450,7 @@ def run_district(
     Examples
     --------
     >>> import dataclasses, tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> o = run_district(run)
     >>> o.ok, o.communities, o.households
@@ -532,7 +532,7 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config("out/a"), sample_run_config("out/b", name="b")]
     >>> [r.name for r in expand_runs(runs)]  # no split_by: unchanged
     ['sample', 'b']
@@ -612,7 +612,7 @@ def default_summary_path(runs: Sequence[RunConfig]) -> Path:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config("out/city/a"), sample_run_config("out/city/b", name="b")]
     >>> default_summary_path(runs).as_posix()
     'out/city/summary.csv'
@@ -698,7 +698,7 @@ def run_batch(
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config(tempfile.mkdtemp(), profile=p, name=p)
     ...         for p in ("gb50180_2018", "leshan_2018")]
     >>> summary = run_batch(runs)

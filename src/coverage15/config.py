@@ -214,7 +214,7 @@ class RunConfig:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config("output/sample")
     >>> run.lang, run.group, run.maps
     ('zh', 'general', False)

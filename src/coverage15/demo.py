@@ -97,7 +97,7 @@ def category_table(result: Any, lang: str = "zh") -> str:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> t = category_table(sample_analysis("leshan_2018"), "en")
     >>> t.splitlines()[0].split()
     ['category', 'distance', 'm', 'households', 'share']
@@ -173,7 +173,7 @@ def run_demo(
     from coverage15.export import write_results
     from coverage15.io import load_buildings, load_communities, load_facilities
     from coverage15.network import build_walk_network, network_summary
-    from coverage15.sample import sample_path
+    from coverage15.datasets import sample_path
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

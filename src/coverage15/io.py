@@ -13,7 +13,7 @@ first data line after a CSV header).
 
 Examples
 --------
->>> from coverage15.sample import sample_path
+>>> from coverage15.datasets import sample_path
 >>> communities = load_communities(sample_path("communities.geojson"))
 >>> list(communities.columns[:5])
 ['community_id', 'name', 'households', 'population', 'kind']
@@ -325,7 +325,7 @@ def read_layer(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> gdf = read_layer(sample_path("facilities.geojson"))
     >>> gdf.crs.to_epsg()
     4326
@@ -741,7 +741,7 @@ def load_communities(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> c = load_communities(sample_path("communities.geojson"))
     >>> sorted(c["kind"].unique())
     ['rural', 'urban']
@@ -891,7 +891,7 @@ def load_facilities(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> f = load_facilities(sample_path("facilities.geojson"))
     >>> "kindergarten" in set(f["category"])
     True
@@ -1117,7 +1117,7 @@ def assign_communities(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> c = load_communities(sample_path("communities.geojson"))
     >>> f = assign_communities(load_facilities(sample_path("facilities.geojson")), c)
     >>> bool(f["community_id"].notna().any())
@@ -1184,7 +1184,7 @@ def load_buildings(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> b = load_buildings(sample_path("buildings.geojson"))
     >>> bool((b["floor_area_m2"] >= b["footprint_m2"]).all())
     True
