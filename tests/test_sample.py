@@ -14,20 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import make_sample
 import networkx as nx
 import osmnx as ox
 import pandas as pd
 import pytest
 import shapely
-from make_sample import generate_sample, main
 from osmnx._overpass import _get_network_filter
 from shapely.geometry import LineString, Point, Polygon
 
+import make_sample
 from coverage15 import datasets
 from coverage15._errors import InputError
 from coverage15.datasets import SAMPLE_EXPECTATIONS, SAMPLE_FILES, get_path, sample_path
 from coverage15.standards import category_catalogue, match_category
+from make_sample import generate_sample, main
 
 EXP = SAMPLE_EXPECTATIONS
 METRIC = EXP["metric_crs"]

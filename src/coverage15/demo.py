@@ -170,10 +170,10 @@ def run_demo(
     [...'communities.csv', ...'coverage15_results.gpkg', ...]
     """
     from coverage15.analysis import analyze
+    from coverage15.datasets import sample_path
     from coverage15.export import write_results
     from coverage15.io import load_buildings, load_communities, load_facilities
     from coverage15.network import build_walk_network, network_summary
-    from coverage15.datasets import sample_path
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
