@@ -941,9 +941,7 @@ def _keep_building(
             if min(_seg_dist(a, c, d), _seg_dist(b, c, d)) < 5:
                 return False
     for plaza in plazas:
-        if any(_in_ring(c, plaza) for c in ring[:-1]) or any(
-            _in_ring(c, ring) for c in plaza[:-1]
-        ):
+        if any(_in_ring(c, plaza) for c in ring[:-1]) or any(_in_ring(c, ring) for c in plaza[:-1]):
             return False
     return not any(_in_ring(c, water) for c in ring[:-1])
 

@@ -149,7 +149,10 @@ def _analysed():
 
     comm, fac, homes = synthetic_layers()
     return analyze(
-        comm, fac, network=WalkNetwork.from_graph(grid_graph()), homes=homes,
+        comm,
+        fac,
+        network=WalkNetwork.from_graph(grid_graph()),
+        homes=homes,
         profile="leshan_2018",
     )
 

@@ -74,9 +74,7 @@ def test_typed_package_and_package_data() -> None:
 
 
 def test_osmnx_is_bounded_to_the_tested_minor_versions() -> None:
-    (req,) = [
-        Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("osmnx")
-    ]
+    (req,) = [Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("osmnx")]
     uppers = [s for s in req.specifier if s.operator == "<"]
     assert uppers, "osmnx needs an upper bound: network.py calls its private functions"
     assert Version(ox.__version__) in req.specifier, (ox.__version__, str(req.specifier))
@@ -133,8 +131,17 @@ def test_wheel_installs_and_runs_the_demo_outside_the_repository(tmp_path: Path)
     # install the wheel alone into a folder; its dependencies come from this environment
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         timeout=600,
     )
@@ -143,12 +150,20 @@ def test_wheel_installs_and_runs_the_demo_outside_the_repository(tmp_path: Path)
     env = {**os.environ, "PYTHONPATH": str(target), "MPLBACKEND": "Agg"}
     where = subprocess.run(
         [sys.executable, "-c", "import coverage15; print(coverage15.__file__)"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert Path(where.stdout.strip()).is_relative_to(target)  # not the repository's sources
     demo = subprocess.run(
         [sys.executable, "-m", "coverage15", "demo", "--out", str(elsewhere / "out")],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=900,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert f"sample district {target / 'coverage15' / 'data' / 'sample'}" in demo.stdout
