@@ -25,13 +25,15 @@ sysdeps:
 demo: $(STAMP)
 	$(PY) -m coverage15 demo --out $(OUT)
 
-test: $(STAMP) sysdeps
-	$(PY) -m ruff check src tests scripts $(wildcard benchmarks)
+# lint (ruff check, ruff format --check, mypy), then the tests; tests/test_packaging.py builds
+# the wheel, installs it into a temporary folder and runs `coverage15 demo` outside the repository
+test: lint sysdeps
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests scripts $(wildcard benchmarks)
 	$(PY) -m ruff format --check src tests scripts $(wildcard benchmarks)
+	$(PY) -m mypy src
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[bench]"
@@ -43,8 +45,9 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m mkdocs build --strict --site-dir output/site
 
-sample: $(STAMP)
-	$(PY) -m coverage15.sample data/sample
+# regenerate the sample district: data/sample and its packaged copy src/coverage15/data/sample
+sample:
+	$(PYTHON) scripts/make_sample.py
 
 clean:
-	rm -rf $(VENV) output cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) output cache .pytest_cache .ruff_cache .mypy_cache build dist

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from coverage15.batch import run_batch
 from coverage15.config import RunConfig
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 
 PROFILES = ["gb50180_2018", "civil_affairs", "leshan_2018", "mofcom_15min"]
 

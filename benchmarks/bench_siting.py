@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("docs/performance-siting.json"))
     args = p.parse_args(argv)
     rows = []
-    from coverage15.sample import sample_analysis
+    from coverage15.datasets import sample_analysis
 
     a = sample_analysis("leshan_2018")
     for k in (2, 4, 8):

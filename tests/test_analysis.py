@@ -12,9 +12,9 @@ from coverage15._errors import OffsetWarning
 from coverage15.access import WalkNetwork
 from coverage15.analysis import analyze
 from coverage15.crs import from_wgs84
+from coverage15.datasets import sample_path
 from coverage15.network import build_walk_network
 from coverage15.prepare import prepare_network
-from coverage15.sample import sample_path
 
 
 @pytest.fixture(scope="module")

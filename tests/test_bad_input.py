@@ -169,7 +169,7 @@ def test_corrupt_geopackage_and_empty_layers(tmp_path: Path) -> None:
 
 
 def test_truncated_osm_and_no_walkable_ways(tmp_path: Path) -> None:
-    from coverage15.sample import sample_path
+    from coverage15.datasets import sample_path
 
     text = sample_path("walk_network.osm").read_text(encoding="utf-8")
     cut = tmp_path / "cut.osm"

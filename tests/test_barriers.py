@@ -20,7 +20,8 @@ from coverage15.barriers import (
     compounds_from_osm,
     gated_compounds,
 )
-from coverage15.sample import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON, sample_path
+from coverage15.datasets import sample_path
+from make_sample import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON
 
 CRS = "EPSG:32648"
 

@@ -13,7 +13,7 @@ from coverage15 import InputError
 from coverage15.batch import analyze_district, expand_runs, run_batch, run_district
 from coverage15.cli import EXIT_SOME_FAILED, main
 from coverage15.config import load_batch_config, load_config
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 
 STREETS = ["嘉州街道", "柏杨街道", "青江镇"]
 #: the 2SFCA measure counts the competing households of the district only (see docs/batch.md)

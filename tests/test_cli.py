@@ -12,7 +12,7 @@ import pytest
 from coverage15 import cli
 from coverage15.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
 from coverage15.config import load_batch_config, load_config
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRESS_BAR = "%|"  # tqdm's bar

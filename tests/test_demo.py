@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 
 from coverage15.cli import EXIT_OK, main
-from coverage15.sample import sample_analysis
+from coverage15.datasets import sample_analysis
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HOUSEHOLDS = 25_720  # the sample's total (data/sample/README.md)

@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 import coverage15 as c15
 from coverage15.access import WalkNetwork
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 
 
 def _compounds(crs) -> gpd.GeoSeries:

@@ -340,7 +340,7 @@ def test_save_and_load_round_trip(osm_file: Path, tmp_path: Path, suffix: str) -
 
 
 def test_gpkg_round_trip_of_the_sample_network(tmp_path: Path) -> None:
-    from coverage15.sample import sample_path
+    from coverage15.datasets import sample_path
 
     G = build_walk_network(sample_path("walk_network.osm"))
     H = load_network(save_network(G, tmp_path / "walk.gpkg"))
@@ -417,7 +417,7 @@ def test_online_sources_go_through_osmnx_walk(clean_osm: Path, monkeypatch) -> N
 
 
 def test_sample_network_is_marked_synthetic() -> None:
-    from coverage15.sample import sample_path
+    from coverage15.datasets import sample_path
 
     rec = network_summary(build_walk_network(sample_path("walk_network.osm")))
     assert rec["generator"] == "coverage15.sample"
@@ -523,7 +523,7 @@ def test_no_iprogress_warning_in_a_kernel_without_ipywidgets() -> None:
         sys.modules["ipywidgets"] = None
         warnings.simplefilter("error", TqdmWarning)
         from coverage15.network import build_walk_network
-        from coverage15.sample import sample_path
+        from coverage15.datasets import sample_path
 
         build_walk_network(sample_path("walk_network.osm"), progress=True)
         # the stand-in kernel is one where tqdm.auto itself does warn

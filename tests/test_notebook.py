@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 import coverage15 as c15
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "planner_walkthrough.ipynb"
 

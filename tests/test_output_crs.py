@@ -6,8 +6,8 @@ import geopandas as gpd
 import numpy as np
 
 from coverage15.crs import to_wgs84
+from coverage15.datasets import sample_analysis
 from coverage15.export import write_results
-from coverage15.sample import sample_analysis
 
 
 def test_results_written_back_in_gcj02_and_cgcs2000(tmp_path) -> None:

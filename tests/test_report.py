@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import synthetic_analysis
 from coverage15 import report
-from test_maps import synthetic_analysis
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +29,11 @@ def test_summary_table_values_targets_source_confidence() -> None:
     households = next(r for r in rows if "总户数" in r)
     assert "3,800 户" in households
     urban = next(r for r in rows if "城市社区综合服务设施覆盖率" in r)
-    assert "67.0%" in urban and "≥ 100.0%" in urban and "Leshan plan" in urban
+    assert "66.7%" in urban and "≥ 100.0%" in urban and "Leshan plan" in urban
     # an R target is shown as unverified, never as confirmed
     assert "未达标（目标未核实）" in urban and "R 未核实" in urban and "已核实" not in urban
     area = next(r for r in rows if "每百户社区综合服务设施面积" in r and "≥" in r)
-    assert "18.5 m²/百户" in area and "≥ 30.0 m²/百户" in area
+    assert "53.2 m²/百户" in area and "≥ 30.0 m²/百户" in area
     assert "C2 已核实（二手来源）" in area and "未核实" not in area.replace("已核实", "")
     assert "© OpenStreetMap contributors (ODbL)" in page
 
@@ -49,7 +49,7 @@ def test_english_report_marks_unverified() -> None:
 def test_worst_communities_and_missing_categories() -> None:
     page = report.report_html(synthetic_analysis(), lang="zh", maps=False)
     assert "覆盖最差的社区" in page
-    assert "幼儿园: 620; 老年人日间照料中心: 300" in page
+    assert "社区卫生服务站: 800; 社区服务站: 720; 室外健身场地: 480; 社区服务中心: 80" in page
     per_category = next(r for r in rows_of(page) if "社区卫生服务站" in r and "米" in r)
     assert "300 米" in per_category
 

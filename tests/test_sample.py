@@ -1,4 +1,8 @@
-"""The bundled sample district: reproducible, and built the way SAMPLE_EXPECTATIONS says."""
+"""The bundled sample district: reproducible, shipped as package data, and built the way
+SAMPLE_EXPECTATIONS says.
+
+The generator is ``scripts/make_sample.py`` (not in the package; ``conftest.py`` puts
+``scripts/`` on the import path)."""
 
 from __future__ import annotations
 
@@ -12,24 +16,24 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
+import pandas as pd
 import pytest
 import shapely
 from osmnx._overpass import _get_network_filter
 from shapely.geometry import LineString, Point, Polygon
 
-from coverage15 import sample
-from coverage15.sample import (
-    SAMPLE_EXPECTATIONS,
-    SAMPLE_FILES,
-    generate_sample,
-    main,
-    sample_path,
-)
+import make_sample
+from coverage15 import datasets
+from coverage15._errors import InputError
+from coverage15.datasets import SAMPLE_EXPECTATIONS, SAMPLE_FILES, get_path, sample_path
 from coverage15.standards import category_catalogue, match_category
+from make_sample import generate_sample, main
 
 EXP = SAMPLE_EXPECTATIONS
 METRIC = EXP["metric_crs"]
-REPO_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+ROOT = Path(__file__).resolve().parents[1]
+REPO_SAMPLE = ROOT / "data" / "sample"
+PACKAGE_SAMPLE = ROOT / "src" / "coverage15" / "data" / "sample"
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -147,12 +151,24 @@ def _compounds(osm: Osm) -> Iterator[tuple[str, Polygon, set[int]]]:
 def test_regenerated_files_are_byte_identical(tmp_path: Path) -> None:
     paths = generate_sample(tmp_path)
     assert list(paths) == list(SAMPLE_FILES)
+    assert make_sample.SAMPLE_FILES == SAMPLE_FILES
     for name, path in paths.items():
-        new, old = path.read_bytes(), (REPO_SAMPLE / name).read_bytes()
-        assert new == old, f"{name} differs from the committed copy: run `make sample`"
+        new = path.read_bytes()
+        for folder in (REPO_SAMPLE, PACKAGE_SAMPLE):
+            old = (folder / name).read_bytes()
+            assert new == old, f"{folder / name} differs from the generator's: run `make sample`"
         assert b"\r" not in new
         new.decode("utf-8")
     assert (REPO_SAMPLE / "README.md").is_file()
+
+
+def test_the_package_copy_is_the_repository_copy() -> None:
+    """data/sample (the repository's) and coverage15/data/sample (the package data) hold
+    the same files, and nothing else but the README."""
+    assert sorted(p.name for p in PACKAGE_SAMPLE.iterdir()) == sorted(SAMPLE_FILES)
+    assert sorted(p.name for p in REPO_SAMPLE.iterdir()) == sorted([*SAMPLE_FILES, "README.md"])
+    for name in SAMPLE_FILES:
+        assert (PACKAGE_SAMPLE / name).read_bytes() == (REPO_SAMPLE / name).read_bytes(), name
 
 
 def test_files_are_small() -> None:
@@ -160,29 +176,48 @@ def test_files_are_small() -> None:
     assert sum((REPO_SAMPLE / f).stat().st_size for f in SAMPLE_FILES) < 2_000_000
 
 
-def test_sample_path_finds_the_repository_copy() -> None:
-    assert sample_path() == REPO_SAMPLE
-    assert sample_path("buildings.geojson") == REPO_SAMPLE / "buildings.geojson"
-    with pytest.raises(ValueError, match="unknown sample file"):
-        sample_path("roads.shp")
+def test_get_path_finds_the_package_data() -> None:
+    assert datasets.available() == list(SAMPLE_FILES)
+    assert sample_path() == PACKAGE_SAMPLE
+    for name in SAMPLE_FILES:
+        assert get_path(name) == PACKAGE_SAMPLE / name
+        assert get_path(name.split(".")[0]) == PACKAGE_SAMPLE / name
+        assert sample_path(name) == PACKAGE_SAMPLE / name
+    with pytest.raises(InputError, match=r"unknown sample file 'roads\.shp'") as err:
+        get_path("roads.shp")
+    assert all(name in str(err.value) for name in SAMPLE_FILES)  # lists what there is
 
 
-def test_sample_path_falls_back_to_a_generated_cache(
+def test_get_path_says_when_the_package_data_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sample, "_repo_dir", lambda: tmp_path / "no-repo")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = sample_path("communities.geojson")
-    assert path == tmp_path / "cache" / "coverage15" / "sample" / "communities.geojson"
-    assert path.read_bytes() == (REPO_SAMPLE / "communities.geojson").read_bytes()
-    stamp = path.stat().st_mtime_ns
-    assert sample_path("communities.geojson").stat().st_mtime_ns == stamp  # not regenerated
+    monkeypatch.setattr(datasets, "_PACKAGE_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match="installed without its package data"):
+        get_path("communities")
+
+
+def test_sample_analysis_returns_a_fresh_object() -> None:
+    a, b = datasets.sample_analysis("civil_affairs"), datasets.sample_analysis("civil_affairs")
+    assert a is not b
+    assert a.communities is not b.communities and a.homes is not b.homes
+    a.communities["households"] = 0
+    a.homes["households"] = 0
+    c = datasets.sample_analysis("civil_affairs")
+    assert int(c.communities["households"].sum()) == EXP["households"]
+    assert int(c.homes["households"].sum()) == EXP["households"]
+    assert c.profile.key == "civil_affairs"
 
 
 def test_main_regenerates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(tmp_path / "out")]) == 0
     assert "walk_network.osm" in capsys.readouterr().out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(SAMPLE_FILES)
+
+
+def test_the_generator_is_not_in_the_package() -> None:
+    assert not (ROOT / "src" / "coverage15" / "sample.py").exists()
+    with pytest.raises(ModuleNotFoundError):
+        __import__("coverage15.sample")
 
 
 # --------------------------------------------------------------------------- OSM XML
@@ -355,13 +390,23 @@ def test_dead_end_cluster(osm: Osm, walk_graph: nx.Graph) -> None:
 
 
 def test_community_table(communities: gpd.GeoDataFrame) -> None:
-    assert list(communities.columns) == ["社区代码", "社区名称", "户数", "人口", "类型", "geometry"]
+    assert list(communities.columns) == [
+        "社区代码",
+        "社区名称",
+        "街道",
+        "户数",
+        "人口",
+        "类型",
+        "易地扶贫搬迁",
+        "geometry",
+    ]
     assert 8 <= len(communities) <= 12
     assert len(communities) == EXP["communities"]
     assert communities["社区代码"].is_unique
     assert communities["社区代码"].str.fullmatch(r"511102\d{6}").all()
     assert communities["户数"].between(600, 4000).all()
     assert int(communities["户数"].sum()) == EXP["households"]
+    assert int(communities["人口"].sum()) == EXP["population"]
     ratio = communities["人口"] / communities["户数"]
     assert ratio.between(2.6, 3.0).all()
     assert set(communities["类型"]) == {"城市社区", "农村社区"}
@@ -374,12 +419,26 @@ def test_community_table(communities: gpd.GeoDataFrame) -> None:
     assert rural["户数"].max() < communities.loc[communities["类型"] == "城市社区", "户数"].min()
 
 
+def test_streets_and_relocation_settlement(communities: gpd.GeoDataFrame) -> None:
+    streets = communities.groupby("街道")["社区代码"].apply(list).to_dict()
+    assert streets == EXP["streets"]
+    assert len(streets) >= 2
+    for street, codes in streets.items():  # a 街道's communities share its code prefix
+        assert len({c[:9] for c in codes}) == 1, street
+    assert communities["易地扶贫搬迁"].dtype == bool
+    reloc = communities[communities["易地扶贫搬迁"]]
+    assert dict(zip(reloc["社区代码"], reloc["社区名称"], strict=True)) == EXP[
+        "relocation_communities"
+    ]
+    assert (reloc["类型"] == "城市社区").all()
+
+
 def test_communities_tile_the_district(communities: gpd.GeoDataFrame) -> None:
     for a, b in itertools.combinations(communities.geometry, 2):
         assert a.intersection(b).area == pytest.approx(0.0, abs=1e-6)
     union = shapely.union_all(communities.geometry.to_numpy())
     assert union.geom_type == "Polygon" and not union.interiors
-    outline = Polygon([sample._ll(p) for p in sample._district_ring()])
+    outline = Polygon([make_sample._ll(p) for p in make_sample._district_ring()])
     outline = gpd.GeoSeries([outline], crs=4326).to_crs(METRIC).iloc[0]
     assert union.symmetric_difference(outline).area < 1.0
     assert union.area == pytest.approx(communities.area.sum(), rel=1e-9)
@@ -448,14 +507,16 @@ def test_buildings(
 def test_facility_table(facilities: gpd.GeoDataFrame) -> None:
     assert list(facilities.columns[:4]) == ["设施编号", "设施名称", "类别", "建筑面积"]
     assert facilities["设施编号"].is_unique
-    assert facilities["category"].notna().all(), "every 类别 is a catalogue name or alias"
+    known = facilities["category"].notna() | facilities["类别"].isin(list(EXP["new_categories"]))
+    assert known.all(), "every 类别 is a catalogue name or alias"
     assert facilities["建筑面积"].notna().mean() > 0.8
     cat = category_catalogue()
     for alias, key in EXP["alias_categories"].items():
         assert (facilities["类别"] == alias).any(), alias
         assert match_category(alias) == key
         assert alias != cat[key].name_zh
-    used_aliases = {c for c in facilities["类别"] if c not in {v.name_zh for v in cat.values()}}
+    names = {v.name_zh for v in cat.values()} | set(EXP["new_categories"])
+    used_aliases = {c for c in facilities["类别"] if c not in names}
     assert used_aliases == set(EXP["alias_categories"])
 
 
@@ -520,3 +581,95 @@ def test_facility_outside_every_community(
     nearest = walk_lines.iloc[int(walk_lines.distance(row.geometry).to_numpy().argmin())]
     main_part = max(nx.connected_components(walk_graph), key=len)
     assert osm.ways[nearest["way"]][0][0] in main_part
+
+
+def test_new_categories_are_in_the_catalogue() -> None:
+    cat = category_catalogue()
+    for name, key in EXP["new_categories"].items():
+        assert match_category(name) == key
+        assert cat[key].name_zh == name
+
+
+def _hours(text: str) -> float:
+    """Daily opening hours of '8:30-17:30' or '08:00-12:00,14:00-18:00' (plain reference)."""
+    total = 0.0
+    for span in text.split(","):
+        start, end = span.split("-")
+        (h0, m0), (h1, m1) = (map(int, t.split(":")) for t in (start, end))
+        total += (h1 * 60 + m1 - h0 * 60 - m0) / 60
+    return total
+
+
+def test_hours_reference() -> None:
+    assert _hours("8:30-17:30") == 9.0
+    assert _hours("08:00-12:00,14:00-18:00") == 8.0
+    assert _hours("9:00-11:30,14:30-17:30") == 5.5
+
+
+def test_opening_hours(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> None:
+    hours = facilities["开放时间"]
+    pattern = r"\d{1,2}:\d{2}-\d{1,2}:\d{2}(,\d{1,2}:\d{2}-\d{1,2}:\d{2})*"
+    assert hours.dropna().str.fullmatch(pattern).all()
+    assert hours.dropna().str.contains(",").any() and (~hours.dropna().str.contains(",")).any()
+    # every facility with a building has hours; the open-air fitness grounds have none
+    outdoor = facilities["category"] == "outdoor_fitness"
+    assert hours[facilities["建筑面积"].notna() & ~outdoor].notna().all()
+    assert hours[outdoor].isna().all()
+    daily = hours.dropna().map(_hours)
+    assert daily.between(3.0, 17.0).all()
+    stations = facilities[facilities["category"] == "community_service_station"]
+    joined = gpd.sjoin(stations, communities, predicate="within").set_index("社区代码")
+    short = {c: _hours(h) for c, h in joined["开放时间"].items() if _hours(h) < 8}
+    assert short == EXP["station_open_below_8_hours"]
+    assert 8.0 in {_hours(h) for h in joined["开放时间"]}  # a station open exactly 8 h
+
+
+def test_station_floor_areas(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> None:
+    stations = facilities[facilities["category"] == "community_service_station"]
+    joined = gpd.sjoin(stations, communities, predicate="within")
+    small = joined[joined["建筑面积"] < 300]
+    assert dict(zip(small["社区代码"], small["社区名称"], strict=True)) == EXP[
+        "station_below_300_m2"
+    ]
+    centres = facilities[facilities["category"] == "community_service_centre"]
+    assert len(centres) == len(EXP["streets"])  # one street-level centre per 街道
+    assert (centres["建筑面积"] >= 800).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "key"), [("社区体育健身站点", "sports_station_communities"),
+                      ("儿童之家", "children_home_communities")]
+)
+def test_sports_stations_and_children_homes(
+    facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, name: str, key: str
+) -> None:
+    these = facilities[facilities["类别"] == name]
+    joined = gpd.sjoin(these, communities, how="left", predicate="within")
+    assert joined["社区代码"].notna().all()
+    assert joined["社区代码"].is_unique  # at most one per community
+    assert dict(zip(joined["社区代码"], joined["社区名称"], strict=True)) == EXP[key]
+    assert set(EXP[key]) < set(communities["社区代码"])  # some communities have none
+
+
+def test_open_spaces(
+    communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> None:
+    raw = gpd.read_file(REPO_SAMPLE / "open_spaces.geojson")
+    assert list(raw.columns) == ["name", "community_id", "geometry"]
+    assert len(raw) == EXP["open_spaces"] and raw["name"].is_unique
+    spaces = raw.to_crs(METRIC)
+    assert (spaces.geom_type == "Polygon").all() and spaces.is_valid.all()
+    joined = gpd.sjoin(spaces, communities[["社区代码", "geometry"]], predicate="within")
+    assert (joined["社区代码"] == joined["community_id"]).all() and len(joined) == len(raw)
+    assert not buildings.intersects(shapely.union_all(spaces.geometry.to_numpy())).any()
+    per_resident = (
+        spaces.area.groupby(spaces["community_id"]).sum().reindex(communities["社区代码"])
+        / communities.set_index("社区代码")["人口"]
+    )
+    names = communities.set_index("社区代码")["社区名称"]
+    above = {c: names[c] for c, v in per_resident.items() if v >= 2.5}
+    none = {c: names[c] for c, v in per_resident.items() if pd.isna(v)}
+    assert above == EXP["open_space_at_least_2_5_m2_per_resident"]
+    assert none == EXP["open_space_none"]
+    some_below = per_resident.dropna()[per_resident.dropna() < 2.5]
+    assert len(some_below) >= 2  # communities with a plaza too small for their residents

@@ -115,7 +115,7 @@ def test_bad_arguments() -> None:
 
 @pytest.fixture(scope="module")
 def sample_analysis():
-    from coverage15.sample import sample_path
+    from coverage15.datasets import sample_path
 
     return c15.analyze(
         c15.load_communities(sample_path("communities.geojson")),

@@ -428,8 +428,8 @@ def test_profile_confidence_is_its_lowest(key: str) -> None:
 
 
 def test_analysis_carries_targets_and_lacking() -> None:
+    from coverage15.datasets import sample_analysis
     from coverage15.indicators import lacking_text
-    from coverage15.sample import sample_analysis
 
     a = sample_analysis("leshan_2018")
     assert a.targets["key"].tolist() == list(a.profile.targets)

@@ -19,7 +19,7 @@ from rasterio.transform import Affine
 import coverage15 as c15
 from coverage15._errors import InputError
 from coverage15.access import WalkNetwork
-from coverage15.sample import sample_path
+from coverage15.datasets import sample_path
 from coverage15.terrain import (
     FLAT_SPEED_KMH,
     ElevationWarning,

@@ -11,8 +11,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from conftest import synthetic_analysis
 from coverage15 import webmap
-from test_maps import synthetic_analysis
 
 CHROMIUM = "/usr/bin/chromium"
 # the only http(s) strings allowed in the page: the SVG XML namespace, and the text of

@@ -13,8 +13,9 @@ True
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+#: The package version: the one source (``pyproject.toml`` reads it from here).
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -56,7 +57,65 @@ _API: dict[str, str] = {
     "detect_offset": "coverage15.crs",
 }
 
-__all__ = ["__version__", *sorted(_API)]
+# kept equal to _API by tests/test_packaging.py (a literal, so tools see the re-exports)
+__all__ = [
+    "Analysis",
+    "Coverage15Error",
+    "InputError",
+    "NetworkError",
+    "Profile",
+    "ProfileError",
+    "ValidationReport",
+    "WalkNetwork",
+    "__version__",
+    "analyze",
+    "build_walk_network",
+    "category_catalogue",
+    "cgcs2000_gk_crs",
+    "detect_offset",
+    "from_wgs84",
+    "list_profiles",
+    "load_buildings",
+    "load_communities",
+    "load_facilities",
+    "load_network",
+    "load_profile",
+    "metric_crs",
+    "network_summary",
+    "plot_communities",
+    "plot_walk_times",
+    "profile_path",
+    "read_layer",
+    "recommend_sites",
+    "save_network",
+    "service_areas",
+    "to_wgs84",
+    "write_maps",
+    "write_report",
+    "write_results",
+    "write_webmap",
+]
+
+if TYPE_CHECKING:  # what IDEs and mypy see; at run time __getattr__ imports lazily
+    from coverage15._errors import Coverage15Error, InputError, NetworkError, ProfileError
+    from coverage15.access import WalkNetwork
+    from coverage15.analysis import Analysis, analyze
+    from coverage15.crs import cgcs2000_gk_crs, detect_offset, from_wgs84, metric_crs, to_wgs84
+    from coverage15.export import write_results
+    from coverage15.io import load_buildings, load_communities, load_facilities, read_layer
+    from coverage15.maps import plot_communities, plot_walk_times, service_areas, write_maps
+    from coverage15.network import build_walk_network, load_network, network_summary, save_network
+    from coverage15.report import write_report
+    from coverage15.siting import recommend_sites
+    from coverage15.standards import (
+        Profile,
+        category_catalogue,
+        list_profiles,
+        load_profile,
+        profile_path,
+    )
+    from coverage15.validation import ValidationReport
+    from coverage15.webmap import write_webmap
 
 
 def __getattr__(name: str) -> Any:

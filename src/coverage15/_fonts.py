@@ -86,12 +86,6 @@ def find_cjk_font() -> str | None:
     -------
     str or None
         A family name usable in ``rcParams["font.family"]``.
-
-    Examples
-    --------
-    >>> name = find_cjk_font()
-    >>> name is None or isinstance(name, str)
-    True
     """
     from matplotlib import font_manager as fm
 

@@ -30,7 +30,8 @@ def ipywidgets_available() -> bool:
 
     Examples
     --------
-    >>> isinstance(ipywidgets_available(), bool)
+    >>> import importlib.util
+    >>> ipywidgets_available() == (importlib.util.find_spec("ipywidgets") is not None)
     True
     """
     try:

@@ -7,7 +7,7 @@ indicators, returning an :class:`Analysis` with ``.homes``, ``.communities``,
 Examples
 --------
 >>> import coverage15 as c15
->>> from coverage15.sample import sample_path
+>>> from coverage15.datasets import sample_path
 >>> result = c15.analyze(
 ...     c15.load_communities(sample_path("communities.geojson")),
 ...     c15.load_facilities(sample_path("facilities.geojson")),
@@ -103,7 +103,7 @@ class Analysis:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> a = sample_analysis("leshan_2018")
     >>> a.profile.key, a.group, int(a.homes["households"].sum())
     ('leshan_2018', 'general', 25720)
@@ -151,7 +151,7 @@ class Analysis:
 
         Examples
         --------
-        >>> from coverage15.sample import sample_analysis
+        >>> from coverage15.datasets import sample_analysis
         >>> print(sample_analysis("leshan_2018").summary("en"))  # doctest: +ELLIPSIS
         Profile: Leshan ... [leshan_2018]
           households                         25,720
@@ -300,7 +300,7 @@ def check_offset(
     Examples
     --------
     >>> import coverage15 as c15
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> from coverage15.access import WalkNetwork
     >>> G = c15.build_walk_network(sample_path("walk_network.osm"))
     >>> fac = c15.load_facilities(sample_path("facilities.geojson"))
@@ -515,7 +515,7 @@ def analyze(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> from coverage15.io import load_communities, load_facilities
     >>> r = analyze(load_communities(sample_path("communities.geojson")),
     ...             load_facilities(sample_path("facilities.geojson")),

@@ -882,7 +882,7 @@ def compounds_from_osm(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> compounds, gates = compounds_from_osm(sample_path("walk_network.osm"))
     >>> len(compounds), len(gates)
     (20, 31)

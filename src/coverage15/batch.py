@@ -130,7 +130,7 @@ def load_inputs(run: RunConfig, report: Any = None) -> tuple[Any, Any, Any]:
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> communities, facilities, buildings = load_inputs(sample_run_config(tempfile.mkdtemp()))
     >>> len(communities), int(communities["households"].sum())
     (10, 25720)
@@ -189,7 +189,7 @@ def network_source(run: RunConfig) -> Any:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> network_source(sample_run_config("out")).endswith("walk_network.osm")
     True
     """
@@ -267,7 +267,7 @@ def district_network(
     --------
     >>> import tempfile
     >>> from coverage15.io import load_communities
-    >>> from coverage15.sample import sample_path, sample_run_config
+    >>> from coverage15.datasets import sample_path, sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> net = district_network(run, load_communities(sample_path("communities.geojson")))
     >>> net.n_nodes > 100
@@ -371,7 +371,7 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> run.network["cache_dir"] = tempfile.mkdtemp()
     >>> first, again = analyze_district(run), analyze_district(run)
@@ -395,11 +395,17 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     )
     record = graph.graph["coverage15"]
     facilities = _within_reach(facilities, communities, graph.graph["crs"], record["cut_buffer_m"])
+    open_spaces = None
+    if "open_spaces" in run.inputs:
+        from coverage15.io import load_open_spaces
+
+        open_spaces = load_open_spaces(**_loader_options(run, "open_spaces"))
     return analyze(
         communities,
         facilities,
         network=prepare_network(graph, progress=progress, **changes),
         buildings=buildings,
+        open_spaces=open_spaces,
         profile=profile,
         group=run.group,
         progress=progress,
@@ -431,7 +437,7 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_analysis, sample_run_config
+    >>> from coverage15.datasets import sample_analysis, sample_run_config
     >>> folder = write_outputs(sample_analysis(), sample_run_config(tempfile.mkdtemp()))
     >>> (folder / "communities.csv").is_file()
     True
@@ -482,7 +488,7 @@ def run_district(
     Examples
     --------
     >>> import dataclasses, tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> o = run_district(run)
     >>> o.ok, o.communities, o.households
@@ -564,7 +570,7 @@ def expand_runs(runs: Sequence[RunConfig]) -> list[RunConfig]:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config("out/a"), sample_run_config("out/b", name="b")]
     >>> [r.name for r in expand_runs(runs)]  # no split_by: unchanged
     ['sample', 'b']
@@ -644,7 +650,7 @@ def default_summary_path(runs: Sequence[RunConfig]) -> Path:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config("out/city/a"), sample_run_config("out/city/b", name="b")]
     >>> default_summary_path(runs).as_posix()
     'out/city/summary.csv'
@@ -730,7 +736,7 @@ def run_batch(
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> runs = [sample_run_config(tempfile.mkdtemp(), profile=p, name=p)
     ...         for p in ("gb50180_2018", "leshan_2018")]
     >>> summary = run_batch(runs)

@@ -158,12 +158,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from coverage15 import __version__  # the one source (pyproject reads it too)
 
-    try:
-        return version("coverage15")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
+    return __version__
 
 
 def _progress(args: argparse.Namespace) -> bool:

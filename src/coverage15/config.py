@@ -28,6 +28,9 @@ Example config::
     [inputs.buildings]          # optional
     path = "建筑.gpkg"
 
+    [inputs.open_spaces]        # optional: plazas / open space (广场) for m² per resident
+    path = "广场.gpkg"
+
     [network]
     source = "乐山.osm.pbf"     # or place = "市中区, 乐山市", or bbox = [w, s, e, n]
     cache_dir = "cache"         # default: <outputs.folder>/../cache; false: no cache
@@ -106,12 +109,14 @@ _INPUT_KEYS = {
         "default_levels",
         "residential_only",
     },
+    "open_spaces": {"path", "layer", "crs", "encoding", "columns"},
 }
 #: ``columns = {...}`` keys per input: the loader's field names
 _COLUMN_KEYS = {
     "communities": {"community_id", "name", "households", "population", "kind"},
     "facilities": {"facility_id", "name", "category", "floor_area_m2"},
     "buildings": {"building_id", "levels", "use", "floor_area_m2"},
+    "open_spaces": {"open_space_id", "name", "area_m2", "community_id"},
 }
 _NETWORK_KEYS = {
     "source",
@@ -214,7 +219,7 @@ class RunConfig:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config("output/sample")
     >>> run.lang, run.group, run.maps
     ('zh', 'general', False)
@@ -621,7 +626,7 @@ def check_distinct(runs: list[RunConfig], source: str) -> None:
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_run_config
+    >>> from coverage15.datasets import sample_run_config
     >>> run = sample_run_config(tempfile.mkdtemp())
     >>> check_distinct([run, run], "batch.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):

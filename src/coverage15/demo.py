@@ -97,12 +97,12 @@ def category_table(result: Any, lang: str = "zh") -> str:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> t = category_table(sample_analysis("leshan_2018"), "en")
     >>> t.splitlines()[0].split()
     ['category', 'distance', 'm', 'households', 'share']
     >>> t.splitlines()[1].split()[-3:]  # the worst-covered category first
-    ['300', '6946', '27.0%']
+    ['300', '6827', '26.5%']
     """
     from coverage15.labels import category_label
 
@@ -170,10 +170,10 @@ def run_demo(
     [...'communities.csv', ...'coverage15_results.gpkg', ...]
     """
     from coverage15.analysis import analyze
+    from coverage15.datasets import sample_path
     from coverage15.export import write_results
     from coverage15.io import load_buildings, load_communities, load_facilities
     from coverage15.network import build_walk_network, network_summary
-    from coverage15.sample import sample_path
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

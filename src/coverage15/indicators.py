@@ -240,7 +240,7 @@ def community_indicators(
     Recomputed from an analysis of the sample (hand-checked cases are in
     ``tests/test_indicators.py``):
 
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> a = sample_analysis("leshan_2018")
     >>> base = a.communities[["community_id", "name", "households", "kind", "geometry"]]
     >>> ci = community_indicators(base, a.homes, a.homes, a.facilities, a.profile)
@@ -464,7 +464,7 @@ def district_indicators(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> a = sample_analysis("leshan_2018")
     >>> d = district_indicators(a.communities, a.communities, a.profile)
     >>> d.loc[d["indicator"] == "households", "value"].item()

@@ -1523,7 +1523,7 @@ def write_maps(
     Examples
     --------
     >>> import tempfile
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> with offscreen():
     ...     files = write_maps(sample_analysis(), tempfile.mkdtemp(), lang="en", dpi=60)
     >>> [p.name for p in files]  # doctest: +ELLIPSIS
@@ -1570,7 +1570,7 @@ def write_map_pdf(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> with offscreen():
     ...     pdf = write_map_pdf(sample_analysis(), pathlib.Path(tempfile.mkdtemp()) / "maps.pdf")
     >>> pdf.read_bytes()[:5]

@@ -26,7 +26,7 @@ Sources
 Examples
 --------
 >>> from coverage15.network import build_walk_network, network_summary
->>> from coverage15.sample import sample_path
+>>> from coverage15.datasets import sample_path
 >>> G = build_walk_network(sample_path("walk_network.osm"))
 >>> s = network_summary(G)
 >>> s["nodes"] > 100, s["crs"]
@@ -674,7 +674,7 @@ def build_walk_network(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> G = build_walk_network(sample_path("walk_network.osm"))
     >>> rec = G.graph["coverage15"]
     >>> rec["kind"], rec["missing_node_refs"]
@@ -791,7 +791,7 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> G = build_walk_network(sample_path("walk_network.osm"))
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = save_network(G, pathlib.Path(d) / "walk.graphml")
@@ -1040,7 +1040,7 @@ def edges_frame(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> e = edges_frame(build_walk_network(sample_path("walk_network.osm")))
     >>> e.crs.to_string(), "length" in e.columns
     ('EPSG:32648', True)

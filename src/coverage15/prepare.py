@@ -22,7 +22,7 @@ facilities, another profile, the slow walking group).
 Examples
 --------
 >>> import coverage15 as c15
->>> from coverage15.sample import sample_path
+>>> from coverage15.datasets import sample_path
 >>> net = c15.prepare_network(sample_path("walk_network.osm"))
 >>> net.n_nodes > 100, net.record["kind"], net.record["walk_cost"]
 (True, 'osm', 'length')
@@ -104,7 +104,7 @@ def prepare_network(
 
     >>> import coverage15 as c15
     >>> from coverage15.barriers import compounds_from_osm
-    >>> from coverage15.sample import sample_path
+    >>> from coverage15.datasets import sample_path
     >>> osm = sample_path("walk_network.osm")
     >>> compounds, gates = compounds_from_osm(osm)
     >>> net = c15.prepare_network(osm, compounds=compounds, gates=gates)

@@ -345,7 +345,7 @@ def report_html(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> page = report_html(sample_analysis(), lang="en", maps=False)
     >>> page.startswith("<!DOCTYPE html>"), "Communities with the lowest coverage" in page
     (True, True)

@@ -28,7 +28,7 @@ exact (``exact=True``, MCLP only)
 
 Examples
 --------
->>> from coverage15.sample import sample_analysis
+>>> from coverage15.datasets import sample_analysis
 >>> result = sample_analysis("leshan_2018")  # analyze() on the bundled sample
 >>> plan = recommend_sites(result, "health_station", k=3)
 >>> len(plan.sites), plan.after_share > plan.before_share
@@ -83,7 +83,7 @@ class SitingResult:
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> plan = recommend_sites(sample_analysis("leshan_2018"), "outdoor_fitness", k=2)
     >>> plan.solver, len(plan.sites), bool(plan.after_share > plan.before_share)
     ('greedy', 2, True)
@@ -389,7 +389,7 @@ def recommend_sites(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> plan = recommend_sites(sample_analysis("leshan_2018"), "health_station", target_share=0.5)
     >>> plan.after_share >= 0.5, plan.sites["rank"].tolist()[:2]
     (True, [1, 2])

@@ -640,8 +640,11 @@ def snap_threads() -> int:
 
     Examples
     --------
-    >>> snap_threads() >= 1
-    True
+    >>> import os
+    >>> os.environ["COVERAGE15_THREADS"] = "3"  # e.g. in each worker of a process pool
+    >>> snap_threads()
+    3
+    >>> del os.environ["COVERAGE15_THREADS"]
     """
     env = os.environ.get("COVERAGE15_THREADS", "").strip()
     if env:

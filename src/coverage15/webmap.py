@@ -515,7 +515,7 @@ def webmap_html(
 
     Examples
     --------
-    >>> from coverage15.sample import sample_analysis
+    >>> from coverage15.datasets import sample_analysis
     >>> page = webmap_html(sample_analysis(), lang="en")
     >>> page.startswith("<!DOCTYPE html>"), "https://unpkg" in page  # Leaflet is inlined
     (True, False)
