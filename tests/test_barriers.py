@@ -6,6 +6,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -233,9 +234,21 @@ def test_gated_compounds_by_hand() -> None:
     # a gate drawn 4 m beside the path still counts (tolerance 5 m), 6 m does not
     _, rep = gated_compounds(G, compounds, [shapely.Point(54, 0)])
     assert ("in", "s") not in set(zip(rep.removed["u"], rep.removed["v"], strict=True))
-    with pytest.warns(BarrierWarning, match="no way out"):
-        _, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
+    # a gate 6 m off: nothing leads out; by default the part is given its main access
+    # back ("gate not mapped"): all three ways in are footways, so all are restored
+    with pytest.warns(BarrierWarning, match="lost every way out.*gate not mapped"):
+        H, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
+    row = rep.compounds.iloc[0]
+    assert bool(row["sealed"]) and row["gate_status"] == "gate not mapped"
+    assert (row["nodes_inside"], row["nodes_cut_off"], row["crossings_restored"]) == (2, 2, 6)
+    assert rep.n_edges == 0 and H.has_edge("in", "e")
+    with pytest.warns(BarrierWarning, match="become unreachable"):
+        _, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)], unmapped_gates="seal")
     assert rep.compounds["sealed"].tolist() == [True]
+    assert rep.compounds["gate_status"].tolist() == ["sealed"]
+    assert rep.summary["still_sealed"] == ["翡翠苑"] and rep.n_edges == 6
+    with pytest.raises(InputError, match="unmapped_gates"):
+        gated_compounds(G, compounds, gates, unmapped_gates="prison")
 
 
 def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
@@ -256,7 +269,7 @@ def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
     with pytest.raises(InputError, match="no gate nodes"):
         gated_compounds(G, [shapely.box(0, 0, 100, 100)])
     with pytest.warns(BarrierWarning, match="1 compound"):
-        _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
+        _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [], unmapped_gates="seal")
     assert rep.n_edges == 4
     with pytest.raises(InputError, match="polygons"):
         gated_compounds(G, [shapely.LineString([(0, 0), (1, 1)])], [])
@@ -448,3 +461,109 @@ def test_barrier_tolerance_grows_the_barrier() -> None:
     assert [r["kind"] for r in H.graph["coverage15"]["barriers"]] == ["barriers", "closed_paths"]
     with pytest.raises(InputError, match="non-negative"):
         apply_barriers(G, wall, tolerance_m=-1)
+
+
+# --------------------------------------------------------------------------- sealed compounds
+
+
+def _half_gated_graph() -> nx.MultiDiGraph:
+    # compound (0, 0)–(100, 100); the gate (20, 0) leads only to the small west part a–b;
+    # the main part m1–m2 leaves by a footway through the east fence (m1–e) and a service
+    # road through the north fence (m2–n), neither at a gate. Outside: s1–se–e–ne–n.
+    #
+    #            n ───────── ne
+    #            │ (service)  │
+    #    ┌───────┼──────┐     │
+    #    │  b    m2     │     │
+    #    │  │    │      │     │
+    #    │  │    m1 ────┼──── e      (footway)
+    #    │  a           │     │
+    #    └──┼───────────┘     │
+    #      s1 ────────────── se
+    return _graph(
+        {
+            "a": (20, 20),
+            "b": (20, 50),
+            "m1": (70, 50),
+            "m2": (70, 80),
+            "s1": (20, -20),
+            "se": (130, -20),
+            "e": (130, 50),
+            "ne": (130, 130),
+            "n": (70, 130),
+        },
+        [
+            ("a", "b", {"highway": "footway"}),
+            ("a", "s1", {"highway": "footway"}),
+            ("m1", "m2", {"highway": "service"}),
+            ("m1", "e", {"highway": "footway"}),
+            ("m2", "n", {"highway": "service"}),
+            ("s1", "se", {"highway": "residential"}),
+            ("se", "e", {"highway": "residential"}),
+            ("e", "ne", {"highway": "residential"}),
+            ("ne", "n", {"highway": "residential"}),
+        ],
+    )
+
+
+def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> None:
+    G = _half_gated_graph()
+    compound = gpd.GeoDataFrame({"name": ["半封闭苑"]}, geometry=[shapely.box(0, 0, 100, 100)],
+                                crs=CRS)
+    gate = [shapely.Point(20, 0)]
+    homes = gpd.GeoDataFrame(
+        {"households": [40, 10]},
+        geometry=[shapely.Point(72, 65), shapely.Point(22, 35)],  # on m1–m2, on a–b
+        crs=CRS,
+    )
+    # the old check saw a crossing kept at the gate and called the compound open
+    with pytest.warns(BarrierWarning, match=r"半封闭苑; 2 node\(s\) \(1 home\(s\), 40 household"):
+        H, rep = gated_compounds(G, compound, gate, homes=homes)
+    row = rep.compounds.iloc[0]
+    assert row["crossings_at_gates"] == 2  # a–s1 both ways
+    # m1, m2 lost every way out (a, b did not): 2 of 4 inside nodes, the street m1–m2 both
+    # ways; the home on m1–m2 with its 40 households
+    assert (row["nodes_inside"], row["nodes_cut_off"], row["edges_cut_off"]) == (4, 2, 2)
+    assert (row["homes_cut_off"], row["households_cut_off"]) == (1, 40)
+    assert not row["sealed"]  # a part, not the whole
+    # main access: the service road m2–n (rank above the footway m1–e) is restored
+    assert row["gate_status"] == "gate not mapped" and row["crossings_restored"] == 2
+    assert H.has_edge("m2", "n") and H.has_edge("n", "m2")
+    assert not H.has_edge("m1", "e") and rep.n_edges == 2
+    assert nx.shortest_path_length(H, "m1", "e", weight="length") == pytest.approx(
+        30 + 50 + 60 + 80  # m1 → m2 → n → ne → e
+    )
+    assert rep.summary["gate_not_mapped"] == ["半封闭苑"] and rep.summary["still_sealed"] == []
+    assert rep.summary["households_cut_off"] == 40
+    # the points to draw: the gate used and the unmapped gate; the cut crossings
+    g = rep.gates.sort_values("kind")
+    assert g["kind"].tolist() == ["gate not mapped", "mapped gate"]
+    assert [(p.x, p.y) for p in g.geometry] == [(70.0, 100.0), (20.0, 0.0)]
+    assert g["edges"].tolist() == [2, 2] and rep.gates.crs == G.graph["crs"]
+    c = rep.crossings.sort_values("restored")
+    assert c[["highway", "restored"]].values.tolist() == [["footway", False], ["service", True]]
+    assert [(p.x, p.y) for p in c.geometry] == [(100.0, 50.0), (70.0, 100.0)]
+    assert "1 with a gate not mapped (2 crossing(s) restored)" in str(rep)
+    # "all": every cut crossing of the part comes back
+    with pytest.warns(BarrierWarning):
+        H, rep = gated_compounds(G, compound, gate, unmapped_gates="all")
+    assert rep.n_edges == 0 and rep.compounds["crossings_restored"].tolist() == [4]
+    assert pd.isna(rep.compounds["homes_cut_off"].iloc[0])  # no homes given
+    # "seal": kept cut, and reported as such
+    with pytest.warns(BarrierWarning, match="unreachable"):
+        H, rep = gated_compounds(G, compound, gate, unmapped_gates="seal")
+    assert rep.n_edges == 4 and rep.compounds["gate_status"].tolist() == ["sealed"]
+    assert not nx.has_path(H.to_undirected(), "m1", "e")
+    # with the gate at the service road too, nothing is cut off and no warning
+    H, rep = gated_compounds(G, compound, [*gate, shapely.Point(70, 100)])
+    assert rep.compounds["nodes_cut_off"].tolist() == [0]
+    assert rep.compounds["gate_status"].tolist() == ["gates mapped"]
+
+
+def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
+    # p–q inside the compound was never connected to any street: not "cut off"
+    G = _graph({"p": (40, 40), "q": (60, 40), "x": (200, 0), "y": (300, 0)},
+               [("p", "q"), ("x", "y")])
+    _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
+    assert rep.compounds[["nodes_inside", "nodes_cut_off"]].values.tolist() == [[2, 0]]
+    assert rep.compounds["gate_status"].tolist() == ["gates mapped"]
