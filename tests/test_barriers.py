@@ -176,6 +176,7 @@ def _compound_graph() -> nx.MultiDiGraph:
     #   n1 ── n2  a street along the north fence (touching only)      → kept
     #   in ── c   an internal path                                    → kept
     #   p1 ── p2  a primary road through the compound                 → exempt, kept
+    #   e ── n2, w ── n1, n1 ── p1, s ── se ── e, p2 ── se: streets outside joining the ends
     return _graph(
         {
             "in": (50, 50),
@@ -188,6 +189,7 @@ def _compound_graph() -> nx.MultiDiGraph:
             "c": (70, 70),
             "p1": (-20, 80),
             "p2": (120, 80),
+            "se": (120, -20),
         },
         [
             ("in", "s"),
@@ -197,6 +199,12 @@ def _compound_graph() -> nx.MultiDiGraph:
             ("n1", "n2"),
             ("in", "c"),
             ("p1", "p2", {"highway": "primary"}),
+            ("e", "n2"),  # the outside ends join the streets (they touch fence corners only)
+            ("w", "n1"),
+            ("n1", "p1"),
+            ("s", "se"),
+            ("se", "e"),
+            ("p2", "se"),
         ],
         highway="footway",
     )
@@ -236,7 +244,7 @@ def test_gated_compounds_by_hand() -> None:
     assert ("in", "s") not in set(zip(rep.removed["u"], rep.removed["v"], strict=True))
     # a gate 6 m off: nothing leads out; by default the part is given its main access
     # back ("gate not mapped"): all three ways in are footways, so all are restored
-    with pytest.warns(BarrierWarning, match="lost every way out.*gate not mapped"):
+    with pytest.warns(BarrierWarning, match="cut parts of the network off.*gate not mapped"):
         H, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
     row = rep.compounds.iloc[0]
     assert bool(row["sealed"]) and row["gate_status"] == "gate not mapped"
@@ -254,8 +262,15 @@ def test_gated_compounds_by_hand() -> None:
 def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
     # unsimplified OSM: the gate is a node on the fence, both ways in end there
     G = _graph(
-        {"in": (50, 50), "g": (50, 0), "s": (50, -20), "x": (100, 50), "y": (130, 50)},
-        [("in", "g"), ("g", "s"), ("in", "x"), ("x", "y")],
+        {
+            "in": (50, 50),
+            "g": (50, 0),
+            "s": (50, -20),
+            "x": (100, 50),
+            "y": (130, 50),
+            "sy": (130, -20),
+        },
+        [("in", "g"), ("g", "s"), ("in", "x"), ("x", "y"), ("y", "sy"), ("sy", "s")],
     )
     G.nodes["g"]["barrier"] = "gate"
     H, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)])  # gates from the node tags
@@ -523,7 +538,8 @@ def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> No
     assert row["crossings_at_gates"] == 2  # a–s1 both ways
     # m1, m2 lost every way out (a, b did not): 2 of 4 inside nodes, the street m1–m2 both
     # ways; the home on m1–m2 with its 40 households
-    assert (row["nodes_inside"], row["nodes_cut_off"], row["edges_cut_off"]) == (4, 2, 2)
+    assert (row["nodes_inside"], row["inside_nodes_cut_off"]) == (4, 2)
+    assert (row["nodes_cut_off"], row["edges_cut_off"]) == (2, 2)
     assert (row["homes_cut_off"], row["households_cut_off"]) == (1, 40)
     assert not row["sealed"]  # a part, not the whole
     # main access: the service road m2–n (rank above the footway m1–e) is restored
@@ -566,4 +582,5 @@ def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
                [("p", "q"), ("x", "y")])
     _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
     assert rep.compounds[["nodes_inside", "nodes_cut_off"]].values.tolist() == [[2, 0]]
+    assert rep.summary["nodes_cut_off"] == 0
     assert rep.compounds["gate_status"].tolist() == ["gates mapped"]

@@ -642,16 +642,19 @@ def gated_compounds(
     along the fence) are untouched.
 
     **Sealed compounds.** The network's pieces (weakly connected components)
-    are compared before and after the cut: a node inside a compound whose piece
-    reached a street (a node outside every compound) before, and reaches none
-    after, has lost every way out. Such a part of a compound has no usable
-    gate; OSM usually just does not map it. By default (``unmapped_gates="main"``)
-    it is treated as having one, flagged ``"gate not mapped"``: of the crossings
-    cut around that part, those of the highest road class are restored (a
-    ``service`` road before a ``footway``; all of them when several share that
-    class), as the vehicle entrance is where a compound's gate usually is.
-    ``"all"`` restores every cut crossing of that part (an open compound);
-    ``"seal"`` keeps them cut (a prison: its homes reach nothing), and warns.
+    are compared before and after the cut. When the cut splits a piece, its
+    largest part (most nodes) is the street network it belonged to; every
+    other part has lost every path to it (a piece that was an island before is
+    not blamed on the gates). Each compound reports the parts it cut off: those
+    holding its inside nodes or bordered by crossings it cut. Such a part has
+    no usable gate, and OSM usually just does not map it. By default
+    (``unmapped_gates="main"``) it is treated as having one, flagged ``"gate
+    not mapped"``: of the crossings cut around that part, those of the highest
+    road class (:data:`ACCESS_RANK`) are restored (a ``service`` road before a
+    ``footway``; all of them when several share that class), as the vehicle
+    entrance is where a compound's gate usually is; repeated until no part is
+    cut off. ``"all"`` restores every cut crossing of that part (an open
+    compound); ``"seal"`` keeps them cut (a prison: its homes reach nothing).
 
     Parameters
     ----------
@@ -692,11 +695,13 @@ def gated_compounds(
         ``report.compounds`` has one row per compound: ``compound``, ``name``,
         ``gates`` (gate points on its boundary), ``crossings_at_gates``,
         ``edges_cut`` (directed edges removed), ``nodes_inside``,
-        ``nodes_cut_off`` / ``edges_cut_off`` (inside nodes and directed edges that lost
-        every way out by the cut, before any repair), ``homes_cut_off`` /
-        ``households_cut_off`` (with ``homes``; else missing), ``sealed`` (every
-        inside node that reached a street lost it), ``gate_status`` (``"gates
-        mapped"``, ``"gate not mapped"``, ``"sealed"``, ``"no paths inside"``)
+        ``inside_nodes_cut_off`` (its inside nodes that lost every path to the
+        streets), ``nodes_cut_off`` / ``edges_cut_off`` (nodes and directed edges
+        of the parts it cut off, inside or out, before any repair),
+        ``homes_cut_off`` / ``households_cut_off`` (homes snapped onto those parts;
+        missing without ``homes``), ``sealed`` (all its inside nodes in a split
+        piece were cut off), ``gate_status`` (``"gates mapped"``, ``"gate not
+        mapped"``, ``"sealed"``, ``"no paths inside"``)
         and ``crossings_restored`` (directed edges restored as unmapped gates).
         ``report.gates`` and ``report.crossings`` are point GeoDataFrames (network
         CRS), one row per street: where walks pass the boundary (``kind``
@@ -706,8 +711,8 @@ def gated_compounds(
     Warns
     -----
     BarrierWarning
-        When a part of a compound lost every way out: restored as "gate not
-        mapped", or left sealed with ``unmapped_gates="seal"``.
+        When gating cut a part of the network off the streets: restored as
+        "gate not mapped", or left sealed with ``unmapped_gates="seal"``.
 
     Raises
     ------
@@ -880,45 +885,73 @@ def gated_compounds(
                 )
                 cut_at[e] = (c, float(x), float(y))
                 cut_per[c] += 1
-    # ---- pieces before and after: which inside nodes lost every way out
+    # ---- pieces before and after: which nodes lost every path to the streets
     seal = _SealCheck(G, edges, polys)
     lost0 = seal.lost(set(cut))
+    ca0 = seal.comp_after.copy()
     cut_before_repair = set(cut)
     restored: dict[int, tuple[int, float, float]] = {}
+    lost_after = lost0
     if unmapped_gates != "seal":
-        lost = lost0
         for _ in range(len(cut) + 1):
-            if not lost.any():
+            if not lost_after.any():
                 break
-            chosen = seal.repairs(lost, set(cut), edges, policy=unmapped_gates)
+            chosen = seal.repairs(lost_after, set(cut), edges, policy=unmapped_gates)
             if not chosen:
                 break
             for e in chosen:
                 del cut[e]
                 restored[e] = cut_at[e]
                 cut_per[cut_at[e][0]] -= 1
-            lost = seal.lost(set(cut))
-        lost_after = lost
-    else:
-        lost_after = lost0
-    H0_cut = cut_before_repair
-    homes_lost = seal.homes_lost(homes, G, H0_cut, lost0, target, crs)
+            lost_after = seal.lost(set(cut))
     owner = seal.owner  # node position -> compound (or -1)
-    nodes_inside = np.bincount(owner[owner >= 0], minlength=n_c)
-    nodes_cut_off = np.bincount(owner[lost0 & (owner >= 0)], minlength=n_c)
-    still = np.bincount(owner[lost_after & (owner >= 0)], minlength=n_c)
-    reached_before = np.bincount(owner[seal.street_before & (owner >= 0)], minlength=n_c)
-    both_lost = lost0[seal.eu] & lost0[seal.ev] & (owner[seal.eu] >= 0)
-    edges_cut_off = np.bincount(owner[seal.eu[both_lost]], minlength=n_c).astype(np.int64)
-    sealed = (nodes_cut_off > 0) & (nodes_cut_off >= reached_before)
+    # the cut-off pieces of each compound: those holding its inside nodes, or bordered by
+    # crossings it cut
+    lost_pieces = set(np.unique(ca0[lost0]).tolist())
+    pieces_of: list[set[int]] = [set() for _ in range(n_c)]
+    for i in np.flatnonzero(lost0 & (owner >= 0)).tolist():
+        pieces_of[owner[i]].add(int(ca0[i]))
+    for e in cut_before_repair:
+        for end in (seal.eu[e], seal.ev[e]):
+            if int(ca0[end]) in lost_pieces:
+                pieces_of[cut_at[e][0]].add(int(ca0[end]))
+    intact = np.ones(len(edges), dtype=bool)
+    intact[list(cut_before_repair)] = False
+    if homes is not None:
+        home_pos, home_hh = seal.home_nodes(homes, G, cut_before_repair, target, crs)
+        home_piece = np.where(home_pos >= 0, ca0[np.maximum(home_pos, 0)], -1)
+    nodes_cut_off = np.zeros(n_c, dtype=np.int64)
+    edges_cut_off = np.zeros(n_c, dtype=np.int64)
+    still = np.zeros(n_c, dtype=bool)
+    homes_cut = pd.array([pd.NA] * n_c, dtype="Int64")
+    hh_cut = pd.array([pd.NA] * n_c, dtype="Int64")
+    for c in range(n_c):
+        if not pieces_of[c]:
+            if homes is not None:
+                homes_cut[c], hh_cut[c] = 0, 0
+            continue
+        in_p = np.isin(ca0, list(pieces_of[c]))
+        nodes_cut_off[c] = int(in_p.sum())
+        edges_cut_off[c] = int((in_p[seal.eu] & in_p[seal.ev] & intact).sum())
+        still[c] = bool((in_p & lost_after).any())
+        if homes is not None:
+            h = np.isin(home_piece, list(pieces_of[c]))
+            homes_cut[c], hh_cut[c] = int(h.sum()), int(round(float(home_hh[h].sum())))
+    inside_n = np.bincount(owner[owner >= 0], minlength=n_c).astype(np.int64)
+    inside_lost = np.bincount(owner[lost0 & (owner >= 0)], minlength=n_c).astype(np.int64)
+    split = np.isin(seal.comp_before, np.unique(seal.comp_before[lost0]))
+    inside_split = np.bincount(owner[split & (owner >= 0)], minlength=n_c)
+    sealed = (inside_lost > 0) & (inside_lost == inside_split)
     restored_per = np.bincount(
         np.asarray([c for c, _, _ in restored.values()], dtype=np.int64), minlength=n_c
     )
     status = np.where(
-        ~has_inside,
-        "no paths inside",
+        still,
+        "sealed",
         np.where(
-            still > 0, "sealed", np.where(restored_per > 0, "gate not mapped", "gates mapped")
+            restored_per > 0,
+            "gate not mapped",
+            np.where(has_inside, "gates mapped", "no paths inside"),
         ),
     )
     table = pd.DataFrame(
@@ -928,11 +961,12 @@ def gated_compounds(
             "gates": gates_per.astype(np.int64),
             "crossings_at_gates": kept_at_gate,
             "edges_cut": cut_per,
-            "nodes_inside": nodes_inside.astype(np.int64),
-            "nodes_cut_off": nodes_cut_off.astype(np.int64),
+            "nodes_inside": inside_n,
+            "inside_nodes_cut_off": inside_lost,
+            "nodes_cut_off": nodes_cut_off,
             "edges_cut_off": edges_cut_off,
-            "homes_cut_off": homes_lost[0],
-            "households_cut_off": homes_lost[1],
+            "homes_cut_off": homes_cut,
+            "households_cut_off": hh_cut,
             "sealed": sealed,
             "gate_status": status,
             "crossings_restored": restored_per.astype(np.int64),
@@ -943,7 +977,7 @@ def gated_compounds(
     )
     sealed_names = [name_of(c) for c in np.flatnonzero(sealed)]
     unmapped_names = [name_of(c) for c in np.flatnonzero(restored_per > 0)]
-    still_names = [name_of(c) for c in np.flatnonzero(still > 0)]
+    still_names = [name_of(c) for c in np.flatnonzero(still)]
     summary = {
         "compounds": n_c,
         "gates": len(gate_geoms),
@@ -952,9 +986,13 @@ def gated_compounds(
         "exempt_crossings": exempt_crossings,
         "sealed_compounds": sealed_names,
         "compounds_cut_off": [name_of(c) for c in np.flatnonzero(nodes_cut_off > 0)],
-        "nodes_cut_off": int(nodes_cut_off.sum()),
-        "homes_cut_off": None if homes is None else int(np.nansum(homes_lost[0])),
-        "households_cut_off": None if homes is None else int(np.nansum(homes_lost[1])),
+        "nodes_cut_off": int(lost0.sum()),
+        "homes_cut_off": None
+        if homes is None
+        else int(np.isin(home_piece, list(lost_pieces)).sum()),
+        "households_cut_off": None
+        if homes is None
+        else int(round(float(home_hh[np.isin(home_piece, list(lost_pieces))].sum()))),
         "unmapped_gates": unmapped_gates,
         "gate_not_mapped": unmapped_names,
         "crossings_restored": len(restored),
@@ -976,8 +1014,8 @@ def gated_compounds(
                 f"{len(restored)} crossing edge(s) restored, unmapped_gates={unmapped_gates!r})"
             )
         warnings.warn(
-            f"{len(cut_off_names)} compound(s) lost every way out through a gate in part or in "
-            f"whole ({shown}; {int(nodes_cut_off.sum())} node(s){hh}): {tail}",
+            f"gating {len(cut_off_names)} compound(s) cut parts of the network off the streets "
+            f"({shown}; {int(lost0.sum())} node(s){hh}): {tail}",
             BarrierWarning,
             stacklevel=2,
         )
@@ -1032,7 +1070,7 @@ def _rank(value: Any) -> int:
 
 
 class _SealCheck:
-    """Network pieces before and after a cut, and which inside nodes lose every street."""
+    """Network pieces before and after a cut, and which nodes lose every path to the streets."""
 
     def __init__(self, G: nx.MultiDiGraph, edges: list, polys: np.ndarray) -> None:
         self._n_c = len(polys)
@@ -1051,9 +1089,6 @@ class _SealCheck:
             self.owner[p_idx[order]] = c_idx[order]
         self.street = self.owner < 0
         self.comp_before = self._components(np.ones(len(edges), dtype=bool))
-        has = np.zeros(self.comp_before.max() + 1 if n else 0, dtype=bool)
-        has[self.comp_before[self.street]] = True
-        self.street_before = has[self.comp_before] if n else np.zeros(0, dtype=bool)
         self.comp_after = self.comp_before
 
     def _components(self, keep: np.ndarray) -> np.ndarray:
@@ -1069,15 +1104,24 @@ class _SealCheck:
         return connected_components(a, directed=True, connection="weak")[1]
 
     def lost(self, cut: set[int]) -> np.ndarray:
-        """Inside nodes that reached a street before the cut and reach none after it."""
+        """Nodes cut off: in a piece the cut splits, but not in the largest part of it.
+
+        The largest part (most nodes; then most nodes outside every compound) is the
+        street network the piece belonged to; the other parts lost every path to it.
+        A piece the cut does not split (an island already) loses nothing.
+        """
         keep = np.ones(len(self.eu), dtype=bool)
         keep[list(cut)] = False
-        self.comp_after = comp = self._components(keep)
-        if len(comp) == 0:
+        self.comp_after = ca = self._components(keep)
+        if len(ca) == 0:
             return np.zeros(0, dtype=bool)
-        has = np.zeros(comp.max() + 1, dtype=bool)
-        has[comp[self.street]] = True
-        return ~self.street & self.street_before & ~has[comp]
+        frame = pd.DataFrame({"b": self.comp_before, "a": ca, "street": self.street})
+        parts = frame.groupby(["b", "a"]).agg(n=("street", "size"), s=("street", "sum"))
+        parts = parts.reset_index().sort_values(
+            ["b", "n", "s", "a"], ascending=[True, False, False, True]
+        )
+        main = parts.drop_duplicates("b").set_index("b")["a"]
+        return ca != main.reindex(self.comp_before).to_numpy()
 
     def repairs(self, lost: np.ndarray, cut: set[int], edges: list, *, policy: str) -> list[int]:
         """Cut edges to restore so that each piece that lost every way out gets one back."""
@@ -1103,20 +1147,10 @@ class _SealCheck:
             )
         return sorted(set(chosen))
 
-    def homes_lost(
-        self,
-        homes: Any,
-        G: nx.MultiDiGraph,
-        cut: set[int],
-        lost: np.ndarray,
-        target: pyproj.CRS,
-        crs: Any,
-    ) -> tuple[Any, Any]:
-        """Homes (and households) per compound on a piece that lost every way out."""
-        if homes is None:
-            return pd.array([pd.NA] * self._n_c, dtype="Int64"), pd.array(
-                [pd.NA] * self._n_c, dtype="Int64"
-            )
+    def home_nodes(
+        self, homes: Any, G: nx.MultiDiGraph, cut: set[int], target: pyproj.CRS, crs: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Node position (or -1) of each home snapped onto the cut network, and households."""
         from coverage15.snap import snap_points
 
         pts = homes if isinstance(homes, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=homes)
@@ -1124,25 +1158,23 @@ class _SealCheck:
             pts = pts.set_crs(crs if crs is not None else target)
         pts = pts.to_crs(target)
         hh = (
-            pd.to_numeric(pts["households"], errors="coerce").fillna(0).to_numpy()
+            pd.to_numeric(pts["households"], errors="coerce").fillna(0).to_numpy(dtype=float)
             if "households" in pts.columns
             else np.ones(len(pts))
         )
         H = G.copy()
         for i in cut:
             u, v, k, _ = self._edges[i]
-            H.remove_edge(u, v, k) if H.is_multigraph() else H.remove_edge(u, v)
+            if H.is_multigraph():
+                H.remove_edge(u, v, k)
+            else:
+                H.remove_edge(u, v)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # homes far from every street: not this report's
             snapped = snap_points(H, pts.geometry, max_leg_m=None, source="homes")
         ok = snapped["snapped"].to_numpy(dtype=bool)
         u = np.array([self.pos.get(x, -1) for x in snapped["u"].to_numpy()], dtype=np.int64)
-        on_lost = ok & (u >= 0) & lost[np.maximum(u, 0)]
-        c = self.owner[np.maximum(u, 0)]
-        on_lost &= c >= 0
-        homes_n = np.bincount(c[on_lost], minlength=self._n_c)
-        hh_n = np.bincount(c[on_lost], weights=hh[on_lost], minlength=self._n_c)
-        return homes_n.astype(np.int64), np.round(hh_n).astype(np.int64)
+        return np.where(ok, u, -1), hh
 
 
 def _gating_points(
@@ -1161,7 +1193,7 @@ def _gating_points(
         out: dict[tuple[Any, ...], dict[str, Any]] = {}
         for e, (c, x, y) in sorted(items.items()):
             u, v, k, d = edges[e]
-            key = (c, *sorted((repr(u), repr(v))), round(x, 1), round(y, 1))
+            key = (c, *sorted((repr(u), repr(v))), repr(k))
             if key in out:
                 out[key]["edges"] += 1
                 continue
@@ -1463,7 +1495,7 @@ def _compounds_from_data(
 def compounds_from_osm(
     path: str | os.PathLike[str],
     *,
-    require_gate: bool = True,
+    require_gate: bool = False,
     gate_search_m: float = 30.0,
     gate_tolerance_m: float = 5.0,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -1489,15 +1521,17 @@ def compounds_from_osm(
     * ``boundary_gate``: a gate node within ``gate_tolerance_m`` of the boundary
       not on any way in (kept where it is).
 
-    A compound counts as gated when it has a gate node or a private way in.
+    A compound counts as ``gated`` when it has a gate node or a private way in.
 
     Parameters
     ----------
     path
         ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
     require_gate
-        Return only gated compounds (default): ``landuse=residential`` also
-        covers open neighbourhoods. False returns all, with ``gated``.
+        Return only compounds with a gate node or a private way in. Default
+        False: every compound, with ``gated`` saying whether OSM maps a gate;
+        :func:`gated_compounds` gives a compound (or a part of one) left without a
+        way out its main access back, flagged "gate not mapped".
     gate_search_m
         How far along a way in a gate node may be from the boundary crossing.
     gate_tolerance_m
