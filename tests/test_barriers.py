@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -584,3 +586,175 @@ def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
     assert rep.compounds[["nodes_inside", "nodes_cut_off"]].values.tolist() == [[2, 0]]
     assert rep.summary["nodes_cut_off"] == 0
     assert rep.compounds["gate_status"].tolist() == ["gates mapped"]
+
+
+# --------------------------------------------------------------------------- compounds_from_osm
+
+LON_0, LAT_0 = 116.35, 40.0
+M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
+M_LAT = 110_950.0
+
+
+def _ll(x: float, y: float) -> tuple[float, float]:
+    return LON_0 + x / M_LON, LAT_0 + y / M_LAT
+
+
+def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) -> None:
+    """A small OSM XML file: nodes id → (x m, y m[, tags]); ways (id, refs, tags);
+    relations (id, [(type, ref, role)], tags); bounds (x0, y0, x1, y1) in metres."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    if bounds is not None:
+        (w, s), (e, n) = _ll(*bounds[:2]), _ll(*bounds[2:])
+        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
+
+    def tags(t: dict) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
+
+    for i, (x, y, *t) in nodes.items():
+        lon, lat = _ll(x, y)
+        out.append(f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
+                   f'{tags(t[0]) if t else ""}</node>')
+    for i, refs, t in ways:
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
+    for i, members, t in relations:
+        ms = "".join(f'<member type="{ty}" ref="{r}" role="{ro}"/>' for ty, r, ro in members)
+        out.append(f'<relation id="{i}" version="1">{ms}{tags(t)}</relation>')
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+def _compounds_osm(path) -> None:
+    # A (甲园): square 0..100; a footway from (50, -30) into (50, 60) with a gate node 12 m
+    #   inside the boundary (at y = 12): a gate on a way in, found although > 5 m away.
+    # B (relation, unnamed): outer ring 200..300 × 0..100 from two open ways, a hole
+    #   230..270 × 30..70; a private service road crosses its west side at y = 80.
+    # C (丙园): 0..100 × 200..300; a foot=yes path crosses its south side: open, not gated.
+    # D (丁园): 200..300 × 200..300, a gate node on its west side, on no way.
+    # E (relation 戊园): one closed outer way 400..500 × 0..100 and a member way missing.
+    nodes = {
+        1: (0, 0), 2: (100, 0), 3: (100, 100), 4: (0, 100),
+        10: (50, -30), 11: (50, 12, {"barrier": "gate"}), 12: (50, 60),
+        20: (200, 0), 21: (300, 0), 22: (300, 100), 23: (200, 100),
+        24: (230, 30), 25: (270, 30), 26: (270, 70), 27: (230, 70),
+        28: (150, 80), 29: (250, 80),
+        30: (0, 200), 31: (100, 200), 32: (100, 300), 33: (0, 300), 34: (50, 170),
+        35: (50, 250),
+        40: (200, 200), 41: (300, 200), 42: (300, 300), 43: (200, 300),
+        44: (200, 250, {"barrier": "lift_gate"}),
+        50: (400, 0), 51: (500, 0), 52: (500, 100), 53: (400, 100),
+    }
+    ways = [
+        (100, [1, 2, 3, 4, 1], {"landuse": "residential", "name": "甲园"}),
+        (101, [10, 11, 12], {"highway": "footway"}),
+        (200, [20, 21, 22], {}),
+        (201, [22, 23, 20], {}),
+        (202, [24, 25, 26, 27, 24], {}),
+        (203, [28, 29], {"highway": "service", "access": "private"}),
+        (300, [30, 31, 32, 33, 30], {"landuse": "residential", "name": "丙园"}),
+        (301, [34, 35], {"highway": "path", "foot": "yes"}),
+        (400, [40, 41, 42, 43, 40], {"landuse": "residential", "name": "丁园"}),
+        (500, [50, 51, 52, 53, 50], {}),
+    ]
+    relations = [
+        (900, [("w", 200, "outer"), ("w", 201, "outer"), ("w", 202, "inner")],
+         {"type": "multipolygon", "landuse": "residential"}),
+        (901, [("w", 500, "outer"), ("w", 599, "outer")],
+         {"type": "multipolygon", "landuse": "residential", "name": "戊园"}),
+    ]
+    write_osm(path, nodes, ways, relations)
+
+
+def test_compounds_from_osm_by_hand(tmp_path) -> None:
+    path = tmp_path / "compounds.osm"
+    _compounds_osm(path)
+    comp, gates = compounds_from_osm(path)
+    assert comp.index.tolist() == [
+        "way/100", "way/300", "way/400", "relation/900", "relation/901"
+    ]
+    assert comp["name"].tolist() == ["甲园", "丙园", "丁园", "relation/900", "戊园"]
+    assert comp["name_source"].tolist() == ["name", "name", "name", "osm id", "name"]
+    assert comp["gated"].tolist() == [True, False, True, True, False]
+    assert comp["gates_found"].tolist() == [
+        "1 gate node(s) on ways in",
+        "1 way(s) in open to walkers",
+        "1 gate node(s) on the boundary",
+        "1 private way(s) in",
+        "no gate mapped",
+    ]
+    assert comp.loc["relation/901", "missing_members"] == "way/599"
+    # the multipolygon: 100 × 100 minus the 40 × 40 hole, in m²
+    area = comp.to_crs(comp.estimate_utm_crs()).area
+    assert area["relation/900"] == pytest.approx(10_000 - 1_600, rel=2e-3)
+    assert area["relation/901"] == pytest.approx(10_000, rel=2e-3)
+    g = gates.set_index("compound")
+    assert g.loc["way/100", "kind"] == "gate_node" and g.loc["way/100", "node"] == "node/11"
+    assert g.loc["way/100", "offset_m"] == pytest.approx(12.0, abs=0.2)
+    assert g.loc["way/100", "way"] == "way/101"
+    # the gate is placed where the way crosses the boundary: (50, 0)
+    pt = gates.set_index("compound").to_crs(comp.estimate_utm_crs()).geometry
+    ref = gpd.GeoSeries([shapely.Point(_ll(50, 0))], crs=4326).to_crs(pt.crs).iloc[0]
+    assert pt["way/100"].distance(ref) < 0.05
+    assert g.loc["relation/900", "kind"] == "private_way"
+    assert g.loc["relation/900", "access"] == "private"
+    assert g.loc["way/300", "kind"] == "open_way" and g.loc["way/300", "foot"] == "yes"
+    assert g.loc["way/400", "kind"] == "boundary_gate"
+    assert g.loc["way/400", "barrier"] == "lift_gate"
+    assert comp.attrs["osm_compounds"]["without_gate_evidence"] == ["way/300", "relation/901"]
+    # only the gated ones
+    comp2, gates2 = compounds_from_osm(path, require_gate=True)
+    assert comp2.index.tolist() == ["way/100", "way/400", "relation/900"]
+    assert set(gates2["compound"]) == {"way/100", "way/400", "relation/900"}
+    # the old 5 m rule: the gate node 12 m along the way is not found
+    comp3, gates3 = compounds_from_osm(path, gate_search_m=5)
+    assert "way/100" not in set(gates3["compound"])
+
+
+def test_compounds_from_osm_cache(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "compounds.osm"
+    _compounds_osm(path)
+    cache = tmp_path / "cache"
+    comp, gates = compounds_from_osm(path, cache_dir=cache)
+    files = list(cache.glob("compounds-*.pkl"))
+    assert len(files) == 1 and "from_cache" not in comp.attrs
+
+    import coverage15.osm_features as of
+
+    def no_read(*a, **k):
+        raise AssertionError("the OSM file was read again")
+
+    monkeypatch.setattr(of, "read_osm", no_read)
+    comp2, gates2 = compounds_from_osm(path, cache_dir=cache)
+    assert comp2.attrs["from_cache"] == str(files[0])
+    assert comp2.drop(columns="geometry").equals(comp.drop(columns="geometry"))
+    assert comp2.geometry.geom_equals(comp.geometry).all() and len(gates2) == len(gates)
+    # other options, or another file content: another cache entry, read again
+    monkeypatch.undo()
+    compounds_from_osm(path, cache_dir=cache, gate_search_m=10)
+    assert len(list(cache.glob("compounds-*.pkl"))) == 2
+
+
+CAU = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm" / (
+    "beijing_haidian_cau_2026.osm.bz2"
+)
+
+
+@pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
+def test_compounds_from_osm_beijing_cau() -> None:
+    """Issue 15.5: the old reader accepted 2 of the 10 closed ways (a gate node within 5 m of
+    the boundary) and lost the multipolygon 双泉堡甲2号院 (a member missing from the clip)."""
+    comp, gates = compounds_from_osm(CAU)
+    assert len(comp) == 11  # 10 closed ways + 1 multipolygon relation
+    assert comp.loc["relation/14400092", "name"] == "双泉堡甲2号院"
+    assert comp.loc["relation/14400092", "missing_members"] == "way/960940776"
+    assert comp.loc["way/609225889", "name"] == "way/609225889"  # unnamed: its OSM id
+    assert comp.index[comp["gated"]].tolist() == [
+        "way/595108678", "way/609225889", "way/1025016911"
+    ]
+    assert gates["kind"].value_counts().to_dict() == {"gate_node": 4, "boundary_gate": 4}
+    assert comp.loc["way/609225889", "gates_found"] == (
+        "3 gate node(s) on ways in; 2 gate node(s) on the boundary"
+    )
+    # 学士居's lift gate is 22 m along its way in from the landuse outline
+    xs = gates.set_index("compound").loc["way/1025016911"]
+    assert xs["barrier"] == "lift_gate" and xs["offset_m"] == pytest.approx(22.3, abs=0.1)

@@ -936,7 +936,7 @@ def gated_compounds(
         still[c] = bool((in_p & lost_after).any())
         if homes is not None:
             h = np.isin(home_piece, list(pieces_of[c]))
-            homes_cut[c], hh_cut[c] = int(h.sum()), int(round(float(home_hh[h].sum())))
+            homes_cut[c], hh_cut[c] = int(h.sum()), round(float(home_hh[h].sum()))
     inside_n = np.bincount(owner[owner >= 0], minlength=n_c).astype(np.int64)
     inside_lost = np.bincount(owner[lost0 & (owner >= 0)], minlength=n_c).astype(np.int64)
     split = np.isin(seal.comp_before, np.unique(seal.comp_before[lost0]))
@@ -992,7 +992,7 @@ def gated_compounds(
         else int(np.isin(home_piece, list(lost_pieces)).sum()),
         "households_cut_off": None
         if homes is None
-        else int(round(float(home_hh[np.isin(home_piece, list(lost_pieces))].sum()))),
+        else round(float(home_hh[np.isin(home_piece, list(lost_pieces))].sum())),
         "unmapped_gates": unmapped_gates,
         "gate_not_mapped": unmapped_names,
         "crossings_restored": len(restored),
