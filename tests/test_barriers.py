@@ -706,7 +706,7 @@ def test_compounds_from_osm_by_hand(tmp_path) -> None:
     assert comp2.index.tolist() == ["way/100", "way/400", "relation/900"]
     assert set(gates2["compound"]) == {"way/100", "way/400", "relation/900"}
     # the old 5 m rule: the gate node 12 m along the way is not found
-    comp3, gates3 = compounds_from_osm(path, gate_search_m=5)
+    _, gates3 = compounds_from_osm(path, gate_search_m=5)
     assert "way/100" not in set(gates3["compound"])
 
 
