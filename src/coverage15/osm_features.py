@@ -27,17 +27,22 @@ Examples
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
 from coverage15._errors import InputError
+from coverage15.validation import ValidationReport
 
 __all__ = [
     "CAMPUS_AMENITIES",
@@ -170,7 +175,8 @@ def read_osm(
         box = reader.header().box()
         reader.close()
         if box.valid():
-            bounds = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+            sw, ne = box.bottom_left, box.top_right
+            bounds = (sw.lon, sw.lat, ne.lon, ne.lat)
         if relation_filter is not None:
             for rel in osmium.FileProcessor(source, osmium.osm.RELATION):
                 tags = dict(rel.tags)
@@ -279,7 +285,8 @@ def _metric(lonlat_bounds: tuple[float, float, float, float]) -> pyproj.Transfor
 def _area_m2(geom: shapely.Geometry) -> float:
     """Area in square metres of a WGS84 polygon (local UTM)."""
     tr = _metric(shapely.bounds(geom).tolist())
-    return float(shapely.transform(geom, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1]))).area)
+    metric = shapely.transform(geom, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return float(metric.area)
 
 
 def assemble_relation(
@@ -323,7 +330,7 @@ def assemble_relation(
     >>> a.geometry.area, a.missing_members
     (1.0, [6])
     """
-    tags, members = data.relations[rel_id]
+    _, members = data.relations[rel_id]
     outer_lines: list[np.ndarray] = []
     inner_lines: list[np.ndarray] = []
     missing: list[int] = []
@@ -341,7 +348,8 @@ def assemble_relation(
     def rings(lines: list[np.ndarray]) -> tuple[list[shapely.Polygon], list[shapely.LineString]]:
         if not lines:
             return [], []
-        merged = shapely.line_merge(shapely.multilinestrings([shapely.linestrings(x) for x in lines]))
+        parts = [shapely.linestrings(x) for x in lines]
+        merged = shapely.line_merge(shapely.multilinestrings(parts))
         polys, opens = [], []
         for part in shapely.get_parts(merged):
             if part.is_closed and len(part.coords) >= 4:
@@ -411,3 +419,682 @@ def osm_id(kind: str, ident: int) -> str:
     'way/609225889'
     """
     return f"{_TYPE_NAMES.get(kind, kind)}/{int(ident)}"
+
+
+# --------------------------------------------------------------------------- OSM tag rules
+
+_NAME_KEYS = ("name", "name:zh", "name:zh-Hans", "official_name")
+_SPECIAL = {"name_contains", "name_excludes", "outside"}
+
+
+def _values(value: str | None) -> set[str]:
+    """An OSM tag value split at ``;`` (``shop=convenience;hairdresser`` is both)."""
+    if value is None:
+        return set()
+    return {v.strip() for v in str(value).split(";") if v.strip()}
+
+
+@dataclass(frozen=True)
+class OsmRule:
+    """One ``osm`` rule of a category in ``categories.toml``, parsed.
+
+    :func:`parse_osm_rule` builds them; the parameters are kept as attributes.
+
+    Parameters
+    ----------
+    category
+        The category key the rule marks.
+    text
+        The rule as written, e.g. ``"amenity=school&name_contains=小学"``.
+    conditions
+        ``(key, op, values)`` with ``op`` one of ``"="``, ``"!="``,
+        ``"name_contains"``, ``"name_excludes"``, ``"outside"``; ``values`` a
+        tuple of alternatives (``("*",)``: any value).
+
+    Examples
+    --------
+    >>> r = parse_osm_rule("amenity=school&name_contains=小学", "primary_school")
+    >>> r.matches({"amenity": "school", "name": "北京市海淀区双榆树小学"}), r.specificity
+    (True, 2)
+    """
+
+    category: str
+    text: str
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...]
+
+    @property
+    def specificity(self) -> int:
+        """Number of positive conditions (``key=value`` and ``name_contains``).
+
+        When a feature matches rules of several categories, the categories of the
+        most specific rules win (``amenity=community_centre&community_centre=
+        community_hall`` before ``amenity=community_centre``).
+        """
+        return sum(op in ("=", "name_contains") for _, op, _ in self.conditions)
+
+    def matches(self, tags: Mapping[str, str], *, on_campus: bool = False) -> bool:
+        """Whether a feature with these tags matches every condition.
+
+        Parameters
+        ----------
+        tags
+            The feature's OSM tags.
+        on_campus
+            Whether the feature lies inside the grounds of an ``amenity`` in
+            :data:`CAMPUS_AMENITIES` (checked by ``outside=campus``).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> r = parse_osm_rule("leisure=pitch&outside=campus", "outdoor_fitness")
+        >>> r.matches({"leisure": "pitch"}), r.matches({"leisure": "pitch"}, on_campus=True)
+        (True, False)
+        """
+        names = " ".join(str(tags[k]) for k in _NAME_KEYS if k in tags)
+        for key, op, values in self.conditions:
+            if op == "=":
+                have = _values(tags.get(key))
+                if not have or (values != ("*",) and not have & set(values)):
+                    return False
+            elif op == "!=":
+                have = _values(tags.get(key))
+                if have and (values == ("*",) or have & set(values)):
+                    return False
+            elif op == "name_contains":
+                if not any(v in names for v in values):
+                    return False
+            elif op == "name_excludes":
+                if any(v in names for v in values):
+                    return False
+            elif op == "outside" and on_campus:
+                return False
+        return True
+
+
+def parse_osm_rule(text: str, category: str = "") -> OsmRule:
+    """Parse one ``osm`` rule of ``categories.toml``.
+
+    Conditions are joined by ``&`` and must all hold:
+
+    * ``key=value``: the tag has the value (``a|b``: one of them; ``*``: any
+      value); a value list ``a;b`` in OSM matches each of its parts;
+    * ``key!=value``: the tag is absent or has none of the values (``key!=*``:
+      absent);
+    * ``name_contains=小学|…``: ``name`` (or ``name:zh``, ``official_name``)
+      contains one of the texts; ``name_excludes=…``: contains none of them;
+    * ``outside=campus``: not inside the grounds of a university, college or
+      school (:data:`CAMPUS_AMENITIES`): their pitches serve students.
+
+    Parameters
+    ----------
+    text
+        The rule, e.g. ``"amenity=clinic|doctors&name_contains=卫生服务站"``.
+    category
+        The category key it belongs to (named in errors).
+
+    Returns
+    -------
+    OsmRule
+
+    Raises
+    ------
+    ProfileError
+        A condition without ``=``, an empty key or value, or ``outside=`` other
+        than ``campus``.
+
+    Examples
+    --------
+    >>> parse_osm_rule("shop=convenience").conditions
+    (('shop', '=', ('convenience',)),)
+    >>> parse_osm_rule("access!=private|no").conditions
+    (('access', '!=', ('private', 'no')),)
+    """
+    from coverage15._errors import ProfileError
+
+    conds: list[tuple[str, str, tuple[str, ...]]] = []
+    for part in str(text).split("&"):
+        part = part.strip()
+        where = f"categories.toml, category {category!r}, osm rule {text!r}"
+        if "=" not in part:
+            raise ProfileError(f"{where}: condition {part!r} needs key=value")
+        key, value = part.split("=", 1)
+        op = "="
+        if key.endswith("!"):
+            key, op = key[:-1], "!="
+        key, value = key.strip(), value.strip()
+        values = tuple(v.strip() for v in value.split("|") if v.strip())
+        if not key or not values:
+            raise ProfileError(f"{where}: condition {part!r} has an empty key or value")
+        if key in _SPECIAL and op == "=":
+            op = key
+            if key == "outside" and values != ("campus",):
+                raise ProfileError(f"{where}: only outside=campus is known")
+        conds.append((key, op, values))
+    return OsmRule(category=category, text=str(text), conditions=tuple(conds))
+
+
+def _rules(categories: Iterable[str] | None) -> list[OsmRule]:
+    from coverage15.standards import category_catalogue
+
+    cat = category_catalogue()
+    keys = list(cat) if categories is None else [k for k in cat if k in set(categories)]
+    return [parse_osm_rule(r, k) for k in keys for r in cat[k].osm]
+
+
+def _rule_keys(rules: Iterable[OsmRule]) -> set[str]:
+    return {k for r in rules for k, op, _ in r.conditions if op == "="}
+
+
+# --------------------------------------------------------------------------- facilities
+
+@dataclass
+class _Feature:
+    osm_id: str
+    tags: dict[str, str]
+    geometry: shapely.Geometry  # WGS84
+    note: str = ""
+
+
+def _features_from_file(path: Path, keys: set[str]) -> tuple[list[_Feature], list[dict]]:
+    """Tagged nodes, closed ways (polygons), open ways and multipolygons with any key."""
+    keys = set(keys)
+    data = read_osm(
+        path,
+        node_keys=keys,
+        way_keys=keys,
+        relation_filter=lambda t: t.get("type") == "multipolygon" and _has_key(t, keys),
+    )
+    feats: list[_Feature] = []
+    dropped: list[dict] = []
+    for nid, (lon, lat, tags) in data.nodes.items():
+        feats.append(_Feature(osm_id("n", nid), tags, shapely.Point(lon, lat)))
+    member_of = {ref for _, members in data.relations.values() for t, ref, _ in members if t == "w"}
+    for wid, (refs, xy, tags) in data.ways.items():
+        if not _has_key(tags, keys):
+            continue  # an untagged member of a multipolygon
+        if wid in member_of and not _has_key(tags, POI_KEYS):
+            continue
+        poly = way_polygon(xy, refs)
+        if poly is not None:
+            feats.append(_Feature(osm_id("w", wid), tags, poly))
+            continue
+        lines = _lines(xy)
+        if not lines:
+            dropped.append({"osm_id": osm_id("w", wid), "reason": "no node in the file"})
+            continue
+        line = shapely.linestrings(max(lines, key=len))
+        point = shapely.line_interpolate_point(line, 0.5, normalized=True)
+        feats.append(
+            _Feature(osm_id("w", wid), tags, point, note="open way: placed at its middle")
+        )
+    for rid, (tags, _) in data.relations.items():
+        asm = assemble_relation(rid, data)
+        if asm.geometry is None:
+            dropped.append(
+                {
+                    "osm_id": osm_id("r", rid),
+                    "reason": "multipolygon without a closed ring (members missing: "
+                    f"{', '.join(osm_id('w', m) for m in asm.missing_members) or 'none'})",
+                }
+            )
+            continue
+        feats.append(_Feature(osm_id("r", rid), tags, asm.geometry))
+    return feats, dropped
+
+
+def _features_online(source: Any, keys: set[str]) -> list[_Feature]:
+    """The same features through osmnx (Overpass, with osmnx's cache)."""
+    import osmnx as ox
+
+    tags: dict[str, bool | str | list[str]] = {k: True for k in sorted(keys)}
+    try:
+        if isinstance(source, str):
+            gdf = ox.features_from_place(source, tags=tags)
+        elif isinstance(source, shapely.Polygon | shapely.MultiPolygon):
+            gdf = ox.features_from_polygon(source, tags=tags)
+        else:
+            gdf = ox.features_from_bbox(tuple(float(b) for b in source), tags=tags)
+    except ox._errors.InsufficientResponseError:
+        return []
+    except (ValueError, TypeError, OSError) as exc:
+        raise InputError(f"OpenStreetMap download failed: {exc}", source=str(source)) from exc
+    gdf = gdf.to_crs(4326) if gdf.crs is not None else gdf
+    geom_col = gdf.geometry.name
+    cols = [c for c in gdf.columns if c != geom_col]
+    feats = []
+    for idx, row in zip(gdf.index, gdf[cols].itertuples(index=False, name=None), strict=True):
+        kind, ident = idx if isinstance(idx, tuple) else ("node", idx)
+        t = {
+            str(c): str(v)
+            for c, v in zip(cols, row, strict=True)
+            if not (v is None or (isinstance(v, float) and math.isnan(v)) or isinstance(v, list))
+        }
+        geom = gdf.geometry.loc[idx]
+        if isinstance(geom, gpd.GeoSeries):
+            geom = geom.iloc[0]
+        note = ""
+        if geom.geom_type in ("LineString", "MultiLineString"):
+            geom = shapely.line_interpolate_point(shapely.line_merge(geom), 0.5, normalized=True)
+            note = "open way: placed at its middle"
+        feats.append(_Feature(osm_id(str(kind), int(ident)), t, geom, note))
+    return feats
+
+
+def _primary_tag(tags: Mapping[str, str], keys: Iterable[str]) -> str:
+    for k in (*POI_KEYS, *sorted(keys)):
+        if k in tags:
+            return f"{k}={tags[k]}"
+    return "(no POI tag)"
+
+
+FACILITY_OSM_COLUMNS = [
+    "facility_id",
+    "name",
+    "category",
+    "floor_area_m2",
+    "footprint_m2",
+    "osm_id",
+    "osm_tags",
+    "osm_note",
+]
+
+
+def load_facilities_osm(
+    source: Any,
+    *,
+    profile: Any = None,
+    floor_area: str = "missing",
+    crs: Any = None,
+    communities: gpd.GeoDataFrame | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """The facility layer (服务设施) from OpenStreetMap: an OSM file, or online.
+
+    Every node, closed way and multipolygon relation with a point-of-interest tag
+    (:data:`POI_KEYS`, and every key the rules use) is matched against the
+    ``osm`` rules of the categories in ``profiles/categories.toml``
+    (:func:`parse_osm_rule`). The mapping is conservative, reviewed for Chinese
+    planning: a hospital is not a community health service centre (社区卫生服务
+    中心 needs that name), a clinic is a 卫生服务站 only by name, a school's
+    level comes from ``isced:level``/``school`` or its name (小学 / 初中 / 中学,
+    not 高中), sports pitches, sports centres and libraries inside university,
+    college or school grounds are not for residents, ``shop=chemist`` (a drugstore)
+    is not a pharmacy, a fast-food chain is not a breakfast shop. When rules of
+    several categories match, the most specific win (ties: one row per category,
+    ids ``osm_id#category``). Areas become representative points with their
+    footprint. A node lying in an area of the same category is the same facility
+    mapped twice: the node is dropped (counted).
+
+    Parameters
+    ----------
+    source
+        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, read with
+        pyosmium, offline); or, online through osmnx's features module (Overpass,
+        cached by osmnx), a place name, a WGS84 shapely polygon or a ``(west,
+        south, east, north)`` bbox.
+    profile
+        A profile key, path or :class:`~coverage15.standards.Profile`: only its
+        categories are assigned (a feature matching another category is reported
+        as ``category not in profile``). None (default): every category of the
+        catalogue.
+    floor_area
+        ``"missing"`` (default): floor area is not in OSM, left NaN and flagged
+        (area indicators leave these facilities out). ``"levels"``: for buildings
+        with ``building:levels``, footprint × levels, an **estimate** (no
+        deductions for walls, shared floors or other uses), flagged
+        ``floor_area_estimated_from_levels`` and marked ``area_source =
+        "osm_levels_estimate"``.
+    crs
+        Output CRS (default WGS84, as :func:`coverage15.load_facilities` keeps the
+        input's).
+    communities
+        Passed to :func:`coverage15.load_facilities` (each facility gets the
+        ``community_id`` it lies in).
+    report
+        A report to add the findings to (a new one by default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        What :func:`coverage15.load_facilities` returns (``facility_id``,
+        ``name``, ``category``, ``category_raw``, ``floor_area_m2``,
+        ``area_source``, point ``geometry``) plus ``footprint_m2`` (NaN for
+        nodes), ``osm_id`` (``"node/…"``, ``"way/…"``, ``"relation/…"``),
+        ``osm_tags`` (the feature's tags as JSON text) and ``osm_note``. Unnamed
+        features are named by their category and OSM id. ``attrs["osm_unmatched"]``
+        counts the POIs that matched no category, by tag (``tag``, ``reason``,
+        ``count``, ``examples``); ``attrs["report"]`` holds the findings.
+
+    Raises
+    ------
+    InputError
+        An unreadable file, a failed download, or another ``floor_area``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> f = load_facilities_osm(sample_path("walk_network.osm"))
+    >>> sorted(f["category"]), f["area_source"].unique().tolist()
+    (['middle_school', 'primary_school'], ['missing'])
+    """
+    from coverage15.io import load_facilities
+    from coverage15.network import _is_osm_file
+    from coverage15.standards import Profile, category_catalogue, load_profile
+
+    if floor_area not in ("missing", "levels"):
+        raise InputError(f"floor_area must be 'missing' or 'levels', got {floor_area!r}")
+    if profile is None:
+        allowed = None
+    else:
+        prof = profile if isinstance(profile, Profile) else load_profile(profile)
+        allowed = set(prof.categories)
+    rules = _rules(None)
+    keys = set(POI_KEYS) | _rule_keys(rules)
+    is_file = isinstance(source, os.PathLike) or (
+        isinstance(source, str) and (Path(source).is_file() or _is_osm_file(Path(source)))
+    )
+    label = str(source) if is_file else f"OpenStreetMap ({source!r})"
+    report = report if report is not None else ValidationReport(source=label)
+    if is_file:
+        feats, dropped = _features_from_file(Path(source), keys)
+    else:
+        feats, dropped = _features_online(source, keys), []
+    report.add(
+        "osm_feature_not_placed",
+        "dropped",
+        rows=[d["osm_id"] for d in dropped],
+        detail="; ".join(f"{d['osm_id']}: {d['reason']}" for d in dropped[:5]),
+    )
+    feats = [f for f in feats if _has_key(f.tags, keys)]
+    campus = [
+        f.geometry
+        for f in feats
+        if f.tags.get("amenity") in CAMPUS_AMENITIES and f.geometry.geom_type != "Point"
+    ]
+    campus_tree = shapely.STRtree(campus) if campus else None
+    cat = category_catalogue()
+    rows: list[dict[str, Any]] = []
+    unmatched: list[tuple[str, str, str]] = []
+    for f in feats:
+        pt = f.geometry if f.geometry.geom_type == "Point" else shapely.point_on_surface(f.geometry)
+        on_campus = False
+        if campus_tree is not None:
+            hits = campus_tree.query(pt, predicate="within")
+            on_campus = any(campus[i] is not f.geometry for i in hits.tolist())
+        hit = [r for r in rules if r.matches(f.tags, on_campus=on_campus)]
+        name = next((f.tags[k] for k in _NAME_KEYS if k in f.tags), None)
+        tag = _primary_tag(f.tags, keys)
+        if not hit:
+            reason = "no category"
+            if on_campus and any(r.matches(f.tags) for r in rules):
+                reason = "on a campus (not for residents)"
+            unmatched.append((tag, reason, name or f.osm_id))
+            continue
+        best = max(r.specificity for r in hit)
+        cats = list(dict.fromkeys(r.category for r in hit if r.specificity == best))
+        if allowed is not None:
+            outside = [c for c in cats if c not in allowed]
+            cats = [c for c in cats if c in allowed]
+            if not cats:
+                unmatched.append((tag, f"category not in profile ({', '.join(outside)})",
+                                  name or f.osm_id))
+                continue
+        footprint = np.nan if f.geometry.geom_type == "Point" else _area_m2(f.geometry)
+        area = np.nan
+        levels = _levels(f.tags.get("building:levels"))
+        if floor_area == "levels" and "building" in f.tags and levels and footprint == footprint:
+            area = footprint * levels
+        for c in cats:
+            rows.append(
+                {
+                    "facility_id": f.osm_id if len(cats) == 1 else f"{f.osm_id}#{c}",
+                    "name": name if name else f"{cat[c].name_zh}（{f.osm_id}）",
+                    "category": c,
+                    "floor_area_m2": area,
+                    "footprint_m2": footprint,
+                    "osm_id": f.osm_id,
+                    "osm_tags": json.dumps(f.tags, ensure_ascii=False, sort_keys=True),
+                    "osm_note": f.note,
+                    "geometry": pt,
+                    "_area": f.geometry if f.geometry.geom_type != "Point" else None,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=[*FACILITY_OSM_COLUMNS, "geometry", "_area"])
+    # a node inside an area of the same category: the same facility mapped twice
+    dup: list[str] = []
+    if len(frame):
+        is_node = frame["osm_id"].str.startswith("node/").to_numpy()
+        areas = frame[frame["_area"].notna()]
+        for i in np.flatnonzero(is_node).tolist():
+            same = areas[areas["category"] == frame["category"].iat[i]]
+            pt = frame["geometry"].iat[i]
+            if len(same) and shapely.within(pt, same["_area"].to_numpy()).any():
+                dup.append(i)
+    report.add(
+        "osm_duplicate_node_in_area",
+        "dropped",
+        rows=frame["facility_id"].iloc[dup].tolist(),
+        column="geometry",
+        detail="a node inside an area of the same category (the same facility mapped twice): "
+        "the area is kept",
+    )
+    frame = frame.drop(index=frame.index[dup]).drop(columns="_area").reset_index(drop=True)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+    out = load_facilities(
+        gdf,
+        unknown_categories="raise",
+        communities=communities,
+        report=report,
+        crs=None,
+    )
+    if crs is not None:
+        out = out.to_crs(crs)
+    est = out["floor_area_m2"].notna().to_numpy()
+    if est.any():
+        out["area_source"] = out["area_source"].where(~est, "osm_levels_estimate")
+        report.add(
+            "floor_area_estimated_from_levels",
+            "flagged",
+            rows=out.loc[est, "facility_id"].tolist(),
+            column="floor_area_m2",
+            detail="floor area estimated as footprint × building:levels (not surveyed)",
+        )
+    table = (
+        pd.DataFrame(unmatched, columns=["tag", "reason", "example"])
+        .groupby(["tag", "reason"], sort=False)
+        .agg(count=("example", "size"), examples=("example", lambda s: "; ".join(s.iloc[:3])))
+        .reset_index()
+        .sort_values(["count", "tag"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+    if len(table):
+        shown = list(zip(table["tag"], table["count"], strict=True))[:10]
+        report.add(
+            "osm_poi_unmatched",
+            "info",
+            detail=f"{int(table['count'].sum())} OSM feature(s) matched no category: "
+            + ", ".join(f"{t} {n}" for t, n in shown),
+        )
+    out.attrs["osm_unmatched"] = table
+    out.attrs["report"] = report
+    return out
+
+
+def _levels(value: Any) -> float | None:
+    try:
+        v = float(str(value).split(";")[0])
+    except (TypeError, ValueError):
+        return None
+    return v if v > 0 and math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------------- communities
+
+
+def communities_from_osm(
+    path: str | os.PathLike[str],
+    *,
+    admin_levels: Iterable[int | str] = (9, 10),
+    repair: bool = True,
+    households: Mapping[Any, Any] | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """Community boundaries (社区) from OSM ``boundary=administrative`` relations.
+
+    In China admin level 9 is the 街道/乡镇 (sub-district) and 10 the 社区/村
+    (residents' or villagers' committee). Each relation's rings are assembled
+    from its member ways (:func:`assemble_relation`). An extract clipped from
+    the planet often lacks some member ways, leaving a ring open: with
+    ``repair`` (default) a ring whose open ends both run past the clip edge (the
+    file's ``<bounds>``) is closed along that edge and the smaller of the two
+    sides it cuts the extract into is taken; the repair is reported (finding
+    ``admin_ring_closed_along_clip_edge`` and the ``repair`` column) with the
+    missing members. Otherwise an :class:`~coverage15.InputError` names the
+    relation and its missing members.
+
+    Households (户数) are not in OpenStreetMap: give them with ``households``
+    (or join them yourself) before :func:`coverage15.load_communities`.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    admin_levels
+        The ``admin_level`` values to take (default 9 and 10).
+    repair
+        Close rings left open by the clip along the clip edge (see above).
+    households
+        Optional mapping from ``community_id`` (``"relation/…"``) or name to the
+        number of households; every community must be in it.
+    report
+        A report to add the findings to (a new one by default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``community_id`` (the relation's ``"relation/…"`` id), ``name``
+        (``name:zh`` / ``name``, else the id), ``admin_level``, ``osm_id``,
+        ``missing_members``, ``repair`` (what was done, ``""`` for none),
+        ``households`` (only with ``households``) and the polygon, in WGS84;
+        ``attrs["report"]`` holds the findings.
+
+    Raises
+    ------
+    InputError
+        No such relation in the file; a ring that cannot be closed (naming the
+        relation and its missing member ways); a community missing from
+        ``households``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> communities_from_osm(sample_path("walk_network.osm"))
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.InputError: ...: no boundary=administrative relation with admin_level ...
+    """
+    source = str(path)
+    levels = {str(v) for v in admin_levels}
+    shown_levels = "/".join(sorted(levels))
+    report = report if report is not None else ValidationReport(source=source)
+    data = read_osm(
+        path,
+        relation_filter=lambda t: t.get("boundary") == "administrative"
+        and t.get("admin_level") in levels,
+    )
+    if not data.relations:
+        raise InputError(
+            f"no boundary=administrative relation with admin_level {shown_levels} in the file: "
+            "give community boundaries as a layer (coverage15.load_communities)",
+            source=source,
+        )
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    bad_ids: list[str] = []
+    for rid, (tags, _) in sorted(data.relations.items()):
+        oid = osm_id("r", rid)
+        name = tags.get("name:zh") or tags.get("name") or oid
+        asm = assemble_relation(rid, data, clip_repair=repair)
+        missing = [osm_id("w", m) for m in asm.missing_members]
+        if asm.geometry is None or asm.open_parts:
+            why = []
+            if missing:
+                why.append(f"member way(s) missing from the file: {', '.join(missing)}")
+            if asm.open_parts:
+                why.append(f"{asm.open_parts} ring(s) left open")
+            if asm.missing_nodes:
+                why.append(f"{asm.missing_nodes} node(s) missing")
+            hint = (
+                "the open ends do not both run past the clip edge, so it cannot be closed "
+                "along it"
+                if repair
+                else "repair=True closes a ring along the clip edge"
+            )
+            problems.append(f"{oid} ({name}): {'; '.join(why) or 'no ring'} ({hint})")
+            bad_ids.append(oid)
+            continue
+        rows.append(
+            {
+                "community_id": oid,
+                "name": name,
+                "admin_level": tags.get("admin_level"),
+                "osm_id": oid,
+                "missing_members": ", ".join(missing),
+                "repair": asm.repair,
+                "geometry": asm.geometry,
+            }
+        )
+    if problems:
+        raise InputError(
+            "cannot build a community boundary from " + "; ".join(problems)
+            + ". Give community boundaries as a layer (coverage15.load_communities) or an "
+            "extract that holds the whole relation",
+            source=source,
+            rows=bad_ids,
+            column="members",
+        )
+    out = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["community_id", "name", "admin_level", "osm_id",
+                                    "missing_members", "repair", "geometry"]),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
+    fixed = out["repair"] != ""
+    report.add(
+        "admin_ring_closed_along_clip_edge",
+        "repaired",
+        rows=out.loc[fixed, "community_id"].tolist(),
+        column="members",
+        detail="; ".join(
+            f"{r.community_id} ({r.name}): {r.repair}; missing member way(s): "
+            f"{r.missing_members or 'none'}"
+            for r in out[fixed].itertuples()
+        ),
+    )
+    part = (out["missing_members"] != "") & ~fixed
+    report.add(
+        "admin_members_missing",
+        "flagged",
+        rows=out.loc[part, "community_id"].tolist(),
+        column="members",
+        detail="built from the member ways in the file; missing: "
+        + "; ".join(f"{r.community_id}: {r.missing_members}" for r in out[part].itertuples()),
+    )
+    if households is not None:
+        hh = [households.get(c, households.get(n)) for c, n in zip(out["community_id"],
+                                                                   out["name"], strict=True)]
+        lacking = [c for c, v in zip(out["community_id"], hh, strict=True) if v is None]
+        if lacking:
+            raise InputError(
+                "households are not in OpenStreetMap: give them for every community "
+                "(by community_id or name)",
+                source="households",
+                rows=lacking,
+                column="households",
+            )
+        out["households"] = hh
+    out.attrs["report"] = report
+    return out
