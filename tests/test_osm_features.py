@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -308,6 +309,107 @@ def test_load_facilities_osm_beijing_cau() -> None:
     plain = un[un["reason"] == "no category"].set_index("tag")["count"]
     assert plain["amenity=hospital"] == 1 and plain["amenity=restaurant"] == 33
     assert int(un["count"].sum()) == 203
+
+
+# --------------------------------------------------------------------------- communities
+
+ADMIN = {"type": "boundary", "boundary": "administrative"}
+
+
+def _admin_osm(path, *, broken: bool = False) -> None:
+    # the extract's clip edge: 0..1000 × 0..1000 m
+    # R1 甲社区 (level 10): a 200 × 200 square from two open ways
+    # R2 乙社区 (level 10): one way from (-50, 600) east to (200, 600) and north past the top
+    #    edge to (200, 1050); its other member is missing from the clip. Closed along the
+    #    clip edge: the north-west corner 200 × 400 (the other side is 1 000 000 − 80 000).
+    # R3 丙街道 (level 9): a closed 400 × 400 way
+    # broken: R4 with an open way whose ends lie inside the extract, a member missing
+    nodes = {
+        1: (100, 100), 2: (300, 100), 3: (300, 300), 4: (100, 300),
+        5: (-50, 600), 6: (200, 600), 7: (200, 1050),
+        8: (550, 50), 9: (950, 50), 10: (950, 450), 11: (550, 450),
+        12: (400, 700), 13: (600, 700), 14: (600, 900),
+    }
+    ways = [
+        (10, [1, 2, 3], {}), (11, [3, 4, 1], {}),
+        (20, [5, 6, 7], {}),
+        (30, [8, 9, 10, 11, 8], {}),
+        (40, [12, 13, 14], {}),
+    ]
+    rels = [
+        (1, [("w", 10, "outer"), ("w", 11, "outer")],
+         {**ADMIN, "admin_level": "10", "name": "甲社区"}),
+        (2, [("w", 20, "outer"), ("w", 21, "outer")],
+         {**ADMIN, "admin_level": "10", "name": "乙社区"}),
+        (3, [("w", 30, "outer")], {**ADMIN, "admin_level": "9", "name": "丙街道"}),
+    ]
+    if broken:
+        rels.append((4, [("w", 40, "outer"), ("w", 41, "outer")],
+                     {**ADMIN, "admin_level": "10", "name": "丁社区"}))
+    write_osm(path, nodes, ways, rels, bounds=(0, 0, 1000, 1000))
+
+
+def test_communities_from_osm_by_hand(tmp_path) -> None:
+    path = tmp_path / "admin.osm"
+    _admin_osm(path)
+    c = communities_from_osm(path)
+    assert c["community_id"].tolist() == ["relation/1", "relation/2", "relation/3"]
+    assert c["name"].tolist() == ["甲社区", "乙社区", "丙街道"]
+    assert c["admin_level"].tolist() == ["10", "10", "9"]
+    area = c.to_crs(c.estimate_utm_crs()).area.to_numpy()
+    assert area == pytest.approx([40_000, 80_000, 160_000], rel=2e-3)
+    assert c["repair"].iloc[0] == "" and c["repair"].iloc[2] == ""
+    assert c["repair"].iloc[1].startswith("ring left open by the clipped extract closed along")
+    sides = [float(v.replace(",", "")) for v in re.findall(r"([\d,]+) m²", c["repair"].iloc[1])]
+    assert sides == pytest.approx([80_000, 920_000], rel=3e-3)
+    assert c["missing_members"].tolist() == ["", "way/21", ""]
+    rep = c.attrs["report"]
+    assert rep.rows("admin_ring_closed_along_clip_edge") == ["relation/2"]
+    assert "missing member way(s): way/21" in str(rep)
+    assert list(c.columns) == ["community_id", "name", "admin_level", "osm_id",
+                               "missing_members", "repair", "geometry"]
+    # level 10 only
+    assert communities_from_osm(path, admin_levels=[10])["name"].tolist() == ["甲社区", "乙社区"]
+    # without the repair, the open ring is an error naming the relation and the member
+    with pytest.raises(InputError, match=r"relation/2 \(乙社区\): member way\(s\) missing from the "
+                       r"file: way/21; 1 ring\(s\) left open") as err:
+        communities_from_osm(path, repair=False)
+    assert err.value.rows == ["relation/2"] and err.value.column == "members"
+    # households are the caller's: by id or by name, every community
+    c = communities_from_osm(path, households={"relation/1": 500, "乙社区": 300, "丙街道": 9000})
+    assert c["households"].tolist() == [500, 300, 9000]
+    loaded = c15.load_communities(c)
+    assert loaded["households"].sum() == 9800
+    with pytest.raises(InputError, match="households are not in OpenStreetMap") as err:
+        communities_from_osm(path, households={"relation/1": 500})
+    assert err.value.rows == ["relation/2", "relation/3"]
+
+
+def test_communities_from_osm_errors(tmp_path) -> None:
+    path = tmp_path / "admin.osm"
+    _admin_osm(path, broken=True)
+    # its ends lie inside the extract: no closing along the clip edge
+    with pytest.raises(InputError, match=r"relation/4 \(丁社区\): member way\(s\) missing from "
+                       r"the file: way/41.*do not both run past the clip edge"):
+        communities_from_osm(path)
+    none = tmp_path / "none.osm"
+    write_osm(none, {1: (0, 0)}, [])
+    with pytest.raises(InputError, match="no boundary=administrative relation with admin_level"):
+        communities_from_osm(none)
+
+
+@cau
+def test_communities_from_osm_beijing_cau() -> None:
+    """Issue 15.8: the 社区居委会 relation has a member missing from the clip, the other open."""
+    c = communities_from_osm(CAU)
+    assert c["name"].tolist() == ["矿业大学社区居委会"]
+    assert c["community_id"].tolist() == ["relation/15972224"]
+    assert c["missing_members"].tolist() == ["way/888309029"]
+    area = float(c.to_crs(c.estimate_utm_crs()).area.iloc[0])
+    assert area == pytest.approx(11_551, abs=5)  # the corner of the extract it covers
+    assert c.attrs["report"].rows("admin_ring_closed_along_clip_edge") == ["relation/15972224"]
+    with pytest.raises(InputError, match=r"relation/15972224.*way/888309029"):
+        communities_from_osm(CAU, repair=False)
 
 
 def test_read_osm_missing_and_bad_file(tmp_path) -> None:
