@@ -777,8 +777,8 @@ def load_facilities_osm(
     --------
     >>> from coverage15.sample import sample_path
     >>> f = load_facilities_osm(sample_path("walk_network.osm"))
-    >>> sorted(f["category"]), f["area_source"].unique().tolist()
-    (['middle_school', 'primary_school'], ['missing'])
+    >>> f["name"].tolist(), f["category"].tolist(), f["area_source"].unique().tolist()
+    (['乐山市柏杨中学', '乐山市凤凰路中学'], ['middle_school', 'middle_school'], ['missing'])
     """
     from coverage15.io import load_facilities
     from coverage15.network import _is_osm_file
