@@ -562,6 +562,16 @@ def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> No
     assert c[["highway", "restored"]].values.tolist() == [["footway", False], ["service", True]]
     assert [(p.x, p.y) for p in c.geometry] == [(100.0, 50.0), (70.0, 100.0)]
     assert "1 with a gate not mapped (2 crossing(s) restored)" in str(rep)
+    # the same points in the build record, as plain records
+    rec = H.graph["coverage15"]["barriers"][-1]
+    assert sorted((p["kind"], p["x"], p["y"]) for p in rec["gate_points"]) == [
+        ("gate not mapped", 70.0, 100.0),
+        ("mapped gate", 20.0, 0.0),
+    ]
+    assert sorted((p["restored"], p["highway"], p["x"], p["y"]) for p in rec["cut_crossings"]) == [
+        (False, "footway", 100.0, 50.0),
+        (True, "service", 70.0, 100.0),
+    ]
     # "all": every cut crossing of the part comes back
     with pytest.warns(BarrierWarning):
         H, rep = gated_compounds(G, compound, gate, unmapped_gates="all")

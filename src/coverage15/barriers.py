@@ -706,7 +706,9 @@ def gated_compounds(
         ``report.gates`` and ``report.crossings`` are point GeoDataFrames (network
         CRS), one row per street: where walks pass the boundary (``kind``
         ``"mapped gate"`` or ``"gate not mapped"``) and where a crossing was cut
-        (``restored`` False) or cut then restored (True).
+        (``restored`` False) or cut then restored (True). The same points are in
+        the summary (``gate_points``, ``cut_crossings``: records with ``x``/``y``),
+        which is appended to ``G.graph["coverage15"]["barriers"]``.
 
     Warns
     -----
@@ -997,6 +999,12 @@ def gated_compounds(
         "gate_not_mapped": unmapped_names,
         "crossings_restored": len(restored),
         "still_sealed": still_names,
+        # the same points as report.gates / report.crossings, plain records for the build
+        # record (maps and repairs.csv can draw and list them from the network alone)
+        "gate_points": _records(gate_points, ["compound", "name", "kind", "highway", "osmid"]),
+        "cut_crossings": _records(
+            crossing_points, ["compound", "name", "restored", "highway", "osmid", "reason"]
+        ),
     }
     cut_off_names = summary["compounds_cut_off"]
     if cut_off_names:
@@ -1175,6 +1183,16 @@ class _SealCheck:
         ok = snapped["snapped"].to_numpy(dtype=bool)
         u = np.array([self.pos.get(x, -1) for x in snapped["u"].to_numpy()], dtype=np.int64)
         return np.where(ok, u, -1), hh
+
+
+def _records(points: gpd.GeoDataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows of a point layer as plain dicts with ``x``/``y`` (network CRS)."""
+    out = []
+    for row, geom in zip(
+        points[columns].to_dict("records"), points.geometry.to_numpy(), strict=True
+    ):
+        out.append({**row, "x": float(geom.x), "y": float(geom.y)})
+    return out
 
 
 def _gating_points(
