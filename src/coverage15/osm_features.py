@@ -808,7 +808,9 @@ def load_facilities_osm(
         rows=[d["osm_id"] for d in dropped],
         detail="; ".join(f"{d['osm_id']}: {d['reason']}" for d in dropped[:5]),
     )
-    feats = [f for f in feats if _has_key(f.tags, keys)]
+    # candidates: features with a POI key, or the leading key of a rule (``healthcare=…``)
+    lead = set(POI_KEYS) | {r.conditions[0][0] for r in rules if r.conditions[0][1] == "="}
+    feats = [f for f in feats if _has_key(f.tags, lead)]
     campus = [
         f.geometry
         for f in feats
