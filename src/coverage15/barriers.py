@@ -977,17 +977,18 @@ def gated_compounds(
     gate_points, crossing_points = _gating_points(
         edges, kept_at, restored, cut_at, cut, labels, names, G.graph.get("crs")
     )
-    sealed_names = [name_of(c) for c in np.flatnonzero(sealed)]
-    unmapped_names = [name_of(c) for c in np.flatnonzero(restored_per > 0)]
-    still_names = [name_of(c) for c in np.flatnonzero(still)]
-    summary = {
+    sealed_names = [name_of(c) for c in np.flatnonzero(sealed).tolist()]
+    unmapped_names = [name_of(c) for c in np.flatnonzero(restored_per > 0).tolist()]
+    still_names = [name_of(c) for c in np.flatnonzero(still).tolist()]
+    cut_off_names = [name_of(c) for c in np.flatnonzero(nodes_cut_off > 0).tolist()]
+    summary: dict[str, Any] = {
         "compounds": n_c,
         "gates": len(gate_geoms),
         "gates_on_boundaries": int(gates_per.sum()),
         "crossings_at_gates": int(kept_at_gate.sum()),
         "exempt_crossings": exempt_crossings,
         "sealed_compounds": sealed_names,
-        "compounds_cut_off": [name_of(c) for c in np.flatnonzero(nodes_cut_off > 0)],
+        "compounds_cut_off": cut_off_names,
         "nodes_cut_off": int(lost0.sum()),
         "homes_cut_off": None
         if homes is None
@@ -1006,7 +1007,6 @@ def gated_compounds(
             crossing_points, ["compound", "name", "restored", "highway", "osmid", "reason"]
         ),
     }
-    cut_off_names = summary["compounds_cut_off"]
     if cut_off_names:
         shown = ", ".join(cut_off_names[:5]) + (" …" if len(cut_off_names) > 5 else "")
         hh = (

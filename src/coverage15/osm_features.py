@@ -178,6 +178,7 @@ def read_osm(
             sw, ne = box.bottom_left, box.top_right
             bounds = (sw.lon, sw.lat, ne.lon, ne.lat)
         if relation_filter is not None:
+            rel: Any
             for rel in osmium.FileProcessor(source, osmium.osm.RELATION):
                 tags = dict(rel.tags)
                 if relation_filter(tags):
@@ -186,6 +187,7 @@ def read_osm(
                     member_ways.update(ref for t, ref, _ in members if t == "w")
         nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
         ways: dict[int, tuple[list[int], np.ndarray, dict[str, str]]] = {}
+        obj: Any
         for obj in osmium.FileProcessor(source).with_locations():
             if obj.is_node():
                 if node_keys and len(obj.tags) and _has_key(obj.tags, node_keys):
@@ -656,7 +658,8 @@ def _features_online(source: Any, keys: set[str]) -> list[_Feature]:
         elif isinstance(source, shapely.Polygon | shapely.MultiPolygon):
             gdf = ox.features_from_polygon(source, tags=tags)
         else:
-            gdf = ox.features_from_bbox(tuple(float(b) for b in source), tags=tags)
+            west, south, east, north = (float(b) for b in source)
+            gdf = ox.features_from_bbox((west, south, east, north), tags=tags)
     except ox._errors.InsufficientResponseError:
         return []
     except (ValueError, TypeError, OSError) as exc:
@@ -866,7 +869,7 @@ def load_facilities_osm(
             )
     frame = pd.DataFrame(rows, columns=[*FACILITY_OSM_COLUMNS, "geometry", "_area"])
     # a node inside an area of the same category: the same facility mapped twice
-    dup: list[str] = []
+    dup: list[int] = []
     if len(frame):
         is_node = frame["osm_id"].str.startswith("node/").to_numpy()
         areas = frame[frame["_area"].notna()]
