@@ -1021,6 +1021,8 @@ def gated_compounds(
                 f"treated as having a gate that OSM does not map ('gate not mapped': "
                 f"{len(restored)} crossing edge(s) restored, unmapped_gates={unmapped_gates!r})"
             )
+            if still_names:
+                tail += f"; still sealed, no crossing to restore: {', '.join(still_names)}"
         warnings.warn(
             f"gating {len(cut_off_names)} compound(s) cut parts of the network off the streets "
             f"({shown}; {int(lost0.sum())} node(s){hh}): {tail}",
