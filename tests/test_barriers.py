@@ -572,6 +572,11 @@ def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> No
         (False, "footway", 100.0, 50.0),
         (True, "service", 70.0, 100.0),
     ]
+    # homes without a households column count one household each; WGS84 homes are projected
+    plain = gpd.GeoDataFrame(geometry=homes.geometry, crs=CRS).to_crs(4326)
+    with pytest.warns(BarrierWarning):
+        _, rep = gated_compounds(G, compound, gate, homes=plain)
+    assert rep.compounds[["homes_cut_off", "households_cut_off"]].values.tolist() == [[1, 1]]
     # "all": every cut crossing of the part comes back
     with pytest.warns(BarrierWarning):
         H, rep = gated_compounds(G, compound, gate, unmapped_gates="all")
