@@ -1385,13 +1385,28 @@ def _compounds_from_data(
 
         # 1. highway ways that pass the boundary: a gate node on them near the crossing, or
         #    their access tags
-        for wid, (refs, xy, tags) in data.ways.items():
-            if "highway" not in tags:
-                continue
-            lines = [shapely.linestrings(*fwd.transform(r[:, 0], r[:, 1])) for r in _lines(xy)]
-            lines = [x for x in lines if x.length > 0]
-            if not lines:
-                continue
+        # every run of a highway way, projected in one go; only those near a boundary are
+        # looked at one by one
+        run_way: list[int] = []
+        run_xy: list[np.ndarray] = []
+        for wid, (_, xy, tags) in data.ways.items():
+            if "highway" in tags:
+                for r in _lines(xy):
+                    run_way.append(wid)
+                    run_xy.append(r)
+        runs = np.empty(0, dtype=object)
+        if run_xy:
+            allxy = np.concatenate(run_xy)
+            px, py = fwd.transform(allxy[:, 0], allxy[:, 1])
+            owner = np.repeat(np.arange(len(run_xy)), [len(r) for r in run_xy])
+            runs = shapely.linestrings(np.column_stack([px, py]), indices=owner)
+        near = np.unique(btree.query(runs, predicate="intersects")[0]) if len(runs) else []
+        by_way: dict[int, list[Any]] = {}
+        for i in np.asarray(near, dtype=np.int64).tolist():
+            if runs[i].length > 0:
+                by_way.setdefault(run_way[i], []).append(runs[i])
+        for wid, lines in by_way.items():
+            refs, _, tags = data.ways[wid]
             on_way = [
                 (n, shapely.Point(fwd.transform(*data.nodes[n][:2])))
                 for n in dict.fromkeys(refs)
@@ -1584,7 +1599,6 @@ def compounds_from_osm(
     >>> len(compounds), len(gates), gates["kind"].unique().tolist()
     (20, 31, ['gate_node'])
     """
-    from coverage15.network import _atomic_pickle, _cache_key
     from coverage15.osm_features import read_osm
 
     options = {
@@ -1596,6 +1610,8 @@ def compounds_from_osm(
     }
     cache_path = None
     if cache_dir is not None and os.path.isfile(path):
+        from coverage15.network import _cache_key  # (imports osmnx: only with a cache)
+
         cache_path = Path(cache_dir) / f"compounds-{_cache_key(path, options)}.pkl"
         if cache_path.is_file():
             try:
@@ -1620,5 +1636,7 @@ def compounds_from_osm(
     )
     comp.attrs["osm_compounds"] = stats
     if cache_path is not None:
+        from coverage15.network import _atomic_pickle
+
         _atomic_pickle((comp, gates), cache_path)
     return comp, gates
