@@ -1400,7 +1400,7 @@ def _compounds_from_data(
             px, py = fwd.transform(allxy[:, 0], allxy[:, 1])
             owner = np.repeat(np.arange(len(run_xy)), [len(r) for r in run_xy])
             runs = shapely.linestrings(np.column_stack([px, py]), indices=owner)
-        near = np.unique(btree.query(runs, predicate="intersects")[0]) if len(runs) else []
+        near: Any = np.unique(btree.query(runs, predicate="intersects")[0]) if len(runs) else []
         by_way: dict[int, list[Any]] = {}
         for i in np.asarray(near, dtype=np.int64).tolist():
             if runs[i].length > 0:
