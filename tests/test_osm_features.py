@@ -359,7 +359,7 @@ def test_communities_from_osm_by_hand(tmp_path) -> None:
     area = c.to_crs(c.estimate_utm_crs()).area.to_numpy()
     assert area == pytest.approx([40_000, 80_000, 160_000], rel=2e-3)
     assert c["repair"].iloc[0] == "" and c["repair"].iloc[2] == ""
-    assert c["repair"].iloc[1].startswith("ring left open by the clipped extract closed along")
+    assert c["repair"].iloc[1].startswith("1 ring(s) left open by the clipped extract closed")
     sides = [float(v.replace(",", "")) for v in re.findall(r"([\d,]+) m²", c["repair"].iloc[1])]
     assert sides == pytest.approx([80_000, 920_000], rel=3e-3)
     assert c["missing_members"].tolist() == ["", "way/21", ""]
@@ -383,6 +383,52 @@ def test_communities_from_osm_by_hand(tmp_path) -> None:
     with pytest.raises(InputError, match="households are not in OpenStreetMap") as err:
         communities_from_osm(path, households={"relation/1": 500})
     assert err.value.rows == ["relation/2", "relation/3"]
+
+
+def test_communities_from_osm_clipped_ways_and_two_arcs(tmp_path) -> None:
+    # clip edge 0..1000 × 0..1000 m
+    # R6: a ring 400..1400 × 300..700 whose east nodes (1400, ·) are missing from the file
+    #     (a clipped PBF drops them): its ends at x = 800 stop where the next node is
+    #     missing, and are extended east to the clip edge. Inside: 600 × 400 = 240 000 m².
+    # R7: a band y = 400..600 across the extract; only its two long sides are in the file,
+    #     both running past the west and east edges. Three faces: the band (200 000 m²)
+    #     between two faces on the other side (400 000 m² each).
+    nodes = {
+        1: (800, 300), 2: (400, 300), 3: (400, 700), 4: (800, 700),
+        10: (-200, 400), 11: (1200, 400), 12: (1200, 600), 13: (-200, 600),
+    }
+    ways = [(60, [1, 2, 3, 4, 5, 6, 1], {}), (70, [10, 11], {}), (71, [12, 13], {})]
+    rels = [
+        (6, [("w", 60, "outer")], {**ADMIN, "admin_level": "10", "name": "己社区"}),
+        (7, [("w", 70, "outer"), ("w", 71, "outer"), ("w", 72, "outer")],
+         {**ADMIN, "admin_level": "10", "name": "庚社区"}),
+    ]
+    path = tmp_path / "clipped.osm"
+    write_osm(path, nodes, ways, rels, bounds=(0, 0, 1000, 1000))
+    c = communities_from_osm(path)
+    area = c.to_crs(c.estimate_utm_crs()).area.to_numpy()
+    assert area == pytest.approx([240_000, 200_000], rel=3e-3)
+    assert "1 ring(s) left open" in c["repair"].iloc[0]
+    assert "2 end(s) cut by the clip extended to it" in c["repair"].iloc[0]
+    assert "2 ring(s) left open" in c["repair"].iloc[1]
+    sides = [float(v.replace(",", "")) for v in re.findall(r"([\d,]+) m²", c["repair"].iloc[1])]
+    assert sides == pytest.approx([200_000, 800_000], rel=3e-3)
+    assert c["missing_members"].tolist() == ["", "way/72"]
+    assert c.attrs["report"].rows("admin_ring_closed_along_clip_edge") == [
+        "relation/6", "relation/7"
+    ]
+    # 240 000 against 760 000 m² is more than 3 times: sure; 200 000 against 800 000 too
+    assert c.attrs["report"].rows("admin_ring_side_uncertain") == []
+    # a ring cutting the extract nearly in half: taken, but flagged
+    nodes = {1: (-100, -100), 2: (450, -100), 3: (450, 1100), 4: (-100, 1100)}
+    path = tmp_path / "half.osm"
+    write_osm(path, nodes, [(80, [1, 2, 3, 4], {})],
+              [(8, [("w", 80, "outer"), ("w", 81, "outer")],
+                {**ADMIN, "admin_level": "9", "name": "辛街道"})],
+              bounds=(0, 0, 1000, 1000))
+    c = communities_from_osm(path)
+    assert float(c.to_crs(c.estimate_utm_crs()).area.iloc[0]) == pytest.approx(450_000, rel=3e-3)
+    assert c.attrs["report"].rows("admin_ring_side_uncertain") == ["relation/8"]
 
 
 def test_communities_from_osm_errors(tmp_path) -> None:

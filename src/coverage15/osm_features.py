@@ -276,6 +276,7 @@ class _Assembly:
     missing_nodes: int
     open_parts: int
     repair: str = ""
+    side_uncertain: bool = False
 
 
 def _metric(lonlat_bounds: tuple[float, float, float, float]) -> pyproj.Transformer:
@@ -300,12 +301,15 @@ def assemble_relation(
     """Polygon of a multipolygon or boundary relation from its member ways.
 
     Member ways (roles ``outer``, ``inner`` or empty = outer) are merged end to end;
-    closed rings become polygons, inner rings holes. With ``clip_repair`` a ring left
-    open by a clipped extract is closed along the clip edge (``data.bounds``): the
-    open lines are clipped to the extract, and of the faces they cut the extract
-    into, the smallest is taken (an admin level 9/10 area is much smaller than an
-    extract around it). Allowed only when every open line runs past the clip edge
-    at both ends.
+    closed rings become polygons, inner rings holes. With ``clip_repair`` rings left
+    open by a clipped extract are closed along the clip edge (``data.bounds``):
+    allowed only when every open end runs past the clip edge, or stops where the
+    way's next node is missing from the file (the clip cut it; that end is then
+    extended straight to the nearest point of the clip edge). The open lines cut
+    the extract into faces; faces on either side of a line belong to opposite
+    sides, so there are two candidate areas, and the smaller is taken (an admin
+    level 9/10 area is much smaller than an extract around it); ``side_uncertain``
+    says when the smaller side is at least a third of the other.
 
     Parameters
     ----------
@@ -320,7 +324,8 @@ def assemble_relation(
     -------
     _Assembly
         ``geometry`` (None when nothing closes), ``missing_members`` (way ids not in
-        the file), ``missing_nodes``, ``open_parts`` and ``repair`` (what was done).
+        the file), ``missing_nodes``, ``open_parts``, ``repair`` (what was done) and
+        ``side_uncertain``.
 
     Examples
     --------
@@ -337,6 +342,7 @@ def assemble_relation(
     inner_lines: list[np.ndarray] = []
     missing: list[int] = []
     missing_nodes = 0
+    cut_ends: set[tuple[float, float]] = set()
     for t, ref, role in members:
         if t != "w" or role not in ("outer", "inner", ""):
             continue
@@ -344,8 +350,13 @@ def assemble_relation(
             missing.append(ref)
             continue
         _, xy, _ = data.ways[ref]
-        missing_nodes += int((~np.isfinite(xy).all(axis=1)).sum())
+        ok = np.isfinite(xy).all(axis=1)
+        missing_nodes += int((~ok).sum())
         (inner_lines if role == "inner" else outer_lines).extend(_lines(xy))
+        # ends of a run where the way goes on to a node missing from the file (clipped)
+        for i in np.flatnonzero(ok).tolist():
+            if (i > 0 and not ok[i - 1]) or (i < len(ok) - 1 and not ok[i + 1]):
+                cut_ends.add((float(xy[i, 0]), float(xy[i, 1])))
 
     def rings(lines: list[np.ndarray]) -> tuple[list[shapely.Polygon], list[shapely.LineString]]:
         if not lines:
@@ -366,26 +377,13 @@ def assemble_relation(
     outers, open_outer = rings(outer_lines)
     inners, open_inner = rings(inner_lines)
     repair = ""
+    uncertain = False
     if open_outer and clip_repair and data.bounds is not None:
         box = shapely.box(*data.bounds)
-        ends = [shapely.Point(p) for line in open_outer for p in (line.coords[0], line.coords[-1])]
-        if all(not box.contains(e) for e in ends):
-            cut = shapely.union_all([shapely.intersection(line, box) for line in open_outer])
-            faces = [
-                f
-                for f in shapely.get_parts(shapely.polygonize([shapely.union(cut, box.boundary)]))
-                if f.area > 0
-            ]
-            if len(faces) >= 2:
-                areas = [_area_m2(f) for f in faces]
-                k = int(np.argmin(areas))
-                outers.append(faces[k])
-                others = ", ".join(f"{a:,.0f}" for i, a in enumerate(areas) if i != k)
-                repair = (
-                    f"ring left open by the clipped extract closed along the clip edge; the "
-                    f"smaller side taken ({areas[k]:,.0f} m² against {others} m²)"
-                )
-                open_outer = []
+        closed, repair, uncertain = _close_along_clip(open_outer, box, cut_ends)
+        if closed is not None:
+            outers.append(closed)
+            open_outer = []
     geom = None
     if outers:
         geom = shapely.union_all(outers)
@@ -398,7 +396,66 @@ def assemble_relation(
         missing_nodes=missing_nodes,
         open_parts=len(open_outer) + len(open_inner),
         repair=repair,
+        side_uncertain=uncertain,
     )
+
+
+def _close_along_clip(
+    lines: list[shapely.LineString],
+    box: shapely.Polygon,
+    cut_ends: set[tuple[float, float]],
+) -> tuple[shapely.Geometry | None, str, bool]:
+    """Close open rings along the clip edge: the smaller side, what was done, and whether the
+    two sides are close enough in size (the smaller at least a third of the other) for the
+    choice to be uncertain."""
+    edge = box.boundary
+    extended, n_ext = [], 0
+    for line in lines:
+        coords = list(line.coords)
+        for at in (0, -1):
+            p = shapely.Point(coords[at])
+            if not box.contains(p):
+                continue  # runs past the clip edge
+            if (float(p.x), float(p.y)) not in cut_ends:
+                return None, "", False  # an end inside the extract, not cut by the clip
+            q = edge.interpolate(edge.project(p))
+            n_ext += 1
+            if at == 0:
+                coords.insert(0, (q.x, q.y))
+            else:
+                coords.append((q.x, q.y))
+        extended.append(shapely.LineString(coords))
+    arcs = shapely.union_all([shapely.intersection(line, box) for line in extended])
+    faces = [
+        f
+        for f in shapely.get_parts(shapely.polygonize([shapely.union(arcs, edge)]))
+        if f.area > 0
+    ]
+    if len(faces) < 2:
+        return None, "", False
+    # two-colour the faces: neighbours across an arc are on opposite sides
+    colour = [-1] * len(faces)
+    colour[0] = 0
+    todo = [0]
+    while todo:
+        i = todo.pop()
+        for j in range(len(faces)):
+            if colour[j] < 0:
+                shared = shapely.intersection(faces[i].boundary, faces[j].boundary)
+                if shared.length > 0 and not shapely.covers(edge, shared):
+                    colour[j] = 1 - colour[i]
+                    todo.append(j)
+    sides = [[f for f, c in zip(faces, colour, strict=True) if c == k] for k in (0, 1)]
+    if not sides[0] or not sides[1]:
+        return None, "", False
+    areas = [sum(_area_m2(f) for f in side) for side in sides]
+    k = int(np.argmin(areas))
+    ext = f", {n_ext} end(s) cut by the clip extended to it" if n_ext else ""
+    text = (
+        f"{len(lines)} ring(s) left open by the clipped extract closed along the clip edge"
+        f"{ext}; the smaller side taken ({areas[k]:,.0f} m² against {areas[1 - k]:,.0f} m²)"
+    )
+    return shapely.union_all(sides[k]), text, areas[k] >= areas[1 - k] / 3
 
 
 def osm_id(kind: str, ident: int) -> str:
@@ -953,12 +1010,16 @@ def communities_from_osm(
     (residents' or villagers' committee). Each relation's rings are assembled
     from its member ways (:func:`assemble_relation`). An extract clipped from
     the planet often lacks some member ways, leaving a ring open: with
-    ``repair`` (default) a ring whose open ends both run past the clip edge (the
-    file's ``<bounds>``) is closed along that edge and the smaller of the two
-    sides it cuts the extract into is taken; the repair is reported (finding
+    ``repair`` (default) a ring whose open ends all run past the clip edge (the
+    file's ``<bounds>``), or stop where the clip removed the way's next node, is
+    closed along that edge and the smaller of the two sides it cuts the extract
+    into is taken; the repair is reported (finding
     ``admin_ring_closed_along_clip_edge`` and the ``repair`` column) with the
-    missing members. Otherwise an :class:`~coverage15.InputError` names the
-    relation and its missing members.
+    missing members, and flagged ``admin_ring_side_uncertain`` when the two sides
+    are within a factor of 3 in area (a level-9 area larger than the rest of the
+    extract would be taken wrongly: use an extract that holds the whole relation).
+    Otherwise an :class:`~coverage15.InputError` names the relation and its
+    missing members.
 
     Households (户数) are not in OpenStreetMap: give them with ``households``
     (or join them yourself) before :func:`coverage15.load_communities`.
@@ -1050,6 +1111,7 @@ def communities_from_osm(
                 "missing_members": ", ".join(missing),
                 "repair": asm.repair,
                 "geometry": asm.geometry,
+                "_uncertain": asm.side_uncertain,
             }
         )
     if problems:
@@ -1061,11 +1123,20 @@ def communities_from_osm(
             rows=bad_ids,
             column="members",
         )
+    frame = pd.DataFrame(rows, columns=["community_id", "name", "admin_level", "osm_id",
+                                        "missing_members", "repair", "geometry", "_uncertain"])
+    uncertain = frame.loc[frame["_uncertain"].astype(bool), "community_id"].tolist()
     out = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["community_id", "name", "admin_level", "osm_id",
-                                    "missing_members", "repair", "geometry"]),
-        geometry="geometry",
-        crs="EPSG:4326",
+        frame.drop(columns="_uncertain"), geometry="geometry", crs="EPSG:4326"
+    )
+    report.add(
+        "admin_ring_side_uncertain",
+        "flagged",
+        rows=uncertain,
+        column="geometry",
+        detail="closed along the clip edge, but the two sides differ by less than 3 times in "
+        "area: check that the smaller one is the community (or use an extract that holds the "
+        "whole relation)",
     )
     fixed = out["repair"] != ""
     report.add(
