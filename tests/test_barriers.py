@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -176,6 +179,7 @@ def _compound_graph() -> nx.MultiDiGraph:
     #   n1 ── n2  a street along the north fence (touching only)      → kept
     #   in ── c   an internal path                                    → kept
     #   p1 ── p2  a primary road through the compound                 → exempt, kept
+    #   e ── n2, w ── n1, n1 ── p1, s ── se ── e, p2 ── se: streets outside joining the ends
     return _graph(
         {
             "in": (50, 50),
@@ -188,6 +192,7 @@ def _compound_graph() -> nx.MultiDiGraph:
             "c": (70, 70),
             "p1": (-20, 80),
             "p2": (120, 80),
+            "se": (120, -20),
         },
         [
             ("in", "s"),
@@ -197,6 +202,12 @@ def _compound_graph() -> nx.MultiDiGraph:
             ("n1", "n2"),
             ("in", "c"),
             ("p1", "p2", {"highway": "primary"}),
+            ("e", "n2"),  # the outside ends join the streets (they touch fence corners only)
+            ("w", "n1"),
+            ("n1", "p1"),
+            ("s", "se"),
+            ("se", "e"),
+            ("p2", "se"),
         ],
         highway="footway",
     )
@@ -234,16 +245,35 @@ def test_gated_compounds_by_hand() -> None:
     # a gate drawn 4 m beside the path still counts (tolerance 5 m), 6 m does not
     _, rep = gated_compounds(G, compounds, [shapely.Point(54, 0)])
     assert ("in", "s") not in set(zip(rep.removed["u"], rep.removed["v"], strict=True))
-    with pytest.warns(BarrierWarning, match="no way out"):
-        _, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
+    # a gate 6 m off: nothing leads out; by default the part is given its main access
+    # back ("gate not mapped"): all three ways in are footways, so all are restored
+    with pytest.warns(BarrierWarning, match="cut parts of the network off.*gate not mapped"):
+        H, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)])
+    row = rep.compounds.iloc[0]
+    assert bool(row["sealed"]) and row["gate_status"] == "gate not mapped"
+    assert (row["nodes_inside"], row["nodes_cut_off"], row["crossings_restored"]) == (2, 2, 6)
+    assert rep.n_edges == 0 and H.has_edge("in", "e")
+    with pytest.warns(BarrierWarning, match="become unreachable"):
+        _, rep = gated_compounds(G, compounds, [shapely.Point(56, 0)], unmapped_gates="seal")
     assert rep.compounds["sealed"].tolist() == [True]
+    assert rep.compounds["gate_status"].tolist() == ["sealed"]
+    assert rep.summary["still_sealed"] == ["翡翠苑"] and rep.n_edges == 6
+    with pytest.raises(InputError, match="unmapped_gates"):
+        gated_compounds(G, compounds, gates, unmapped_gates="prison")
 
 
 def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
     # unsimplified OSM: the gate is a node on the fence, both ways in end there
     G = _graph(
-        {"in": (50, 50), "g": (50, 0), "s": (50, -20), "x": (100, 50), "y": (130, 50)},
-        [("in", "g"), ("g", "s"), ("in", "x"), ("x", "y")],
+        {
+            "in": (50, 50),
+            "g": (50, 0),
+            "s": (50, -20),
+            "x": (100, 50),
+            "y": (130, 50),
+            "sy": (130, -20),
+        },
+        [("in", "g"), ("g", "s"), ("in", "x"), ("x", "y"), ("y", "sy"), ("sy", "s")],
     )
     G.nodes["g"]["barrier"] = "gate"
     H, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)])  # gates from the node tags
@@ -257,7 +287,7 @@ def test_gate_node_on_the_fence_and_gates_from_node_tags() -> None:
     with pytest.raises(InputError, match="no gate nodes"):
         gated_compounds(G, [shapely.box(0, 0, 100, 100)])
     with pytest.warns(BarrierWarning, match="1 compound"):
-        _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
+        _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [], unmapped_gates="seal")
     assert rep.n_edges == 4
     with pytest.raises(InputError, match="polygons"):
         gated_compounds(G, [shapely.LineString([(0, 0), (1, 1)])], [])
@@ -449,3 +479,298 @@ def test_barrier_tolerance_grows_the_barrier() -> None:
     assert [r["kind"] for r in H.graph["coverage15"]["barriers"]] == ["barriers", "closed_paths"]
     with pytest.raises(InputError, match="non-negative"):
         apply_barriers(G, wall, tolerance_m=-1)
+
+
+# --------------------------------------------------------------------------- sealed compounds
+
+
+def _half_gated_graph() -> nx.MultiDiGraph:
+    # compound (0, 0)–(100, 100); the gate (20, 0) leads only to the small west part a–b;
+    # the main part m1–m2 leaves by a footway through the east fence (m1–e) and a service
+    # road through the north fence (m2–n), neither at a gate. Outside: s1–se–e–ne–n.
+    #
+    #            n ───────── ne
+    #            │ (service)  │
+    #    ┌───────┼──────┐     │
+    #    │  b    m2     │     │
+    #    │  │    │      │     │
+    #    │  │    m1 ────┼──── e      (footway)
+    #    │  a           │     │
+    #    └──┼───────────┘     │
+    #      s1 ────────────── se
+    return _graph(
+        {
+            "a": (20, 20),
+            "b": (20, 50),
+            "m1": (70, 50),
+            "m2": (70, 80),
+            "s1": (20, -20),
+            "se": (130, -20),
+            "e": (130, 50),
+            "ne": (130, 130),
+            "n": (70, 130),
+        },
+        [
+            ("a", "b", {"highway": "footway"}),
+            ("a", "s1", {"highway": "footway"}),
+            ("m1", "m2", {"highway": "service"}),
+            ("m1", "e", {"highway": "footway"}),
+            ("m2", "n", {"highway": "service"}),
+            ("s1", "se", {"highway": "residential"}),
+            ("se", "e", {"highway": "residential"}),
+            ("e", "ne", {"highway": "residential"}),
+            ("ne", "n", {"highway": "residential"}),
+        ],
+    )
+
+
+def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> None:
+    G = _half_gated_graph()
+    compound = gpd.GeoDataFrame({"name": ["半封闭苑"]}, geometry=[shapely.box(0, 0, 100, 100)],
+                                crs=CRS)
+    gate = [shapely.Point(20, 0)]
+    homes = gpd.GeoDataFrame(
+        {"households": [40, 10]},
+        geometry=[shapely.Point(72, 65), shapely.Point(22, 35)],  # on m1–m2, on a–b
+        crs=CRS,
+    )
+    # the old check saw a crossing kept at the gate and called the compound open
+    with pytest.warns(BarrierWarning, match=r"半封闭苑; 2 node\(s\) \(1 home\(s\), 40 household"):
+        H, rep = gated_compounds(G, compound, gate, homes=homes)
+    row = rep.compounds.iloc[0]
+    assert row["crossings_at_gates"] == 2  # a–s1 both ways
+    # m1, m2 lost every way out (a, b did not): 2 of 4 inside nodes, the street m1–m2 both
+    # ways; the home on m1–m2 with its 40 households
+    assert (row["nodes_inside"], row["inside_nodes_cut_off"]) == (4, 2)
+    assert (row["nodes_cut_off"], row["edges_cut_off"]) == (2, 2)
+    assert (row["homes_cut_off"], row["households_cut_off"]) == (1, 40)
+    assert not row["sealed"]  # a part, not the whole
+    # main access: the service road m2–n (rank above the footway m1–e) is restored
+    assert row["gate_status"] == "gate not mapped" and row["crossings_restored"] == 2
+    assert H.has_edge("m2", "n") and H.has_edge("n", "m2")
+    assert not H.has_edge("m1", "e") and rep.n_edges == 2
+    assert nx.shortest_path_length(H, "m1", "e", weight="length") == pytest.approx(
+        30 + 50 + 60 + 80  # m1 → m2 → n → ne → e
+    )
+    assert rep.summary["gate_not_mapped"] == ["半封闭苑"] and rep.summary["still_sealed"] == []
+    assert rep.summary["households_cut_off"] == 40
+    # the points to draw: the gate used and the unmapped gate; the cut crossings
+    g = rep.gates.sort_values("kind")
+    assert g["kind"].tolist() == ["gate not mapped", "mapped gate"]
+    assert [(p.x, p.y) for p in g.geometry] == [(70.0, 100.0), (20.0, 0.0)]
+    assert g["edges"].tolist() == [2, 2] and rep.gates.crs == G.graph["crs"]
+    c = rep.crossings.sort_values("restored")
+    assert c[["highway", "restored"]].values.tolist() == [["footway", False], ["service", True]]
+    assert [(p.x, p.y) for p in c.geometry] == [(100.0, 50.0), (70.0, 100.0)]
+    assert "1 with a gate not mapped (2 crossing(s) restored)" in str(rep)
+    # the same points in the build record, as plain records
+    rec = H.graph["coverage15"]["barriers"][-1]
+    assert sorted((p["kind"], p["x"], p["y"]) for p in rec["gate_points"]) == [
+        ("gate not mapped", 70.0, 100.0),
+        ("mapped gate", 20.0, 0.0),
+    ]
+    assert sorted((p["restored"], p["highway"], p["x"], p["y"]) for p in rec["cut_crossings"]) == [
+        (False, "footway", 100.0, 50.0),
+        (True, "service", 70.0, 100.0),
+    ]
+    # homes without a households column count one household each; WGS84 homes are projected
+    plain = gpd.GeoDataFrame(geometry=homes.geometry, crs=CRS).to_crs(4326)
+    with pytest.warns(BarrierWarning):
+        _, rep = gated_compounds(G, compound, gate, homes=plain)
+    assert rep.compounds[["homes_cut_off", "households_cut_off"]].values.tolist() == [[1, 1]]
+    # "all": every cut crossing of the part comes back
+    with pytest.warns(BarrierWarning):
+        H, rep = gated_compounds(G, compound, gate, unmapped_gates="all")
+    assert rep.n_edges == 0 and rep.compounds["crossings_restored"].tolist() == [4]
+    assert pd.isna(rep.compounds["homes_cut_off"].iloc[0])  # no homes given
+    # "seal": kept cut, and reported as such
+    with pytest.warns(BarrierWarning, match="unreachable"):
+        H, rep = gated_compounds(G, compound, gate, unmapped_gates="seal")
+    assert rep.n_edges == 4 and rep.compounds["gate_status"].tolist() == ["sealed"]
+    assert not nx.has_path(H.to_undirected(), "m1", "e")
+    # with the gate at the service road too, nothing is cut off and no warning
+    H, rep = gated_compounds(G, compound, [*gate, shapely.Point(70, 100)])
+    assert rep.compounds["nodes_cut_off"].tolist() == [0]
+    assert rep.compounds["gate_status"].tolist() == ["gates mapped"]
+
+
+def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
+    # p–q inside the compound was never connected to any street: not "cut off"
+    G = _graph({"p": (40, 40), "q": (60, 40), "x": (200, 0), "y": (300, 0)},
+               [("p", "q"), ("x", "y")])
+    _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
+    assert rep.compounds[["nodes_inside", "nodes_cut_off"]].values.tolist() == [[2, 0]]
+    assert rep.summary["nodes_cut_off"] == 0
+    assert rep.compounds["gate_status"].tolist() == ["gates mapped"]
+
+
+# --------------------------------------------------------------------------- compounds_from_osm
+
+LON_0, LAT_0 = 116.35, 40.0
+M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
+M_LAT = 110_950.0
+
+
+def _ll(x: float, y: float) -> tuple[float, float]:
+    return LON_0 + x / M_LON, LAT_0 + y / M_LAT
+
+
+def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) -> None:
+    """A small OSM XML file: nodes id → (x m, y m[, tags]); ways (id, refs, tags);
+    relations (id, [(type, ref, role)], tags); bounds (x0, y0, x1, y1) in metres."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    if bounds is not None:
+        (w, s), (e, n) = _ll(*bounds[:2]), _ll(*bounds[2:])
+        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
+
+    def tags(t: dict) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
+
+    for i, (x, y, *t) in nodes.items():
+        lon, lat = _ll(x, y)
+        out.append(f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
+                   f'{tags(t[0]) if t else ""}</node>')
+    for i, refs, t in ways:
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
+    for i, members, t in relations:
+        ms = "".join(f'<member type="{ty}" ref="{r}" role="{ro}"/>' for ty, r, ro in members)
+        out.append(f'<relation id="{i}" version="1">{ms}{tags(t)}</relation>')
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+def _compounds_osm(path) -> None:
+    # A (甲园): square 0..100; a footway from (50, -30) into (50, 60) with a gate node 12 m
+    #   inside the boundary (at y = 12): a gate on a way in, found although > 5 m away.
+    # B (relation, unnamed): outer ring 200..300 × 0..100 from two open ways, a hole
+    #   230..270 × 30..70; a private service road crosses its west side at y = 80.
+    # C (丙园): 0..100 × 200..300; a foot=yes path crosses its south side: open, not gated.
+    # D (丁园): 200..300 × 200..300, a gate node on its west side, on no way.
+    # E (relation 戊园): one closed outer way 400..500 × 0..100 and a member way missing.
+    nodes = {
+        1: (0, 0), 2: (100, 0), 3: (100, 100), 4: (0, 100),
+        10: (50, -30), 11: (50, 12, {"barrier": "gate"}), 12: (50, 60),
+        20: (200, 0), 21: (300, 0), 22: (300, 100), 23: (200, 100),
+        24: (230, 30), 25: (270, 30), 26: (270, 70), 27: (230, 70),
+        28: (150, 80), 29: (250, 80),
+        30: (0, 200), 31: (100, 200), 32: (100, 300), 33: (0, 300), 34: (50, 170),
+        35: (50, 250),
+        40: (200, 200), 41: (300, 200), 42: (300, 300), 43: (200, 300),
+        44: (200, 250, {"barrier": "lift_gate"}),
+        50: (400, 0), 51: (500, 0), 52: (500, 100), 53: (400, 100),
+    }
+    ways = [
+        (100, [1, 2, 3, 4, 1], {"landuse": "residential", "name": "甲园"}),
+        (101, [10, 11, 12], {"highway": "footway"}),
+        (200, [20, 21, 22], {}),
+        (201, [22, 23, 20], {}),
+        (202, [24, 25, 26, 27, 24], {}),
+        (203, [28, 29], {"highway": "service", "access": "private"}),
+        (300, [30, 31, 32, 33, 30], {"landuse": "residential", "name": "丙园"}),
+        (301, [34, 35], {"highway": "path", "foot": "yes"}),
+        (400, [40, 41, 42, 43, 40], {"landuse": "residential", "name": "丁园"}),
+        (500, [50, 51, 52, 53, 50], {}),
+    ]
+    relations = [
+        (900, [("w", 200, "outer"), ("w", 201, "outer"), ("w", 202, "inner")],
+         {"type": "multipolygon", "landuse": "residential"}),
+        (901, [("w", 500, "outer"), ("w", 599, "outer")],
+         {"type": "multipolygon", "landuse": "residential", "name": "戊园"}),
+    ]
+    write_osm(path, nodes, ways, relations)
+
+
+def test_compounds_from_osm_by_hand(tmp_path) -> None:
+    path = tmp_path / "compounds.osm"
+    _compounds_osm(path)
+    comp, gates = compounds_from_osm(path)
+    assert comp.index.tolist() == [
+        "way/100", "way/300", "way/400", "relation/900", "relation/901"
+    ]
+    assert comp["name"].tolist() == ["甲园", "丙园", "丁园", "relation/900", "戊园"]
+    assert comp["name_source"].tolist() == ["name", "name", "name", "osm id", "name"]
+    assert comp["gated"].tolist() == [True, False, True, True, False]
+    assert comp["gates_found"].tolist() == [
+        "1 gate node(s) on ways in",
+        "1 way(s) in open to walkers",
+        "1 gate node(s) on the boundary",
+        "1 private way(s) in",
+        "no gate mapped",
+    ]
+    assert comp.loc["relation/901", "missing_members"] == "way/599"
+    # the multipolygon: 100 × 100 minus the 40 × 40 hole, in m²
+    area = comp.to_crs(comp.estimate_utm_crs()).area
+    assert area["relation/900"] == pytest.approx(10_000 - 1_600, rel=2e-3)
+    assert area["relation/901"] == pytest.approx(10_000, rel=2e-3)
+    g = gates.set_index("compound")
+    assert g.loc["way/100", "kind"] == "gate_node" and g.loc["way/100", "node"] == "node/11"
+    assert g.loc["way/100", "offset_m"] == pytest.approx(12.0, abs=0.2)
+    assert g.loc["way/100", "way"] == "way/101"
+    # the gate is placed where the way crosses the boundary: (50, 0)
+    pt = gates.set_index("compound").to_crs(comp.estimate_utm_crs()).geometry
+    ref = gpd.GeoSeries([shapely.Point(_ll(50, 0))], crs=4326).to_crs(pt.crs).iloc[0]
+    assert pt["way/100"].distance(ref) < 0.05
+    assert g.loc["relation/900", "kind"] == "private_way"
+    assert g.loc["relation/900", "access"] == "private"
+    assert g.loc["way/300", "kind"] == "open_way" and g.loc["way/300", "foot"] == "yes"
+    assert g.loc["way/400", "kind"] == "boundary_gate"
+    assert g.loc["way/400", "barrier"] == "lift_gate"
+    assert comp.attrs["osm_compounds"]["without_gate_evidence"] == ["way/300", "relation/901"]
+    # only the gated ones
+    comp2, gates2 = compounds_from_osm(path, require_gate=True)
+    assert comp2.index.tolist() == ["way/100", "way/400", "relation/900"]
+    assert set(gates2["compound"]) == {"way/100", "way/400", "relation/900"}
+    # the old 5 m rule: the gate node 12 m along the way is not found
+    _, gates3 = compounds_from_osm(path, gate_search_m=5)
+    assert "way/100" not in set(gates3["compound"])
+
+
+def test_compounds_from_osm_cache(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "compounds.osm"
+    _compounds_osm(path)
+    cache = tmp_path / "cache"
+    comp, gates = compounds_from_osm(path, cache_dir=cache)
+    files = list(cache.glob("compounds-*.pkl"))
+    assert len(files) == 1 and "from_cache" not in comp.attrs
+
+    import coverage15.osm_features as of
+
+    def no_read(*a, **k):
+        raise AssertionError("the OSM file was read again")
+
+    monkeypatch.setattr(of, "read_osm", no_read)
+    comp2, gates2 = compounds_from_osm(path, cache_dir=cache)
+    assert comp2.attrs["from_cache"] == str(files[0])
+    assert comp2.drop(columns="geometry").equals(comp.drop(columns="geometry"))
+    assert comp2.geometry.geom_equals(comp.geometry).all() and len(gates2) == len(gates)
+    # other options, or another file content: another cache entry, read again
+    monkeypatch.undo()
+    compounds_from_osm(path, cache_dir=cache, gate_search_m=10)
+    assert len(list(cache.glob("compounds-*.pkl"))) == 2
+
+
+CAU = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm" / (
+    "beijing_haidian_cau_2026.osm.bz2"
+)
+
+
+@pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
+def test_compounds_from_osm_beijing_cau() -> None:
+    """Issue 15.5: the old reader accepted 2 of the 10 closed ways (a gate node within 5 m of
+    the boundary) and lost the multipolygon 双泉堡甲2号院 (a member missing from the clip)."""
+    comp, gates = compounds_from_osm(CAU)
+    assert len(comp) == 11  # 10 closed ways + 1 multipolygon relation
+    assert comp.loc["relation/14400092", "name"] == "双泉堡甲2号院"
+    assert comp.loc["relation/14400092", "missing_members"] == "way/960940776"
+    assert comp.loc["way/609225889", "name"] == "way/609225889"  # unnamed: its OSM id
+    assert comp.index[comp["gated"]].tolist() == [
+        "way/595108678", "way/609225889", "way/1025016911"
+    ]
+    assert gates["kind"].value_counts().to_dict() == {"gate_node": 4, "boundary_gate": 4}
+    assert comp.loc["way/609225889", "gates_found"] == (
+        "3 gate node(s) on ways in; 2 gate node(s) on the boundary"
+    )
+    # 学士居's lift gate is 22 m along its way in from the landuse outline
+    xs = gates.set_index("compound").loc["way/1025016911"]
+    assert xs["barrier"] == "lift_gate" and xs["offset_m"] == pytest.approx(22.3, abs=0.1)

@@ -9,15 +9,21 @@ the gated distances are never shorter; the test measures by how much they are lo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import osmium
+import pytest
 import shapely
 from scipy.spatial import cKDTree
 
 import coverage15 as c15
 from coverage15.access import WalkNetwork
+from coverage15.barriers import GATE_BARRIERS, BarrierWarning, compounds_from_osm, gated_compounds
 from coverage15.datasets import sample_path
+from coverage15.osm_features import read_osm
 
 
 def _compounds(crs) -> gpd.GeoSeries:
@@ -86,3 +92,86 @@ def test_gates_lengthen_walks_from_compound_homes(capsys) -> None:
         )
     assert hh[lost].sum() > 0
     assert gated.communities["hh_covered_all"].sum() <= open_.communities["hh_covered_all"].sum()
+
+
+# --------------------------------------------------------------------------- Beijing CAU 2026
+
+CAU = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm"
+    / "beijing_haidian_cau_2026.osm.bz2"
+)
+cau = pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
+
+
+@pytest.fixture(scope="module")
+def cau_network():
+    return c15.build_walk_network(CAU)
+
+
+@pytest.fixture(scope="module")
+def cau_homes(cau_network):
+    """One home (1 household) per OSM building, at its representative point."""
+    geoms = []
+    wkb = osmium.geom.WKBFactory()
+    for obj in osmium.FileProcessor(str(CAU)).with_areas():
+        if obj.is_area() and "building" in obj.tags:
+            geoms.append(shapely.from_wkb(wkb.create_multipolygon(obj)))
+    pts = gpd.GeoSeries(geoms, crs=4326).representative_point()
+    return gpd.GeoDataFrame({"households": np.ones(len(pts), dtype=int)}, geometry=pts.values,
+                            crs=4326).to_crs(cau_network.graph["crs"])
+
+
+@cau
+def test_cau_compound_that_sealed_its_homes_is_detected(cau_network, cau_homes) -> None:
+    """Issue 15.4: the old gating (gate nodes within 5 m of the 2 compounds the old reader
+    took) cut way/609225889's side of the network off and reported "0 sealed"."""
+    compounds, _ = compounds_from_osm(CAU)
+    old = compounds.loc[["way/595108678", "way/609225889"]]
+    data = read_osm(CAU, node_keys=["barrier", "entrance"])
+    gate_nodes = [
+        shapely.Point(x, y)
+        for x, y, t in data.nodes.values()
+        if t.get("barrier") in GATE_BARRIERS or "entrance" in t
+    ]
+    gates = gpd.GeoSeries(gate_nodes, crs=4326)
+    homes = cau_homes[cau_homes.within(compounds.to_crs(cau_homes.crs).union_all())]
+    assert len(homes) == 105
+    with pytest.warns(BarrierWarning, match=r"609225889; 132 node\(s\) \(29 home"):
+        H, rep = gated_compounds(cau_network, old, gates, homes=homes, unmapped_gates="seal")
+    row = rep.compounds.set_index("compound").loc["way/609225889"]
+    # every node inside it and 99 outside it: 132 nodes, 29 of the homes
+    assert (row["nodes_inside"], row["inside_nodes_cut_off"], row["nodes_cut_off"]) == (33, 33, 132)
+    assert (row["homes_cut_off"], row["households_cut_off"]) == (29, 29)
+    assert bool(row["sealed"]) and row["gate_status"] == "sealed"
+    assert rep.summary["sealed_compounds"] == ["way/609225889"]
+    # the default gives it its main access back: nothing is cut off any more
+    with pytest.warns(BarrierWarning, match="gate not mapped"):
+        H, rep = gated_compounds(cau_network, old, gates, homes=homes)
+    assert rep.summary["still_sealed"] == [] and rep.summary["crossings_restored"] > 0
+    assert rep.compounds.set_index("compound").loc["way/609225889", "gate_status"] == (
+        "gate not mapped"
+    )
+    assert nx.number_weakly_connected_components(H) == nx.number_weakly_connected_components(
+        cau_network
+    )
+    assert set(rep.gates["kind"]) == {"mapped gate", "gate not mapped"}
+    assert rep.crossings["restored"].any() and (~rep.crossings["restored"]).any()
+
+
+@cau
+def test_cau_gating_with_the_gates_osm_maps(cau_network, cau_homes) -> None:
+    compounds, gates = compounds_from_osm(CAU)
+    with pytest.warns(BarrierWarning, match="gate not mapped"):
+        H, rep = gated_compounds(cau_network, compounds, gates, homes=cau_homes)
+    by = rep.compounds.set_index("compound")
+    # the gate nodes on the ways into way/609225889 keep 8 crossings; 2 of its nodes (a
+    # service road behind an unmapped entrance) and 2 nodes of 双泉嘉苑 were cut off
+    assert by.loc["way/609225889", "crossings_at_gates"] == 8
+    assert by.loc["way/609225889", "nodes_cut_off"] == 2
+    assert by.loc["way/960760118", "nodes_cut_off"] == 2
+    assert rep.summary["nodes_cut_off"] == 4 and rep.summary["homes_cut_off"] == 1
+    assert rep.summary["gate_not_mapped"] == ["way/609225889", "双泉嘉苑"]
+    assert rep.summary["still_sealed"] == [] and rep.summary["crossings_restored"] == 8
+    assert nx.number_weakly_connected_components(H) == nx.number_weakly_connected_components(
+        cau_network
+    )

@@ -29,6 +29,8 @@ _API: dict[str, str] = {
     "load_communities": "coverage15.io",
     "load_facilities": "coverage15.io",
     "load_buildings": "coverage15.io",
+    "load_facilities_osm": "coverage15.osm_features",
+    "communities_from_osm": "coverage15.osm_features",
     "Profile": "coverage15.standards",
     "list_profiles": "coverage15.standards",
     "load_profile": "coverage15.standards",

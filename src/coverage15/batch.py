@@ -339,7 +339,10 @@ def _network_changes(run: RunConfig) -> dict[str, Any]:
     if run.compounds == "osm":
         from coverage15.barriers import compounds_from_osm
 
-        out["compounds"], out["gates"] = compounds_from_osm(run.network["source"])
+        cache = run.network.get("cache_dir")  # compounds are cached beside the network
+        out["compounds"], out["gates"] = compounds_from_osm(
+            run.network["source"], cache_dir=cache or None
+        )
     elif run.compounds:
         out["compounds"] = read_layer(run.compounds)
         if run.gates:
