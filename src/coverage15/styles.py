@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage15.labels import is_share, text
+from coverage15.labels import is_share as _labels_is_share
+from coverage15.labels import text
 
 __all__ = [
     "AREA_COLUMNS",
@@ -58,9 +59,10 @@ SCHEMES = (
 MIN_QUANTILE_N = 20
 # fixed share breaks (right-open; the last class is exactly 100 %): the coverage targets of
 # the shipped profiles are 50 %, 80 %, 90 % and 100 %, so every target is a class edge
-SHARE_BREAKS = (0.5, 0.8, 0.9, 1.0)
-# the same for shares where higher is worse (underserved, off network): 0 %, ≤ 10 % …
-SHARE_BREAKS_WORSE = (0.0, 0.1, 0.2, 0.5)
+SHARE_BREAKS = (0.2, 0.5, 0.8, 0.9, 1.0)
+# the same for shares where higher is worse (underserved, off network; right-closed):
+# 0 % exactly, then (0, 10 %], (10, 25 %], (25, 50 %], (50, 75 %], > 75 %
+SHARE_BREAKS_WORSE = (0.0, 0.1, 0.25, 0.5, 0.75)
 NO_DATA_COLOR = "#d9d9d9"
 BOUNDARY_COLOR = "#4d4d4d"
 STREET_COLOR = "#a6a6a6"
@@ -97,6 +99,28 @@ WORSE_HIGHER = (
     "time_min__",
 )
 AREA_COLUMNS = ("area_per_100hh", "accessible_area_per_100hh")
+# shares the maps derive (not result columns, so not in coverage15.labels)
+MAP_SHARES = ("share_underserved", "share_off_network")
+
+
+def is_share(column: str) -> bool:
+    """True for 0–1 columns shown in per cent (result columns and the maps' derived shares).
+
+    Parameters
+    ----------
+    column
+        A column name.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_share("share__pharmacy"), is_share("share_underserved"), is_share("households")
+    (True, True, False)
+    """
+    return column in MAP_SHARES or _labels_is_share(column)
 
 
 # --------------------------------------------------------------------------- classes
@@ -284,7 +308,7 @@ def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None)
     """Fixed share classes: right-open intervals at :data:`SHARE_BREAKS` (100 % its own)."""
     yb = np.full(len(y), -1, dtype=np.int64)
     pct = lambda v: f"{v * 100:g}%"  # noqa: E731
-    if worse:  # 0 % | (0, 10 %] | (10, 20 %] | (20, 50 %] | > 50 %
+    if worse:  # 0 % | (0, 10 %] | (10, 25 %] | (25, 50 %] | (50, 75 %] | > 75 %
         b = SHARE_BREAKS_WORSE
         labels = ["0%", f"> 0 – {pct(b[1])}"]
         labels += [f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(b[1:], b[2:], strict=False)]
@@ -292,14 +316,15 @@ def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None)
         cls = np.where(y[ok] <= 1e-12, 0, np.searchsorted(np.asarray(b[1:]), y[ok], "left") + 1)
         colors = sample_colors(cmap or "YlOrBr", len(labels), 0.05, 0.95)
         edges_t: tuple[float, ...] = (0.0, *b, 1.0)
-    else:  # < 50 % | 50 – 80 % | 80 – 90 % | 90 – < 100 % | 100 %
+    else:  # < 20 % | 20 – 50 % | 50 – 80 % | 80 – 90 % | 90 – < 100 % | 100 %
         b = SHARE_BREAKS
         labels = [f"< {pct(b[0])}"]
         labels += [f"{pct(lo)} – < {pct(hi)}" for lo, hi in zip(b, b[1:], strict=False)]
         labels.append(pct(b[-1]))
         full = y[ok] >= b[-1] - 1e-9
         cls = np.where(full, len(b), np.searchsorted(np.asarray(b), y[ok], "right"))
-        colors = sample_colors(cmap or "YlGnBu", len(labels), 0.1, 0.95)
+        # viridis: six ordered classes that stay apart under deuteranopia/protanopia
+        colors = sample_colors(cmap or "viridis_r", len(labels), 0.1, 1.0)
         edges_t = (0.0, *b, 1.0)
     yb[ok] = np.clip(cls, 0, len(labels) - 1)
     n = len(labels)
@@ -344,8 +369,8 @@ def classify(
         breaks, quantiles from 20 values on, else round steps);
         ``"quantiles"``, ``"natural_breaks"`` (Fisher–Jenks, deterministic),
         ``"equal_interval"`` (all with :mod:`mapclassify`); ``"pretty"``: round
-        equal steps from 0; ``"shares"``: fixed breaks at 50, 80, 90 and 100 %
-        (for shares where higher is worse: 0, 10, 20, 50 %); or ``"standard"``:
+        equal steps from 0; ``"shares"``: fixed breaks at 20, 50, 80, 90 and 100 %
+        (for shares where higher is worse: 0, 10, 25, 50, 75 %); or ``"standard"``:
         a diverging scheme centred on ``standard`` with equal round steps on both
         sides, red below and blue at or above the standard.
     k
@@ -378,9 +403,9 @@ def classify(
     ('10% – 50%', '50% – 90%')
     >>> c = classify([0.1, 0.5, 0.9, 1.0], column="share__pharmacy")  # auto: shares
     >>> c.labels
-    ('< 50%', '50% – < 80%', '80% – < 90%', '90% – < 100%', '100%')
+    ('< 20%', '20% – < 50%', '50% – < 80%', '80% – < 90%', '90% – < 100%', '100%')
     >>> c.yb.tolist()
-    [0, 1, 3, 4]
+    [0, 2, 4, 5]
     >>> classify([0, 120, 300, 640], column="hh_underserved").labels  # auto: pretty
     ('0 – 200', '200 – 400', '400 – 600', '600 – 800')
     """
