@@ -12,6 +12,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -311,7 +312,7 @@ def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None)
     if worse:  # 0 % | (0, 10 %] | (10, 25 %] | (25, 50 %] | (50, 75 %] | > 75 %
         b = SHARE_BREAKS_WORSE
         labels = ["0%", f"> 0 – {pct(b[1])}"]
-        labels += [f"{pct(lo)} – {pct(hi)}" for lo, hi in zip(b[1:], b[2:], strict=False)]
+        labels += [f"{pct(lo)} – {pct(hi)}" for lo, hi in itertools.pairwise(b[1:])]
         labels.append(f"> {pct(b[-1])}")
         cls = np.where(y[ok] <= 1e-12, 0, np.searchsorted(np.asarray(b[1:]), y[ok], "left") + 1)
         colors = sample_colors(cmap or "YlOrBr", len(labels), 0.05, 0.95)
@@ -319,7 +320,7 @@ def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None)
     else:  # < 20 % | 20 – 50 % | 50 – 80 % | 80 – 90 % | 90 – < 100 % | 100 %
         b = SHARE_BREAKS
         labels = [f"< {pct(b[0])}"]
-        labels += [f"{pct(lo)} – < {pct(hi)}" for lo, hi in zip(b, b[1:], strict=False)]
+        labels += [f"{pct(lo)} – < {pct(hi)}" for lo, hi in itertools.pairwise(b)]
         labels.append(pct(b[-1]))
         full = y[ok] >= b[-1] - 1e-9
         cls = np.where(full, len(b), np.searchsorted(np.asarray(b), y[ok], "right"))
