@@ -655,9 +655,21 @@ def test_missing_categories_map_counts(analysis) -> None:
     k = homes["n_required"] - homes["n_covered"]
     hh = homes["households"]
     texts = legend_texts(ax)
+    n_req = int(homes["n_required"].max())
+    assert maps.missing_bins(n_req)[-1] == (n_req, n_req) or n_req > 4
     assert f"None lacking  {int(hh[k == 0].sum()):,} hh" in texts
     assert f"1 category lacking  {int(hh[k == 1].sum()):,} hh" in texts
-    assert f"3 or more categories lacking  {int(hh[k >= 3].sum()):,} hh" in texts
+    assert sum(int(t.split("  ")[1].removesuffix(" hh").replace(",", "")) for t in texts) == int(
+        hh.sum()
+    )
+
+
+def test_missing_bins_cover_every_count_once() -> None:
+    for n in range(1, 25):
+        bins = maps.missing_bins(n)
+        counts = [c for lo, hi in bins for c in range(lo, hi + 1)]
+        assert counts == list(range(n + 1)), n
+        assert len(bins) <= len(MISSING_COLORS)
 
 
 def test_worst_category_skips_categories_without_facilities(analysis) -> None:
@@ -810,8 +822,12 @@ def test_rendered_walk_classes_stay_distinguishable_with_colour_blindness() -> N
 
 
 def test_missing_and_siting_colours_stay_distinguishable() -> None:
-    d, where = min_difference(list(MISSING_COLORS))
-    assert d >= DISTINCT_DE00, where
+    # ordered classes apart from their neighbours; "none lacking" apart from all of them
+    d, where = min_difference(list(MISSING_COLORS), adjacent=True)
+    assert d >= ORDERED_DE00, where
+    for other in MISSING_COLORS[1:]:
+        d, where = min_difference([MISSING_COLORS[0], other])
+        assert d >= DISTINCT_DE00, where
     siting = [SITING_COLORS[k] for k in ("before", "still", "new")]
     d, where = min_difference(siting)
     assert d >= DISTINCT_DE00, where

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -401,18 +402,35 @@ def map_footer(
     return lines
 
 
+def _text_width_pt(s: str, size: float) -> float:
+    """Rough width of ``s`` in points: CJK glyphs are square, Latin ones about 0.56 em."""
+    return sum(size if has_cjk(ch) else 0.56 * size for ch in s)
+
+
+def _pack(parts: Sequence[str], width_pt: float, size: float, sep: str = "  ·  ") -> list[str]:
+    """Greedy lines of whole ``parts`` joined by ``sep`` within ``width_pt``."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and _text_width_pt(lines[-1] + sep + part, size) <= width_pt:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
+
+
 def _draw_footer(fig: Figure, ax: Axes, lines: Sequence[str], own: bool) -> None:
     if not lines:
         return
     if not own:
         _axes_note(ax, "\n".join(lines))
         return
+    size = 6.5
     width_pt = fig.get_figwidth() * 72 * 0.96
-    out = []
+    out: list[str] = []
     for line in lines:
-        per_char = 6.2 if has_cjk(line) else 3.6  # 6.5-point type
-        out.extend(_wrap(line, max(40, int(width_pt / per_char))).split("\n"))
-    fig.text(0.012, 0.008, "\n".join(out), fontsize=6.5, color="#333333", ha="left", va="bottom")
+        out.extend(_pack(line.split("  ·  "), width_pt, size))
+    fig.text(0.012, 0.008, "\n".join(out), fontsize=size, color="#333333", ha="left",
+             va="bottom")
 
 
 def _draw_streets(
@@ -1056,7 +1074,7 @@ def _pad_extent(ax: Axes, bounds: np.ndarray) -> None:
     ax.set_ylim(y0 - h * _PAD_BOTTOM, y1 + h * _PAD_TOP)
 
 
-def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str) -> None:
+def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str, above: bool = False) -> None:
     from matplotlib import patheffects
 
     use_names = "name" in gdf.columns
@@ -1073,12 +1091,13 @@ def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str) -> None:
     for p, name in zip(pts, gdf[col], strict=True):
         if p is None or p.is_empty or name is None or (isinstance(name, float) and np.isnan(name)):
             continue
-        ax.text(
-            p.x,
-            p.y,
+        ax.annotate(
             str(name),
+            (p.x, p.y),
+            xytext=(0, 6 if above else 0),
+            textcoords="offset points",
             ha="center",
-            va="center",
+            va="bottom" if above else "center",
             fontsize=size,
             color="#1a1a1a",
             zorder=15,
@@ -1886,6 +1905,36 @@ def missing_counts(homes: pd.DataFrame) -> pd.Series:
     return n
 
 
+def missing_bins(n_required: int) -> list[tuple[int, int]]:
+    """Classes of "categories lacking" for a profile with ``n_required`` categories.
+
+    Up to four required categories: one class per count. More: none, then four
+    classes up to a quarter, a half, three quarters and all of them.
+
+    Parameters
+    ----------
+    n_required
+        Number of required categories.
+
+    Returns
+    -------
+    list of (int, int)
+        Inclusive ``(low, high)`` counts per class; the first is ``(0, 0)``.
+
+    Examples
+    --------
+    >>> missing_bins(4)
+    [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)]
+    >>> missing_bins(12)
+    [(0, 0), (1, 3), (4, 6), (7, 9), (10, 12)]
+    """
+    n = max(int(n_required), 1)
+    if n <= 4:
+        return [(k, k) for k in range(n + 1)]
+    edges = [0, *(round(n * q / 4) for q in (1, 2, 3, 4))]
+    return [(0, 0), *((a + 1, b) for a, b in itertools.pairwise(edges) if b > a)]
+
+
 def plot_missing_categories(
     analysis: Any,
     *,
@@ -1935,7 +1984,7 @@ def plot_missing_categories(
     n_req = int(pd.to_numeric(homes.get("n_required"), errors="coerce").max()) if (
         "n_required" in homes.columns and len(homes)
     ) else int(sum(c.startswith("covered__") for c in homes.columns))
-    top = min(3, max(n_req, 1))
+    bins = missing_bins(n_req)
     comm = _same_crs(_metric(analysis.communities, "communities"), crs)
     bounds = comm.total_bounds if len(comm) else homes.total_bounds
     fig, ax, own = _new_axes(ax, path, figsize, bounds)
@@ -1947,15 +1996,15 @@ def plot_missing_categories(
     xs, ys = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
     vals = n.to_numpy(dtype="float64", na_value=np.nan)
     handles: list[Any] = []
-    for k in range(top + 1):
-        sel = (vals >= k) if k == top else (vals == k)
-        color = MISSING_COLORS[min(k, len(MISSING_COLORS) - 1)]
-        if k == 0:
+    for k, (lo, hi) in enumerate(bins):
+        sel = (vals >= lo) & (vals <= hi)
+        color = MISSING_COLORS[k]
+        if hi == 0:
             lab = "全部具备" if zh else "None lacking"
-        elif k == top and top < n_req:
-            lab = f"缺 {k} 类及以上" if zh else f"{k} or more categories lacking"
+        elif lo == hi:
+            lab = f"缺 {lo} 类" if zh else f"{lo} categor{'y' if lo == 1 else 'ies'} lacking"
         else:
-            lab = f"缺 {k} 类" if zh else f"{k} categor{'y' if k == 1 else 'ies'} lacking"
+            lab = f"缺 {lo}–{hi} 类" if zh else f"{lo}–{hi} categories lacking"
         if sel.any():
             ax.scatter(xs[sel], ys[sel], s=sizes[sel], c=color, edgecolors="#1a1a1a",
                        linewidths=0.3, marker="o", zorder=7 + k)
@@ -1980,7 +2029,7 @@ def plot_missing_categories(
     )
     ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1.0),
               frameon=False, fontsize=8, title_fontsize=9, alignment="left")
-    _label_communities(ax, comm, lang)
+    _label_communities(ax, comm, lang, above=True)
     add_scale_bar(ax, lang=lang)
     add_north_arrow(ax, lang=lang)
     profile = analysis.profile

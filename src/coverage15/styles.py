@@ -81,8 +81,8 @@ REACH_COLORS = {
     "off_network": "#bdbdbd",  # the home could not be placed on the network
 }
 REACH_MARKERS = {"within": "o", "near": "o", "beyond": "o", "no_path": "X", "off_network": "s"}
-# number of required categories a home lacks: 0, 1, 2, 3 or more
-MISSING_COLORS = ("#2166ac", "#fdb863", "#e66101", "#7f3b08")
+# required categories a home lacks: none (blue), then four ordered oranges to browns
+MISSING_COLORS = ("#2166ac", "#fee0b6", "#fdb863", "#e66101", "#7f3b08")
 # siting map: homes covered before, still not covered, newly covered
 SITING_COLORS = {"before": "#d9d9d9", "still": "#e66101", "new": "#2166ac", "site": "#1a1a1a"}
 # kept for old imports: the first walking class and the unreachable grey
