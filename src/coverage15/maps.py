@@ -2322,11 +2322,26 @@ def _standard_maps(analysis: Any) -> list[tuple[str, dict[str, Any]]]:
         comm["share_covered_all"], "share_covered_all"
     ):
         out.append(("coverage_all", {"kind": "communities", "column": "share_covered_all"}))
-    if "area_per_100hh" in comm.columns and comm["area_per_100hh"].notna().any():
+    profile = getattr(analysis, "profile", None)
+    if (
+        "area_per_100hh" in comm.columns
+        and comm["area_per_100hh"].notna().any()
+        and _centre(comm, "area_per_100hh", None, profile) is not None
+    ):
+        # only against a standard (without one the map is a bare number), with the
+        # facilities the indicator counts
+        from coverage15.standards import category_catalogue
+
+        counted = [k for k, c in category_catalogue().items() if c.community_facility]
         out.append(
             (
                 "area_per_100hh",
-                {"kind": "communities", "column": "area_per_100hh", "facilities": True},
+                {
+                    "kind": "communities",
+                    "column": "area_per_100hh",
+                    "facilities": True,
+                    "categories": counted,
+                },
             )
         )
     cat = worst_category(analysis)
@@ -2379,8 +2394,8 @@ def write_maps(
       underserved homes as dots;
     * ``coverage_all``: share reaching every required category — only when it
       varies between classes (one class everywhere, e.g. 0 %, says nothing);
-    * ``area_per_100hh``: floor area per 100 households against the standard
-      (when the profile has one), with the community facilities;
+    * ``area_per_100hh``: floor area per 100 households against the standard,
+      only when the profile has one, with the facilities the indicator counts;
     * ``walk_time_<category>``: walking distance against the standard for the
       required category with the lowest coverage among those with facilities.
 
