@@ -17,6 +17,7 @@ The web-map screenshot needs ``/usr/bin/chromium`` and playwright.
 from __future__ import annotations
 
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -141,7 +142,7 @@ def sample_images(out: Path) -> None:
         plt.close("all")
     from coverage15 import webmap
 
-    html = webmap.write_webmap(le, out.parent.parent / "build" / "webmap_sample.html", osm=False)
+    html = webmap.write_webmap(le, Path(tempfile.mkdtemp()) / "webmap_sample.html", osm=False)
     screenshot(html, out / "webmap_zh.png", walk="health_station")
 
 
@@ -160,7 +161,7 @@ def cau_images(out: Path) -> None:
         maps.plot_coverage_by_category(a, dpi=100, path=out / "cau_coverage_by_category_zh.png")
         maps.plot_communities(a, "share_underserved", dots="underserved", gates=gates,
                               dpi=100, path=out / "cau_underserved_zh.png")
-    html = webmap.write_webmap(a, out.parent.parent / "build" / "webmap_cau.html")
+    html = webmap.write_webmap(a, Path(tempfile.mkdtemp()) / "webmap_cau.html")
     print(f"CAU web map: {html.stat().st_size / 1e6:.2f} MB")
     screenshot(html, out / "webmap_cau_zh.png", walk="kindergarten")
 
@@ -183,7 +184,8 @@ def screenshot(html: Path, png: Path, *, walk: str | None = None) -> None:
             page.wait_for_function("window.coverage15Map !== undefined", timeout=15_000)
             if walk:
                 page.evaluate(
-                    f"() => window.coverage15Layers['walk:{walk}'].addTo(window.coverage15Map)"
+                    f"() => {{ window.coverage15Layers['walk:{walk}']"
+                    ".addTo(window.coverage15Map); }"
                 )
             page.hover(".leaflet-control-layers")
             page.wait_for_timeout(500)

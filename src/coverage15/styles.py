@@ -89,6 +89,18 @@ SITING_COLORS = {"before": "#d9d9d9", "still": "#e66101", "new": "#2166ac", "sit
 TIME_COLORS = (REACH_COLORS["within"], REACH_COLORS["near"], REACH_COLORS["beyond"])
 UNREACHABLE_COLOR = REACH_COLORS["no_path"]
 CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p", "h", "*", "<", ">")
+# Okabe & Ito (2008), the qualitative palette designed for colour-vision deficiencies;
+# beyond eight categories colours repeat and the marker (cycled separately) tells them apart
+CATEGORY_COLORS = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#f0e442",
+    "#000000",
+)
 # columns where a higher value is worse: oranges/browns
 WORSE_HIGHER = (
     "hh_underserved",
@@ -528,16 +540,12 @@ def category_styles(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     >>> styles["pharmacy"] != styles["kindergarten"]
     True
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     from coverage15.standards import category_catalogue
 
     order = list(category_catalogue())
     keys = sorted(set(keys), key=lambda k: (order.index(k) if k in order else len(order), k))
-    cm = colormaps["tab10"] if len(keys) <= 10 else colormaps["tab20"]
-    n = 10 if len(keys) <= 10 else 20
+    n = len(CATEGORY_COLORS)
     return {
-        k: (to_hex(cm(i % n)), CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
+        k: (CATEGORY_COLORS[i % n], CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
         for i, k in enumerate(keys)
     }

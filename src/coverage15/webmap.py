@@ -323,7 +323,14 @@ def _home_layer(homes: gpd.GeoDataFrame, which: str, lang: str, limit: int) -> l
         return []
     latlon = _points(sel)
     out = []
-    colors = {"covered": "#1a9850", "underserved": "#d73027", "off_network": "#6e6e6e"}
+    from coverage15.styles import REACH_COLORS, SITING_COLORS
+
+    # colour-blind safe: blue covered, orange underserved, light grey off the network
+    colors = {
+        "covered": REACH_COLORS["within"],
+        "underserved": SITING_COLORS["still"],
+        "off_network": REACH_COLORS["off_network"],
+    }
     for (lat, lon), (_, row) in zip(latlon, sel.iterrows(), strict=True):
         lines = [f"<h3>{html.escape(str(value_label('status', row['status'], lang)))}</h3>"]
         for c in ("households", "completeness", "missing"):
@@ -336,7 +343,7 @@ def _home_layer(homes: gpd.GeoDataFrame, which: str, lang: str, limit: int) -> l
             [
                 float(lat),
                 float(lon),
-                colors.get(row["status"], "#d73027"),
+                colors.get(row["status"], SITING_COLORS["still"]),
                 '<div class="popup">' + "".join(lines) + "</div>",
             ]
         )
@@ -521,6 +528,8 @@ _JS = """
   map.createPane('streets');
   map.getPane('streets').style.zIndex = 360;
   map.getPane('streets').style.pointerEvents = 'none';
+  map.createPane('walk');
+  map.getPane('walk').style.zIndex = 450;
   var bases = {}, overlays = {}, first = null, byName = {}, layers = {}, walkOn = 0;
   D.legends.forEach(function (lg) {
     var layer = L.geoJSON(D.communities, {
@@ -582,7 +591,7 @@ _JS = """
     overlays[D.labels.area + a.label] = area;
     layers['area:' + a.key] = area;
   });
-  var canvas = L.canvas({padding: 0.3});
+  var canvas = L.canvas({padding: 0.3, pane: 'walk'}), homesLayer = null;
   D.walk.forEach(function (w) {
     var group = L.layerGroup();
     group.coverage15Walk = true;
@@ -590,6 +599,8 @@ _JS = """
     group.on('add', function () {
       walkOn += 1;
       legend.show();
+      // the walk classes replace the underserved homes drawn at the same places
+      if (homesLayer && map.hasLayer(homesLayer)) { map.removeLayer(homesLayer); }
       if (group.getLayers().length) { return; }
       for (var i = 0; i < w.classes.length; i++) {
         var c = +w.classes.charAt(i);
@@ -615,6 +626,7 @@ _JS = """
         fillColor: p[2], fillOpacity: 0.9, className: 'c15-home'}).bindPopup(p[3]);
     }));
     homes.addTo(map);
+    homesLayer = homes;
     overlays[D.homesLabel] = homes;
   }
   L.control.layers(bases, overlays, {collapsed: D.collapsed}).addTo(map);
