@@ -848,3 +848,15 @@ def test_choropleth_classes_stay_apart_with_colour_blindness(values, column, sta
     assert len(shown) >= 4
     d, where = min_difference(shown, adjacent=True)
     assert d >= ORDERED_DE00, where
+
+
+def test_category_colours_are_the_okabe_ito_palette() -> None:
+    from coverage15.styles import CATEGORY_COLORS, category_styles
+
+    keys = ["pharmacy", "kindergarten", "health_station", "nursery"]
+    styles = category_styles(keys)
+    assert {c for c, _ in styles.values()} <= set(CATEGORY_COLORS)
+    assert len({styles[k] for k in keys}) == len(keys)
+    # a qualitative palette of eight: apart under both simulations (markers add redundancy)
+    d, where = min_difference(list(CATEGORY_COLORS))
+    assert d >= 10.0, where

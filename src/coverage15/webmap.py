@@ -451,7 +451,7 @@ def _walk_layers(
     return xy, walk, service
 
 
-def _walk_legend(lang: str) -> dict[str, Any]:
+def _walk_legend(lang: str, statuses: bool = True) -> dict[str, Any]:
     from coverage15.styles import REACH_CLASSES, REACH_COLORS
 
     zh = lang == "zh"
@@ -459,7 +459,7 @@ def _walk_legend(lang: str) -> dict[str, Any]:
         {
             "within": "标准内",
             "near": "超出标准，1.5 倍内",
-            "beyond": "超出 1.5 倍",
+            "beyond": "超出 1.5 倍" if statuses else "超出 1.5 倍或无路径",
             "no_path": "无路径（所在路网片区无该设施）",
             "off_network": "未接入路网",
         }
@@ -467,7 +467,7 @@ def _walk_legend(lang: str) -> dict[str, Any]:
         else {
             "within": "Within the standard",
             "near": "Beyond it, up to 1.5×",
-            "beyond": "Beyond 1.5×",
+            "beyond": "Beyond 1.5×" if statuses else "Beyond 1.5× or no path",
             "no_path": "No path (none in the home's network piece)",
             "off_network": "Off the network",
         }
@@ -530,6 +530,8 @@ _JS = """
   map.getPane('streets').style.pointerEvents = 'none';
   map.createPane('walk');
   map.getPane('walk').style.zIndex = 450;
+  map.createPane('facilities');
+  map.getPane('facilities').style.zIndex = 460;
   var bases = {}, overlays = {}, first = null, byName = {}, layers = {}, walkOn = 0;
   D.legends.forEach(function (lg) {
     var layer = L.geoJSON(D.communities, {
@@ -614,8 +616,9 @@ _JS = """
   });
   D.facilities.forEach(function (g) {
     var group = L.featureGroup(g.points.map(function (p) {
-      return L.circleMarker([p[0], p[1]], {radius: 6, color: '#222', weight: 1,
-        fillColor: g.color, fillOpacity: 1, className: 'c15-facility'}).bindPopup(p[2]);
+      return L.circleMarker([p[0], p[1]], {radius: 7, color: '#111', weight: 2.5,
+        fillColor: g.color, fillOpacity: 1, pane: 'facilities', className: 'c15-facility'}
+      ).bindPopup(p[2]);
     }));
     if (g.on) { group.addTo(map); }
     overlays['<span class="swatch" style="background:' + g.color + '"></span>' + g.label] = group;
@@ -794,7 +797,7 @@ def webmap_html(
         "homeXY": home_xy,
         "walk": walk_layers,
         "service": service,
-        "walkLegend": _walk_legend(lang),
+        "walkLegend": _walk_legend(lang, all(w["statuses"] for w in walk_layers)),
         "labels": {
             "streets": html.escape("步行路网" if lang == "zh" else "Walking network"),
             "walk": html.escape("步行距离：" if lang == "zh" else "Walk: "),
