@@ -232,6 +232,7 @@ class SitingResult:
             edgecolor="white",
             linewidth=0.8,
             zorder=5,
+            label=_t("sites", lang),
         )
         for _, s in self.sites.iterrows():
             ax.annotate(
@@ -252,8 +253,9 @@ class SitingResult:
             + f"{self.before_share:.1%} → {self.after_share:.1%}"
         )
         ax.set_axis_off()
-        if analysis is not None:
-            ax.legend(loc="lower left")
+        if analysis is not None:  # below the map, never over it
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
+                      markerscale=1.5)
         families = font_families(lang)
         for t in ax.figure.findobj(Text):
             t.set_fontfamily(families)
@@ -266,6 +268,7 @@ def _t(key: str, lang: str) -> str:
         "still": ("仍未覆盖的住户点", "homes still not covered"),
         "existing": ("现有设施", "existing facilities"),
         "new": ("新增覆盖的住户点", "homes newly covered"),
+        "sites": ("建议新增设施（序号为优先次序）", "proposed sites (numbered by priority)"),
     }[key]
     return text[0] if lang == "zh" else text[1]
 
