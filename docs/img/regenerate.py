@@ -151,16 +151,11 @@ def cau_images(out: Path) -> None:
 
     a, gates = cau_analysis()
     with maps.offscreen():
-        cat = maps.worst_category(a)
-        maps.plot_walk_times(a, cat, gates=gates, dpi=100,
-                             path=out / f"cau_walk_time_{cat}_zh.png")
         maps.plot_walk_times(a, "kindergarten", gates=gates, dpi=100,
                              path=out / "cau_walk_time_kindergarten_zh.png")
         maps.plot_missing_categories(a, gates=gates, dpi=100,
                                      path=out / "cau_missing_categories_zh.png")
         maps.plot_coverage_by_category(a, dpi=100, path=out / "cau_coverage_by_category_zh.png")
-        maps.plot_communities(a, "share_underserved", dots="underserved", gates=gates,
-                              dpi=100, path=out / "cau_underserved_zh.png")
     html = webmap.write_webmap(a, Path(tempfile.mkdtemp()) / "webmap_cau.html")
     print(f"CAU web map: {html.stat().st_size / 1e6:.2f} MB")
     screenshot(html, out / "webmap_cau_zh.png", walk="kindergarten")
