@@ -860,3 +860,13 @@ def test_category_colours_are_the_okabe_ito_palette() -> None:
     # a qualitative palette of eight: apart under both simulations (markers add redundancy)
     d, where = min_difference(list(CATEGORY_COLORS))
     assert d >= 10.0, where
+
+
+def test_walk_map_of_a_category_without_facilities(analysis) -> None:
+    cat = "health_station"
+    analysis.facilities = analysis.facilities[analysis.facilities["category"] != cat]
+    analysis.homes[f"dist_m__{cat}"] = np.nan
+    ax = maps.plot_walk_times(analysis, cat, lang="en")
+    n = int(analysis.homes["households"].sum())
+    assert f"No path (no facility in the home's network piece)  {n:,} hh" in legend_texts(ax)
+    assert any("No Community health station in the district" in t for t in figure_texts(ax))
