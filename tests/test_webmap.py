@@ -136,6 +136,17 @@ def test_streets_walk_and_service_area_layers() -> None:
     # a service area ring lies around the category's facilities
     ring = d["service"][0]["rings"][0][0]
     assert ring[0] == ring[-1] and len(ring) >= 4
+    # default indicators: the share underserved (not the count), full coverage, area
+    assert [lg["column"] for lg in d["legends"]] == [
+        "share_underserved",
+        "share_covered_all",
+        "area_per_100hh",
+    ]
+    share = a.communities["hh_underserved"] / a.communities["households"]
+    colours = maps.classify(share, column="share_underserved").color_of()
+    assert [f["properties"]["fill"]["share_underserved"] for f in d["communities"]["features"]] == (
+        colours
+    )
     en = page_data(webmap.webmap_html(a, lang="en", streets=False, walk=False, areas=False))
     assert en["streets"] == [] and en["walk"] == [] and en["service"] == []
 
@@ -212,7 +223,7 @@ def test_offline_page_in_headless_chromium(tmp_path: Path) -> None:
             assert page.locator("path.c15-home").count() == n_homes
             assert interactive.count() == n_comm + n_fac + n_homes
             assert page.locator(".leaflet-control-layers").count() == 1
-            assert "全部设施覆盖户数比例" in page.locator(".legend").inner_text()
+            assert "服务不足户数比例" in page.locator(".legend").inner_text()
             # click inside the first community, at its point farthest from any marker
             lat, lon = _clear_point(a, 0)
             xy = page.evaluate(

@@ -56,7 +56,9 @@ from coverage15.labels import (
 
 __all__ = ["DEFAULT_COLUMNS", "leaflet_assets", "webmap_html", "write_webmap"]
 
-DEFAULT_COLUMNS = ("share_covered_all", "hh_underserved", "area_per_100hh")
+# the share underserved (not the count, which maps community size), the share reaching
+# every required category, the area against its standard (only with a standard)
+DEFAULT_COLUMNS = ("share_underserved", "share_covered_all", "area_per_100hh")
 LEAFLET_VERSION = "1.9.4"
 
 
@@ -117,7 +119,7 @@ def _fmt(column: str, v: Any, lang: str) -> str:
         return str(value_label(column, bool(v), lang))
     if isinstance(v, str) or column.endswith("_id"):  # codes stay as they are
         return str(value_label(column, v, lang))
-    if is_share(column):
+    if is_share(column) or column in _MAP_SHARES:
         f = _num(v)
         return "—" if f is None else f"{f * 100:.1f}%"
     if isinstance(v, int | np.integer):
@@ -136,6 +138,7 @@ def _with_unit(column: str, v: Any, lang: str) -> str:
     return f"{s} {u}"
 
 
+_MAP_SHARES = ("share_underserved",)
 _POPUP_COLUMNS = (
     "community_id",
     "kind",
@@ -215,8 +218,10 @@ def _community_layer(
         scheme, centre = schemes.get(col, ("auto", None))
         cl = classify(values, scheme=scheme, standard=centre, column=col)
         fills[col] = cl.color_of()
-        u = unit(col, lang)
-        name = label(col, lang)
+        from coverage15.maps import _column_label
+
+        u = "%" if col in _MAP_SHARES else unit(col, lang)
+        name = _column_label(col, lang)
         title = name + (f" ({u})" if u and u.lower() not in name.lower() else "")
         items = [[cl.colors[i], cl.labels[i]] for i in (cl.shown or range(cl.k))]
         if values.isna().any():
@@ -684,9 +689,10 @@ def webmap_html(
         are used when present).
     columns
         Community indicators to colour by, switchable in the layer control: one
-        column name or several (default: ``share_covered_all``, ``hh_underserved``
-        and ``area_per_100hh``, those present with values; area columns diverge
-        around the standard, red below).
+        column name or several (default: ``share_underserved`` — ``hh_underserved
+        / households``, derived here —, ``share_covered_all`` and, when the
+        profile has an area standard, ``area_per_100hh``, diverging around it,
+        red below).
     lang
         ``"zh"`` (default) or ``"en"`` for labels, legends and popups.
     homes
@@ -745,18 +751,30 @@ def webmap_html(
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     if homes not in ("underserved", "all", "none"):
         raise ValueError(f"homes must be 'underserved', 'all' or 'none', got {homes!r}")
-    comm = analysis.communities
-    if isinstance(columns, str):
-        columns = [columns]
-    if columns is None:
-        columns = [c for c in DEFAULT_COLUMNS if c in comm.columns and comm[c].notna().any()]
-    missing = [c for c in columns if c not in comm.columns]
-    if missing:
-        raise KeyError(f"communities have no column(s) {missing}")
     from coverage15.maps import _centre
     from coverage15.styles import AREA_COLUMNS
 
     profile = getattr(analysis, "profile", None)
+    comm = analysis.communities
+    if {"hh_underserved", "households"} <= set(comm.columns):
+        comm = comm.copy()
+        hh = pd.to_numeric(comm["households"], errors="coerce")
+        comm["share_underserved"] = pd.to_numeric(comm["hh_underserved"], errors="coerce") / (
+            hh.where(hh > 0)
+        )
+    if isinstance(columns, str):
+        columns = [columns]
+    if columns is None:
+        columns = [
+            c
+            for c in DEFAULT_COLUMNS
+            if c in comm.columns
+            and comm[c].notna().any()
+            and (c not in AREA_COLUMNS or _centre(comm, c, None, profile) is not None)
+        ]
+    missing = [c for c in columns if c not in comm.columns]
+    if missing:
+        raise KeyError(f"communities have no column(s) {missing}")
     schemes: dict[str, Any] = {}
     for c in columns:
         centre = _centre(comm, c, None, profile) if c in AREA_COLUMNS else None
@@ -870,8 +888,8 @@ def write_webmap(
         The ``.html`` file (written atomically).
     columns
         Community indicators to colour by, switchable in the layer control
-        (default: ``share_covered_all``, ``hh_underserved`` and, when present,
-        ``area_per_100hh`` — diverging around its standard, red below).
+        (default: ``share_underserved``, ``share_covered_all`` and, with an area
+        standard, ``area_per_100hh`` — diverging around it, red below).
     lang
         ``"zh"`` or ``"en"`` for labels, legends and popups.
     homes
