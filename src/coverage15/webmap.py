@@ -599,13 +599,20 @@ _JS = """
     layers['area:' + a.key] = area;
   });
   var canvas = L.canvas({padding: 0.3, pane: 'walk'}), homesLayer = null;
+  // community colours fade under walking classes so the home points stay legible
+  function fade() {
+    Object.keys(bases).forEach(function (k) {
+      bases[k].setStyle({fillOpacity: walkOn > 0 ? 0.25 : 0.78});
+    });
+  }
   D.walk.forEach(function (w) {
     var group = L.layerGroup();
     group.coverage15Walk = true;
-    group.on('remove', function () { walkOn -= 1; legend.show(); });
+    group.on('remove', function () { walkOn -= 1; legend.show(); fade(); });
     group.on('add', function () {
       walkOn += 1;
       legend.show();
+      fade();
       // the walk classes replace the underserved homes drawn at the same places
       if (homesLayer && map.hasLayer(homesLayer)) { map.removeLayer(homesLayer); }
       if (group.getLayers().length) { return; }
