@@ -12,7 +12,8 @@ import pytest
 import shapely
 
 from conftest import synthetic_analysis
-from coverage15 import webmap
+from coverage15 import maps, webmap
+from coverage15.styles import REACH_CLASSES
 
 CHROMIUM = "/usr/bin/chromium"
 # the only http(s) strings allowed in the page: the SVG XML namespace, and the text of
@@ -95,6 +96,73 @@ def test_unknown_column() -> None:
         webmap.webmap_html(synthetic_analysis(), columns=["no_such"])
 
 
+def page_data(page: str) -> dict:
+    import json
+
+    m = re.search(r"window\.COVERAGE15 = (.*?);</script>", page, re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def test_streets_walk_and_service_area_layers() -> None:
+    a = synthetic_analysis()
+    # one category loses its facilities: no walk layer, no service area for it
+    gone = a.profile.required_categories[0]
+    a.facilities = a.facilities[a.facilities["category"] != gone]
+    d = page_data(webmap.webmap_html(a, lang="zh"))
+    with_fac = [
+        c
+        for c in a.profile.categories
+        if f"dist_m__{c}" in a.homes.columns and (a.facilities["category"] == c).any()
+    ]
+    assert [w["key"] for w in d["walk"]] == with_fac and gone not in with_fac
+    assert [s["key"] for s in d["service"]] == with_fac
+    # home classes are those of the static maps, in the home order of homeXY
+    assert len(d["homeXY"]) == 2 * len(a.homes)
+    for w in d["walk"]:
+        t = a.profile.threshold_m(w["key"])
+        assert w["standard"] == t and w["near"] == 1.5 * t
+        cls = maps.reach_classes(a.homes, w["key"], threshold_m=t, facilities=a.facilities)
+        assert w["classes"] == "".join(str(REACH_CLASSES.index(c)) for c in cls)
+        assert w["label"].endswith(f"（{t:,.0f} 米）")
+    lat = d["homeXY"][0::2]
+    wgs = a.homes.to_crs(4326).geometry
+    assert max(abs(x - y) for x, y in zip(lat, wgs.y, strict=True)) < 1e-5  # 5 decimals
+    # streets: each street once (two directed edges → one line), rounded to 5 decimals
+    n_streets = len(a.network.street_geometries)
+    assert len(d["streets"]) == n_streets
+    assert all(len(f"{v:.10g}".split(".")[-1]) <= 5 for line in d["streets"] for p in line
+               for v in p)
+    # a service area ring lies around the category's facilities
+    ring = d["service"][0]["rings"][0][0]
+    assert ring[0] == ring[-1] and len(ring) >= 4
+    # default indicators: the share underserved (not the count), full coverage, area
+    assert [lg["column"] for lg in d["legends"]] == [
+        "share_underserved",
+        "share_covered_all",
+        "area_per_100hh",
+    ]
+    share = a.communities["hh_underserved"] / a.communities["households"]
+    colours = maps.classify(share, column="share_underserved").color_of()
+    assert [f["properties"]["fill"]["share_underserved"] for f in d["communities"]["features"]] == (
+        colours
+    )
+    en = page_data(webmap.webmap_html(a, lang="en", streets=False, walk=False, areas=False))
+    assert en["streets"] == [] and en["walk"] == [] and en["service"] == []
+
+
+def test_page_size_stays_sane() -> None:
+    from coverage15.datasets import sample_analysis
+
+    a = sample_analysis()
+    full = len(webmap.webmap_html(a, lang="zh").encode())
+    bare = len(webmap.webmap_html(a, lang="zh", streets=False, walk=False, areas=False).encode())
+    # the sample: 1,065 homes, 15 categories with facilities, 343 streets; measured 779 kB
+    # in all, of which streets, walk classes and service areas ≈ 213 kB
+    assert full - bare < 300_000, (full, bare)
+    assert full < 1_000_000
+
+
 def _clear_point(a, i: int) -> tuple[float, float]:
     """Lat/lon inside community ``i`` farthest from every facility and home marker."""
     poly = a.communities.geometry.iloc[i]
@@ -155,7 +223,7 @@ def test_offline_page_in_headless_chromium(tmp_path: Path) -> None:
             assert page.locator("path.c15-home").count() == n_homes
             assert interactive.count() == n_comm + n_fac + n_homes
             assert page.locator(".leaflet-control-layers").count() == 1
-            assert "全部设施覆盖户数比例" in page.locator(".legend").inner_text()
+            assert "服务不足户数比例" in page.locator(".legend").inner_text()
             # click inside the first community, at its point farthest from any marker
             lat, lon = _clear_point(a, 0)
             xy = page.evaluate(
@@ -170,6 +238,23 @@ def test_offline_page_in_headless_chromium(tmp_path: Path) -> None:
             popup.wait_for(timeout=5_000)
             assert popup.inner_text() == a.communities.loc[0, "name"]
             assert "户数" in page.locator(".leaflet-popup-content").last.inner_text()
+            # the layer control lists streets, walk classes and service areas per category
+            control = page.locator(".leaflet-control-layers-overlays").inner_text()
+            assert "步行路网" in control
+            assert "步行距离：社区卫生服务站（300 米）" in control
+            assert "服务范围：社区卫生服务站（300 米）" in control
+            assert page.locator("path.c15-street").count() == 1  # one polyline, many parts
+            assert page.locator("path.c15-area").count() == 0  # off until switched on
+            n_walk = page.evaluate(
+                "() => { const l = window.coverage15Layers['walk:health_station'];"
+                " l.addTo(window.coverage15Map); return l.getLayers().length; }"
+            )
+            assert n_walk == len(a.homes)
+            assert "住户点步行距离" in page.locator(".legend").inner_text()
+            page.evaluate(
+                "() => window.coverage15Layers['area:health_station'].addTo(window.coverage15Map)"
+            )
+            assert page.locator("path.c15-area").count() == 1
         finally:
             browser.close()
     assert errors == []

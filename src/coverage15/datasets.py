@@ -294,7 +294,7 @@ def _analysed(profile: str, group: str) -> Analysis:
     )
 
 
-def sample_analysis(profile: str = "gb50180_2018", group: str = "general") -> Analysis:
+def sample_analysis(profile: str = "leshan_2018", group: str = "general") -> Analysis:
     """The bundled sample district, analysed: a new object on every call.
 
     For examples, notebooks and quick experiments: loads the sample's layers, builds
@@ -305,7 +305,7 @@ def sample_analysis(profile: str = "gb50180_2018", group: str = "general") -> An
     Parameters
     ----------
     profile
-        Standard profile key (default ``"gb50180_2018"``).
+        Standard profile key (default ``"leshan_2018"``).
     group
         ``"general"`` (default) or ``"slow"``.
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import math
 import os
 from collections.abc import Sequence
@@ -54,13 +55,17 @@ from coverage15.labels import ATTRIBUTION, category_label, label, text, unit
 from coverage15.styles import (
     AREA_COLUMNS,
     BOUNDARY_COLOR,
+    MISSING_COLORS,
+    NEAR_FACTOR,
     NO_DATA_COLOR,
-    TIME_COLORS,
-    UNREACHABLE_COLOR,
+    REACH_CLASSES,
+    REACH_COLORS,
+    REACH_MARKERS,
+    STREET_COLOR,
     Classes,
     category_styles,
     classify,
-    sample_colors,
+    is_share,
 )
 
 if TYPE_CHECKING:
@@ -68,15 +73,25 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "MAP_CAPTIONS",
     "Classes",
     "add_north_arrow",
     "add_scale_bar",
     "classify",
+    "data_sources",
     "figure_png",
+    "gates_and_cuts",
+    "map_caption",
+    "map_footer",
+    "missing_counts",
     "nice_scale_length",
     "offscreen",
     "plot_communities",
+    "plot_coverage_by_category",
+    "plot_missing_categories",
     "plot_walk_times",
+    "reach_classes",
+    "reach_labels",
     "save_figure",
     "service_areas",
     "uses_osm",
@@ -242,20 +257,267 @@ def add_north_arrow(ax: Axes, *, lang: str = "en", x: float = 0.96) -> None:
 
 
 def _add_attribution(ax: Axes, note: str | None, osm: bool) -> None:
+    """Old single-line footnote inside the axes (kept for maps drawn into a caller's axes)."""
     parts = [p for p in (note, ATTRIBUTION if osm else None) if p]
     if parts:
-        ax.text(
-            0.005,
-            0.005,
-            "  ·  ".join(parts),
-            transform=ax.transAxes,
-            ha="left",
-            va="bottom",
-            fontsize=6.5,
-            color="#333333",
-            zorder=22,
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.5},
-        )
+        _axes_note(ax, "  ·  ".join(parts))
+
+
+def _axes_note(ax: Axes, s: str) -> None:
+    ax.text(
+        0.005,
+        0.005,
+        s,
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=6,
+        color="#333333",
+        zorder=22,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.5},
+    )
+
+
+def _file_name(source: Any) -> str | None:
+    """A source as a planner may read it: a file's name, never a machine path."""
+    if source is None:
+        return None
+    s = str(source)
+    if "/" in s or "\\" in s:
+        return Path(s.replace("\\", "/")).name or None
+    return s or None
+
+
+def data_sources(analysis: Any) -> list[str]:
+    """The input files and the walking network of an analysis, by file name only.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`: its ``inputs`` (files read) and
+        ``network_record["source"]`` (the network's source: a file or a place
+        name) are used when present.
+
+    Returns
+    -------
+    list of str
+        File names (no folders), inputs first, without repeats.
+
+    Examples
+    --------
+    >>> import types
+    >>> a = types.SimpleNamespace(inputs=["/home/me/data/社区.shp"],
+    ...                           network_record={"source": "/srv/osm/district.osm.pbf"})
+    >>> data_sources(a)
+    ['社区.shp', 'district.osm.pbf']
+    """
+    names: list[str] = []
+    record = getattr(analysis, "network_record", None) or {}
+    for src in [*(getattr(analysis, "inputs", None) or []), record.get("source")]:
+        name = _file_name(src)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _crs_text(crs: Any) -> str:
+    if crs is None:
+        return "?"
+    import pyproj
+
+    c = pyproj.CRS.from_user_input(crs)
+    epsg = c.to_epsg()
+    return f"EPSG:{epsg} {c.name}" if epsg else c.name
+
+
+def map_footer(
+    analysis: Any,
+    *,
+    lang: str = "zh",
+    crs: Any = None,
+    osm: bool = False,
+    note: str | None = None,
+    date: str | None = None,
+) -> list[str]:
+    """The footer every map carries: date, data sources, CRS, profile, attribution.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis` (its profile, inputs and
+        network source are named), or None for a plain table (date and CRS only).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    crs
+        The map's CRS (default: that of ``analysis.homes``).
+    osm
+        Add "© OpenStreetMap contributors (ODbL)".
+    note
+        An extra remark (e.g. how service areas were approximated).
+    date
+        The map date (default: today, ISO 8601).
+
+    Returns
+    -------
+    list of str
+        Footer lines (two, or three with a note).
+
+    Examples
+    --------
+    >>> import types
+    >>> from coverage15.standards import load_profile
+    >>> a = types.SimpleNamespace(profile=load_profile("leshan_2018"), group="general",
+    ...     inputs=["/data/communities.geojson"], network_record={"source": "/d/walk.osm"})
+    >>> lines = map_footer(a, lang="en", crs="EPSG:32648", osm=True, date="2026-01-05")
+    >>> lines[0]
+    'Map date 2026-01-05  ·  Data: communities.geojson, walk.osm'
+    >>> lines[1].startswith("CRS: EPSG:32648 WGS 84 / UTM zone 48N  ·  Standard: ")
+    True
+    >>> lines[1].endswith("© OpenStreetMap contributors (ODbL)")
+    True
+    """
+    import datetime
+
+    zh = lang == "zh"
+    date = date or datetime.date.today().isoformat()
+    first = [("制图日期 " if zh else "Map date ") + date]
+    sources = data_sources(analysis) if analysis is not None else []
+    if sources:
+        first.append(("数据：" if zh else "Data: ") + ("、" if zh else ", ").join(sources))
+    if crs is None and analysis is not None and getattr(analysis, "homes", None) is not None:
+        crs = analysis.homes.crs
+    second = [("坐标系：" if zh else "CRS: ") + _crs_text(crs)]
+    profile = getattr(analysis, "profile", None) if analysis is not None else None
+    pn = _profile_note(profile, lang)
+    if pn:
+        group = getattr(analysis, "group", "general")
+        if group != "general":
+            pn += "（老人与儿童步速）" if zh else " (speed of the elderly and children)"
+        second.append(pn)
+    if osm:
+        second.append(ATTRIBUTION)
+    lines = ["  ·  ".join(first), "  ·  ".join(second)]
+    if note:
+        lines.append(note)
+    return lines
+
+
+def _text_width_pt(s: str, size: float) -> float:
+    """Rough width of ``s`` in points: CJK glyphs are square, Latin ones about 0.56 em."""
+    return sum(size if has_cjk(ch) else 0.56 * size for ch in s)
+
+
+def _pack(parts: Sequence[str], width_pt: float, size: float, sep: str = "  ·  ") -> list[str]:
+    """Greedy lines of whole ``parts`` joined by ``sep`` within ``width_pt``."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and _text_width_pt(lines[-1] + sep + part, size) <= width_pt:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def _draw_footer(fig: Figure, ax: Axes, lines: Sequence[str], own: bool) -> None:
+    if not lines:
+        return
+    if not own:
+        _axes_note(ax, "\n".join(lines))
+        return
+    size = 6.5
+    width_pt = fig.get_figwidth() * 72 * 0.96
+    out: list[str] = []
+    for line in lines:
+        out.extend(_pack(line.split("  ·  "), width_pt, size))
+    fig.text(0.012, 0.008, "\n".join(out), fontsize=size, color="#333333", ha="left",
+             va="bottom")
+
+
+def _draw_streets(
+    ax: Axes, network: Any, crs: Any, *, zorder: float = 2.5, linewidth: float = 0.45
+) -> bool:
+    """The walking network under a map, thin grey; False when there is none."""
+    streets = _street_lines(network) if network is not None else None
+    if streets is None or not len(streets):
+        return False
+    if streets.crs is not None and crs is not None and streets.crs != crs:
+        streets = streets.to_crs(crs)
+    streets.plot(ax=ax, color=STREET_COLOR, linewidth=linewidth, zorder=zorder)
+    return True
+
+
+def _point_layer(obj: Any) -> gpd.GeoSeries | None:
+    if isinstance(obj, gpd.GeoDataFrame):
+        obj = obj.geometry
+    if isinstance(obj, gpd.GeoSeries) and len(obj):
+        return obj[obj.notna() & ~obj.is_empty].representative_point()
+    return None
+
+
+def gates_and_cuts(
+    analysis: Any, gates: Any = None, cuts: Any = None
+) -> tuple[gpd.GeoSeries | None, gpd.GeoSeries | None]:
+    """The compound gates and the cut crossings to draw on a map.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`; when ``gates``/``cuts`` are
+        not given, its ``network_record["gates"]`` and ``network_record["cuts"]``
+        are read (point GeoDataFrames or GeoSeries, as the network stage records
+        them for gated compounds), then attributes ``gates``/``cuts`` of
+        ``analysis.network``.
+    gates, cuts
+        Point layers (GeoDataFrame or GeoSeries) that take precedence.
+
+    Returns
+    -------
+    tuple
+        ``(gates, cuts)``: point GeoSeries, or None where there are none.
+
+    Examples
+    --------
+    >>> import types, geopandas as gpd, shapely
+    >>> g = gpd.GeoSeries([shapely.Point(0, 0)], crs="EPSG:32648")
+    >>> a = types.SimpleNamespace(network_record={"gates": g}, network=None)
+    >>> [None if x is None else len(x) for x in gates_and_cuts(a)]
+    [1, None]
+    """
+    record = getattr(analysis, "network_record", None) or {}
+    network = getattr(analysis, "network", None)
+    out = []
+    for given, key in ((gates, "gates"), (cuts, "cuts")):
+        layer = given
+        if layer is None and isinstance(record, dict):
+            layer = record.get(key)
+        if layer is None:
+            layer = getattr(network, key, None)
+        out.append(_point_layer(layer))
+    return out[0], out[1]
+
+
+def _draw_gates_cuts(
+    ax: Axes, analysis: Any, crs: Any, gates: Any, cuts: Any, lang: str
+) -> list[Any]:
+    from matplotlib.lines import Line2D
+
+    g, c = gates_and_cuts(analysis, gates, cuts)
+    handles: list[Any] = []
+    zh = lang == "zh"
+    if g is not None:
+        g = g.to_crs(crs) if g.crs is not None and crs is not None and g.crs != crs else g
+        ax.scatter(g.x, g.y, s=22, marker="D", c="white", edgecolors="#1a1a1a",
+                   linewidths=0.9, zorder=13)
+        handles.append(Line2D([], [], linestyle="none", marker="D", markersize=5,
+                              markerfacecolor="white", markeredgecolor="#1a1a1a",
+                              label="小区出入口" if zh else "Compound gate"))
+    if c is not None:
+        c = c.to_crs(crs) if c.crs is not None and crs is not None and c.crs != crs else c
+        ax.scatter(c.x, c.y, s=26, marker="x", c="#1a1a1a", linewidths=1.2, zorder=13)
+        handles.append(Line2D([], [], linestyle="none", marker="x", markersize=6,
+                              color="#1a1a1a",
+                              label="围墙截断的路口" if zh else "Crossing cut by a wall"))
+    return handles
 
 
 # --------------------------------------------------------------------------- inputs
@@ -374,7 +636,7 @@ def _new_axes(
         import matplotlib.pyplot as plt
 
         fig = plt.figure(figsize=figsize)
-    ax = fig.add_axes((0.25 / fig_w, 0.02, map_w / fig_w, 0.84))
+    ax = fig.add_axes((0.25 / fig_w, 0.065, map_w / fig_w, 0.795))
     return fig, ax, True
 
 
@@ -388,9 +650,11 @@ def _finish(
     own: bool,
     path: str | os.PathLike | None,
     dpi: int,
+    footer: Sequence[str] = (),
 ) -> None:
     from matplotlib.text import Text
 
+    _draw_footer(fig, ax, footer, own)
     ax.set_axis_off()
     ax.set_aspect("equal")
     if title:
@@ -537,6 +801,10 @@ def plot_communities(
     facilities: gpd.GeoDataFrame | bool | None = None,
     categories: Sequence[str] | None = None,
     names: bool | None = None,
+    dots: str | None = None,
+    streets: bool = True,
+    gates: Any = None,
+    cuts: Any = None,
     osm: bool | None = None,
     ax: Axes | None = None,
     path: str | os.PathLike | None = None,
@@ -553,13 +821,14 @@ def plot_communities(
         GeoDataFrame with ``column``.
     column
         The indicator, e.g. ``"share_covered_all"``, ``"hh_underserved"``,
-        ``"share__kindergarten"``, ``"area_per_100hh"``.
+        ``"share__kindergarten"``, ``"area_per_100hh"``; also
+        ``"share_underserved"`` (``hh_underserved / households``, derived here).
     scheme
-        ``"quantiles"``, ``"natural_breaks"``, ``"equal_interval"`` or
-        ``"standard"`` (diverging, centred on the standard: red below, blue at
-        or above). Default: ``"standard"`` for the per-100-household area
-        columns (centred on ``area_target_per_100hh``, e.g. 30 m²), else
-        ``"quantiles"``.
+        A scheme of :func:`classify`. Default (``"auto"``): ``"standard"`` for
+        the per-100-household area columns (diverging around
+        ``area_target_per_100hh``, e.g. 30 m²: red below, blue at or above);
+        fixed share breaks (50, 80, 90, 100 %) for shares; quantiles only with
+        at least 20 communities, else round equal steps.
     k
         Number of classes (see :func:`classify`).
     standard
@@ -576,6 +845,13 @@ def plot_communities(
         Only these facility category keys.
     names
         Label communities with their names (default: when there are at most 60).
+    dots
+        ``"underserved"``: draw the underserved homes (``Analysis.homes`` with
+        ``status == "underserved"``) as dots sized by households.
+    streets
+        Draw the walking network (of an Analysis) over the fill (default True).
+    gates, cuts
+        Compound gates and cut crossings (default: :func:`gates_and_cuts`).
     osm
         Print "© OpenStreetMap contributors (ODbL)". Default: for an Analysis,
         :func:`uses_osm` (True unless the analysis or its network says
@@ -603,9 +879,9 @@ def plot_communities(
     ...      "hh_underserved": [0, 120, 300, 640]},
     ...     geometry=[shapely.box(i * 500, 0, i * 500 + 500, 600) for i in range(4)],
     ...     crs="EPSG:32648")
-    >>> ax = plot_communities(gdf, "hh_underserved", lang="en", scheme="equal_interval", k=3)
+    >>> ax = plot_communities(gdf, "hh_underserved", lang="en")
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['0 – 213', '213 – 427', '427 – 640']
+    ['0 – 200', '200 – 400', '400 – 600', '600 – 800']
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     lang = resolve_lang(lang)
@@ -613,6 +889,13 @@ def plot_communities(
     gdf = analysis.communities if analysis is not None else data
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputError("expected an Analysis or a GeoDataFrame of communities", source="map")
+    if column == "share_underserved" and column not in gdf.columns:
+        if not {"hh_underserved", "households"} <= set(gdf.columns):
+            raise InputError("share_underserved needs hh_underserved and households",
+                             source="communities")
+        gdf = gdf.copy()
+        hh = pd.to_numeric(gdf["households"], errors="coerce")
+        gdf[column] = pd.to_numeric(gdf["hh_underserved"], errors="coerce") / hh.where(hh > 0)
     if column not in gdf.columns:
         raise InputError(
             f"no column {column!r}; map one of {sorted(c for c in gdf.columns if c != 'geometry')}",
@@ -621,8 +904,10 @@ def plot_communities(
     gdf = _metric(gdf, "communities")
     profile = analysis.profile if analysis is not None else None
     centre = _centre(gdf, column, standard, profile)
-    if scheme is None:
-        scheme = "standard" if centre is not None and column in AREA_COLUMNS else "quantiles"
+    if centre is not None and column not in AREA_COLUMNS and standard is None:
+        centre = None
+    if scheme is None or scheme == "auto":
+        scheme = "standard" if centre is not None else "auto"
     if scheme == "standard" and centre is None:
         raise ValueError(
             f"scheme='standard' needs standard=… for column {column!r} (no target known)"
@@ -637,6 +922,16 @@ def plot_communities(
         gdf[missing].plot(
             ax=ax, facecolor="none", edgecolor="#8c8c8c", hatch="///", linewidth=0, zorder=3
         )
+    network = getattr(analysis, "network", None) if analysis is not None else None
+    if streets and network is not None:
+        _draw_streets(ax, network, gdf.crs, zorder=2.6, linewidth=0.35)
+    extra: list[Any] = []
+    if dots == "underserved" and analysis is not None:
+        extra.extend(_underserved_dots(ax, analysis, gdf.crs, lang))
+    elif dots is not None:
+        raise ValueError(f"dots must be None or 'underserved', got {dots!r}")
+    if analysis is not None:
+        extra.extend(_draw_gates_cuts(ax, analysis, gdf.crs, gates, cuts, lang))
     _pad_extent(ax, gdf.total_bounds)
     from matplotlib.patches import Patch
 
@@ -658,8 +953,9 @@ def plot_communities(
                 label=text("no_data", lang),
             )
         )
-    u = unit(column, lang)
-    name = label(column, lang)
+    handles.extend(extra)
+    u = "%" if is_share(column) else unit(column, lang)
+    name = _column_label(column, lang)
     legend_title = name + (f" ({u})" if u and u.lower() not in name.lower() else "")
     if classes.centre is not None:
         legend_title += "\n" + (
@@ -702,8 +998,7 @@ def plot_communities(
     add_north_arrow(ax, lang=lang)
     if osm is None:
         osm = analysis is not None and uses_osm(analysis)
-    note = _profile_note(profile, lang)
-    _add_attribution(ax, note, osm)
+    footer = map_footer(analysis, lang=lang, crs=gdf.crs, osm=osm)
     subtitle = None
     if profile is not None:
         subtitle = profile.name_zh if lang == "zh" else profile.name_en
@@ -711,13 +1006,45 @@ def plot_communities(
         fig,
         ax,
         lang=lang,
-        title=title or label(column, lang),
+        title=title or name,
         subtitle=subtitle,
         own=own,
         path=path,
         dpi=dpi,
+        footer=footer,
     )
     return ax
+
+
+_COLUMN_LABELS = {
+    "share_underserved": ("服务不足户数比例", "Share of households underserved"),
+    "share_off_network": ("未接入路网户数比例", "Share of households off the network"),
+}
+
+
+def _column_label(column: str, lang: str) -> str:
+    if column in _COLUMN_LABELS:
+        return _COLUMN_LABELS[column][0 if lang == "zh" else 1]
+    return label(column, lang)
+
+
+def _underserved_dots(ax: Axes, analysis: Any, crs: Any, lang: str) -> list[Any]:
+    """Underserved homes as black dots sized by households; their legend entry."""
+    from matplotlib.lines import Line2D
+
+    homes = _same_crs(getattr(analysis, "homes", None), crs)
+    if homes is None or "status" not in homes.columns:
+        return []
+    sel = homes[homes["status"] == "underserved"]
+    if not len(sel):
+        return []
+    hh = _hh(sel)
+    ax.scatter(sel.geometry.x, sel.geometry.y, s=np.clip(2 + 1.5 * np.sqrt(hh), 2, 30),
+               c="white", edgecolors="#1a1a1a", linewidths=0.5, zorder=8)
+    lab = (f"服务不足住户点（点大小示户数，共 {_hh_text(hh.sum(), lang)}）" if lang == "zh"
+           else f"Underserved homes (size: households; {_hh_text(hh.sum(), lang)})")
+    return [Line2D([], [], linestyle="none", marker="o", markersize=5, markerfacecolor="white",
+                   markeredgecolor="#1a1a1a", label=lab)]
 
 
 def _profile_note(profile: Any, lang: str) -> str | None:
@@ -747,7 +1074,7 @@ def _pad_extent(ax: Axes, bounds: np.ndarray) -> None:
     ax.set_ylim(y0 - h * _PAD_BOTTOM, y1 + h * _PAD_TOP)
 
 
-def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str) -> None:
+def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str, above: bool = False) -> None:
     from matplotlib import patheffects
 
     use_names = "name" in gdf.columns
@@ -764,12 +1091,13 @@ def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str) -> None:
     for p, name in zip(pts, gdf[col], strict=True):
         if p is None or p.is_empty or name is None or (isinstance(name, float) and np.isnan(name)):
             continue
-        ax.text(
-            p.x,
-            p.y,
+        ax.annotate(
             str(name),
+            (p.x, p.y),
+            xytext=(0, 6 if above else 0),
+            textcoords="offset points",
             ha="center",
-            va="center",
+            va="bottom" if above else "center",
             fontsize=size,
             color="#1a1a1a",
             zorder=15,
@@ -1071,51 +1399,208 @@ def _homes_service_areas(
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=homes.crs)
 
 
-def _time_class(minutes: np.ndarray, bands: Sequence[float]) -> np.ndarray:
-    """0..len(bands) by band (len(bands) = beyond the last), -1 unreachable."""
-    out = np.full(len(minutes), -1, dtype=np.int64)
-    ok = np.isfinite(minutes)
-    out[ok] = np.searchsorted(np.asarray(bands, dtype="float64"), minutes[ok], side="left")
-    return out
+_STATUSES = ("reached", "beyond_bound", "no_path", "off_network")
 
 
-def _band_labels(bands: Sequence[float], lang: str) -> list[str]:
-    mins = text("minutes", lang)
-    labels, lo = [], 0.0
-    for b in bands:
-        labels.append(f"{lo:g} – {b:g} {mins}")
-        lo = b
-    labels.append(f"> {bands[-1]:g} {mins}")
-    return labels
+def reach_classes(
+    homes: pd.DataFrame,
+    category: str,
+    *,
+    threshold_m: float,
+    facilities: pd.DataFrame | None = None,
+    near_factor: float = NEAR_FACTOR,
+) -> pd.Series:
+    """Class of each home's walk to ``category`` against that category's own standard.
+
+    Classes (:data:`coverage15.styles.REACH_CLASSES`): ``"within"`` the
+    standard (distance ≤ ``threshold_m``); ``"near"``: beyond it but within
+    ``near_factor`` × (1.5×); ``"beyond"`` 1.5×; ``"no_path"``: no facility of
+    the category in the home's network piece (or none at all); ``"off_network"``:
+    the home is not on the network.
+
+    The engine's status column ``reach__<category>`` (``reached``,
+    ``beyond_bound``, ``no_path``, ``off_network``) decides the last three
+    when present. Without it the classes are derived from ``dist_m__<category>``
+    alone: a missing distance is ``"off_network"`` for a home not snapped
+    (``snapped`` False or ``status == "off_network"``), ``"no_path"`` when
+    ``facilities`` has none of the category, else ``"beyond"`` (beyond the
+    engine's search bound, or no path: the distance alone cannot tell; the
+    result's ``attrs["statuses"]`` is then False so legends can say so).
+
+    Parameters
+    ----------
+    homes
+        ``Analysis.homes`` (``dist_m__<category>``; ``reach__<category>``,
+        ``snapped`` or ``status`` when present).
+    category
+        The category key.
+    threshold_m
+        The category's standard, walking metres.
+    facilities
+        The facilities (a ``category`` column), used without statuses only.
+    near_factor
+        Upper end of the "near" class as a multiple of the standard (1.5).
+
+    Returns
+    -------
+    pandas.Series
+        Categorical class per home (same index); ``attrs["statuses"]`` says
+        whether the engine's statuses were used.
+
+    Raises
+    ------
+    InputError
+        No ``dist_m__<category>`` column, or an unknown status value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"dist_m__pharmacy": [120.0, 300.0, 360.0, 450.0, 451.0,
+    ...                                        float("nan"), float("nan")],
+    ...                   "reach__pharmacy": ["reached"] * 5 + ["no_path", "off_network"]})
+    >>> reach_classes(h, "pharmacy", threshold_m=300).tolist()
+    ['within', 'within', 'near', 'near', 'beyond', 'no_path', 'off_network']
+    """
+    dcol, rcol = f"dist_m__{category}", f"reach__{category}"
+    if dcol not in homes.columns:
+        raise InputError(f"no column {dcol!r}", source="homes", column=dcol)
+    d = pd.to_numeric(homes[dcol], errors="coerce").to_numpy(dtype="float64")
+    out = np.full(len(d), "beyond", dtype=object)
+    fin = np.isfinite(d)
+    out[fin & (d <= threshold_m)] = "within"
+    out[fin & (d > threshold_m) & (d <= near_factor * threshold_m)] = "near"
+    statuses = rcol in homes.columns
+    if statuses:
+        r = homes[rcol].astype("string").fillna("").to_numpy(dtype=object)
+        bad = sorted(set(r) - set(_STATUSES))
+        if bad:
+            rows = homes.index[np.isin(r, bad)].tolist()[:10]
+            raise InputError(
+                f"unknown reach status(es) {bad}; expected one of {list(_STATUSES)}",
+                source="homes",
+                rows=rows,
+                column=rcol,
+            )
+        out[~fin & (r == "no_path")] = "no_path"
+        out[r == "off_network"] = "off_network"
+    else:
+        off = np.zeros(len(d), dtype=bool)
+        if "snapped" in homes.columns:
+            off = ~homes["snapped"].fillna(False).astype(bool).to_numpy()
+        elif "status" in homes.columns:
+            off = (homes["status"] == "off_network").to_numpy()
+        if facilities is not None and "category" in facilities.columns:
+            if not (facilities["category"] == category).any():
+                out[~fin] = "no_path"
+        out[off & ~fin] = "off_network"
+    res = pd.Series(
+        pd.Categorical(out, categories=list(REACH_CLASSES)), index=homes.index, name=category
+    )
+    res.attrs["statuses"] = statuses
+    return res
 
 
-def _band_colors(n: int) -> list[str]:
-    if n == 3:
-        return list(TIME_COLORS)
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
+def _fmt_m(m: float, lang: str) -> str:
+    return f"{m:,.0f} 米" if lang == "zh" else f"{m:,.0f} m"
 
-    cm = colormaps["RdYlGn_r"]
-    return [to_hex(cm(x)) for x in np.linspace(0.1, 0.75, n)] + [TIME_COLORS[-1]]
+
+def reach_labels(threshold_m: float, lang: str = "zh", *, statuses: bool = True) -> dict[str, str]:
+    """Legend text of each walking class for a standard of ``threshold_m`` metres.
+
+    Parameters
+    ----------
+    threshold_m
+        The category's standard, walking metres.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    statuses
+        Whether the classes came from the engine's statuses (else "beyond"
+        also holds homes with no path, and says so).
+
+    Returns
+    -------
+    dict
+        ``{class: label}`` for :data:`coverage15.styles.REACH_CLASSES`.
+
+    Examples
+    --------
+    >>> reach_labels(300, "en")["near"]
+    'Beyond it, up to 1.5× (300–450 m)'
+    >>> reach_labels(300, "zh")["within"]
+    '标准内（≤ 300 米）'
+    """
+    t, n = threshold_m, NEAR_FACTOR * threshold_m
+    if lang == "zh":
+        beyond = f"超出 1.5 倍（> {_fmt_m(n, lang)}）"
+        if not statuses:
+            beyond = f"超出 1.5 倍或无路径（> {_fmt_m(n, lang)}）"
+        return {
+            "within": f"标准内（≤ {_fmt_m(t, lang)}）",
+            "near": f"超出标准，1.5 倍内（{t:,.0f}–{_fmt_m(n, lang)}）",
+            "beyond": beyond,
+            "no_path": "无路径（所在路网片区无该设施）",
+            "off_network": "未接入路网",
+        }
+    beyond = f"Beyond 1.5× (> {_fmt_m(n, lang)})"
+    if not statuses:
+        beyond = f"Beyond 1.5× or no path (> {_fmt_m(n, lang)})"
+    return {
+        "within": f"Within the standard (≤ {_fmt_m(t, lang)})",
+        "near": f"Beyond it, up to 1.5× ({t:,.0f}–{_fmt_m(n, lang)})",
+        "beyond": beyond,
+        "no_path": "No path (no facility in the home's network piece)",
+        "off_network": "Off the network",
+    }
+
+
+def _hh(homes: pd.DataFrame) -> np.ndarray:
+    return (
+        pd.to_numeric(homes.get("households", pd.Series(1, index=homes.index)), errors="coerce")
+        .fillna(1)
+        .to_numpy(dtype="float64")
+    )
+
+
+def _hh_text(n: float, lang: str) -> str:
+    return f"{n:,.0f} 户" if lang == "zh" else f"{n:,.0f} hh"
+
+
+def _threshold(profile: Any, category: str, group: str, given: float | None) -> float:
+    if given is not None:
+        return float(given)
+    if profile is not None and category in getattr(profile, "requirements", {}):
+        return float(profile.threshold_m(category, group))
+    raise InputError(
+        f"no walking standard for {category!r} in the profile; pass threshold_m=…",
+        source="profile",
+    )
 
 
 def plot_walk_times(
     analysis: Any,
     category: str,
     *,
-    minutes: Sequence[float] = (5, 10, 15),
     show: str = "homes",
     areas: bool = True,
+    threshold_m: float | None = None,
     lang: str = "zh",
     osm: bool | None = None,
     buffer_m: float = 50.0,
+    gates: Any = None,
+    cuts: Any = None,
     ax: Axes | None = None,
     path: str | os.PathLike | None = None,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
     dpi: int = 200,
 ) -> Axes:
-    """Map walking minutes to the nearest facility of ``category``.
+    """Map walking distance to the nearest facility of ``category`` against its own standard.
+
+    Homes (or streets) fall in the classes of :func:`reach_classes`: within the
+    category's standard, up to 1.5× it, beyond, no path, off the network; the
+    legend states the standard (e.g. "标准：步行 300 米内") and the households in
+    each class. Colours are colour-blind safe (blue within, oranges beyond,
+    greys for no path / off network, with their own markers).
 
     Parameters
     ----------
@@ -1123,20 +1608,22 @@ def plot_walk_times(
         An :class:`~coverage15.analysis.Analysis`.
     category
         A category key of the analysis's profile, e.g. ``"kindergarten"``.
-    minutes
-        Time bands (default 5, 10, 15 minutes).
     show
-        ``"homes"``: home points coloured by their walking time (from the
+        ``"homes"``: home points classed by their walking distance (from the
         analysis, the engine's distances). ``"streets"``: street segments
-        coloured by the time to walk from their midpoint (needs the network).
+        classed by the distance from the nearest facility to their midpoint.
     areas
-        Draw the walking service areas of the category's facilities for each
-        band (:func:`service_areas`; without network arrays, merged buffers of
-        the homes within each band — an approximation).
+        Draw the category's walking service areas at the standard and at 1.5×
+        (:func:`service_areas`; without network arrays, merged buffers of the
+        homes within each distance — an approximation, footnoted).
+    threshold_m
+        The standard in walking metres (default: the profile's for ``category``).
     lang, osm, ax, path, title, figsize, dpi
         As in :func:`plot_communities`.
     buffer_m
         Half-width of the service-area band around reachable streets.
+    gates, cuts
+        Compound gates and cut crossings to draw (default: :func:`gates_and_cuts`).
 
     Returns
     -------
@@ -1160,8 +1647,8 @@ def plot_walk_times(
     >>> a = types.SimpleNamespace(homes=homes, facilities=fac, communities=comm,
     ...     profile=load_profile("gb50180_2018"), network=G, group="general")
     >>> ax = plot_walk_times(a, "kindergarten", lang="en")
-    >>> ax.get_legend() is not None
-    True
+    >>> ax.get_legend().get_title().get_text().splitlines()[-1]
+    'Standard: within 300 m'
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
     lang = resolve_lang(lang)
@@ -1169,21 +1656,15 @@ def plot_walk_times(
         raise ValueError(f"show must be 'homes' or 'streets', got {show!r}")
     homes = _metric(analysis.homes, "homes")
     crs = homes.crs
-    tcol, dcol = f"time_min__{category}", f"dist_m__{category}"
-    if tcol not in homes.columns and dcol not in homes.columns:
+    dcol = f"dist_m__{category}"
+    if dcol not in homes.columns:
         cats = sorted(c.removeprefix("dist_m__") for c in homes.columns if c.startswith("dist_m__"))
         raise InputError(f"no walking times to {category!r}; categories are {cats}", source="homes")
     profile = analysis.profile
     group = getattr(analysis, "group", "general")
     speed = profile.speed(group) if profile is not None else 80.0
-    t = (
-        pd.to_numeric(homes[tcol], errors="coerce")
-        if tcol in homes.columns
-        else pd.to_numeric(homes[dcol], errors="coerce") / speed
-    ).to_numpy(dtype="float64")
-    bands = sorted(float(m) for m in minutes)
-    colors = _band_colors(len(bands))
-    labels = _band_labels(bands, lang)
+    threshold = _threshold(profile, category, group, threshold_m)
+    near = NEAR_FACTOR * threshold
     comm = _same_crs(_metric(analysis.communities, "communities"), crs)
     bounds = comm.total_bounds if len(comm) else homes.total_bounds
     fig, ax, own = _new_axes(ax, path, figsize, bounds)
@@ -1193,52 +1674,47 @@ def plot_walk_times(
         ax=ax, color=BOUNDARY_COLOR, linewidth=1.0, zorder=6 if show == "homes" else 3.5
     )
     network = getattr(analysis, "network", None)
-    streets = _street_lines(network)
-    if streets is not None and streets.crs is not None and streets.crs != crs:
-        streets = streets.to_crs(crs)
     fac = _same_crs(analysis.facilities, crs)
     fac = fac[fac["category"] == category]
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles: list[Any] = []
-    if areas:
+    method = None
+    if areas and len(fac):
         edges = _edges_from(network)
-        if edges is not None and len(fac):
+        if edges is not None:
             sa = service_areas(
                 network,
                 fac,
-                minutes=bands,
+                minutes=[threshold / speed, near / speed],
                 speed_m_per_min=speed,
                 buffer_m=buffer_m,
-                homes=homes if dcol in homes.columns else None,
+                homes=homes,
                 distance_column=dcol,
             )
             sa = _same_crs(sa, crs)
-            method = None
         else:
-            sa = _homes_service_areas(
-                homes, dcol if dcol in homes.columns else tcol, [b * speed for b in bands], buffer_m
-            )
+            sa = _homes_service_areas(homes, dcol, [threshold, near], buffer_m)
             method = "homes"
-        shades = sample_colors("Greens", len(bands), 0.12, 0.42)  # largest band lightest
-        for (_, row), shade in zip(sa.iterrows(), shades, strict=False):
+        # largest first: the 1.5× area in a pale orange, the standard's in a pale blue
+        fills = (("#fee0b6", "#f1a340"), ("#d1e5f0", "#4393c3"))
+        for (_, row), (fc, ec) in zip(sa.iterrows(), fills, strict=False):
             if row.geometry is not None and not row.geometry.is_empty:
                 gpd.GeoSeries([row.geometry], crs=sa.crs).plot(
-                    ax=ax, facecolor=shade, edgecolor="#74c476", linewidth=0.5, zorder=2
+                    ax=ax, facecolor=fc, edgecolor=ec, linewidth=0.5, zorder=2
                 )
-        for b, shade in zip(sorted(bands, reverse=True), shades, strict=False):
+        sa_name = text("service_area", lang)
+        for (fc, ec), d in zip(fills[::-1], (threshold, near), strict=True):
             handles.append(
-                Patch(
-                    facecolor=shade,
-                    edgecolor="#74c476",
-                    label=f"{text('service_area', lang)} ≤ {b:g} {text('minutes', lang)}",
-                )
+                Patch(facecolor=fc, edgecolor=ec, label=f"{sa_name} ≤ {_fmt_m(d, lang)}")
             )
         if method == "homes":
-            handles[-1].set_label(handles[-1].get_label() + "*")
-    if streets is not None and show == "homes":
-        streets.plot(ax=ax, color="#9e9e9e", linewidth=0.5, zorder=3)
+            for h in handles[-2:]:
+                h.set_label(h.get_label() + "*")
+    labels = reach_labels(threshold, lang)
+    if show == "homes":
+        _draw_streets(ax, network, crs, zorder=3)
     if show == "streets":
         edges = _edges_from(network)
         if edges is None:
@@ -1249,81 +1725,52 @@ def plot_walk_times(
         else:
             d = np.full(len(edges.x), np.inf)
         mid = np.minimum(d[edges.u], d[edges.v]) + edges.length / 2
-        cls = _time_class(mid / speed, bands)
-        colored = [colors[c] if c >= 0 else UNREACHABLE_COLOR for c in cls]
+        cls = np.where(
+            ~np.isfinite(mid),
+            "no_path",
+            np.where(mid <= threshold, "within", np.where(mid <= near, "near", "beyond")),
+        )
+        colored = [REACH_COLORS[c] for c in cls]
         gpd.GeoSeries(edges.geometry, crs=edges.crs).to_crs(crs).plot(
             ax=ax, color=colored, linewidth=1.4, zorder=4
         )
-        for c, lab in zip(colors, labels, strict=True):
-            handles.append(Line2D([], [], color=c, linewidth=2.5, label=lab))
-        handles.append(
-            Line2D([], [], color=UNREACHABLE_COLOR, linewidth=2.5, label=text("unreachable", lang))
-        )
+        for c in ("within", "near", "beyond", "no_path"):
+            if (cls == c).any() or c != "no_path":
+                handles.append(Line2D([], [], color=REACH_COLORS[c], linewidth=2.5,
+                                      label=labels[c]))
     else:
-        cls = _time_class(t, bands)
-        hh = (
-            pd.to_numeric(homes.get("households", pd.Series(1, index=homes.index)), errors="coerce")
-            .fillna(1)
-            .to_numpy(dtype="float64")
-        )
+        cls = reach_classes(homes, category, threshold_m=threshold, facilities=analysis.facilities)
+        labels = reach_labels(threshold, lang, statuses=cls.attrs["statuses"])
+        hh = _hh(homes)
         sizes = np.clip(4 + 2.2 * np.sqrt(hh), 4, 40)
         xs, ys = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
-        for c in (-1, *range(len(bands) + 1)):
-            sel = cls == c
-            if not sel.any():
+        codes = cls.to_numpy(dtype=object)
+        for z, c in enumerate(REACH_CLASSES):
+            sel = codes == c
+            if not sel.any() and c in ("no_path", "off_network"):
                 continue
-            if c >= 0:
+            marker = REACH_MARKERS[c]
+            if sel.any():
                 ax.scatter(
                     xs[sel],
                     ys[sel],
-                    s=sizes[sel],
-                    c=colors[c],
-                    edgecolors="#333333",
-                    linewidths=0.25,
-                    marker="o",
-                    zorder=5 + c,
-                )
-            else:
-                ax.scatter(
-                    xs[sel],
-                    ys[sel],
-                    s=sizes[sel],
-                    c=UNREACHABLE_COLOR,
-                    marker="x",
-                    linewidths=0.9,
-                    zorder=5,
-                )
-        for c, lab in zip(colors, labels, strict=True):
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker="o",
-                    markersize=6,
-                    markerfacecolor=c,
-                    markeredgecolor="#333333",
-                    label=lab,
-                )
-            )
-        if (cls == -1).any():
-            bound = None
-            if profile is not None and hasattr(profile, "max_threshold_m"):
-                bound = profile.max_threshold_m(group)
-            nan_label = text("unreachable", lang)
-            if bound is not None:
-                nan_label = (
-                    f"> {bound:g} 米或不可达" if lang == "zh" else f"> {bound:g} m or unreachable"
+                    s=sizes[sel] * (1.3 if marker == "X" else 1.0),
+                    c=REACH_COLORS[c],
+                    edgecolors="#1a1a1a" if marker != "X" else "white",
+                    linewidths=0.3,
+                    marker=marker,
+                    zorder=7 + z,
                 )
             handles.append(
                 Line2D(
                     [],
                     [],
                     linestyle="none",
-                    marker="x",
+                    marker=marker,
                     markersize=6,
-                    color=UNREACHABLE_COLOR,
-                    label=nan_label,
+                    markerfacecolor=REACH_COLORS[c],
+                    markeredgecolor="#1a1a1a" if marker != "X" else "white",
+                    label=f"{labels[c]}  {_hh_text(hh[sel].sum(), lang)}",
                 )
             )
     if len(fac):
@@ -1331,12 +1778,12 @@ def plot_walk_times(
         ax.scatter(
             pts.x,
             pts.y,
-            s=140,
+            s=150,
             marker="*",
-            c="#08306b",
+            c="#1a1a1a",
             edgecolors="white",
             linewidths=0.8,
-            zorder=12,
+            zorder=14,
         )
         handles.append(
             Line2D(
@@ -1345,52 +1792,62 @@ def plot_walk_times(
                 linestyle="none",
                 marker="*",
                 markersize=12,
-                markerfacecolor="#08306b",
+                markerfacecolor="#1a1a1a",
                 markeredgecolor="white",
                 label=category_label(category, lang),
             )
         )
+    handles.extend(_draw_gates_cuts(ax, analysis, crs, gates, cuts, lang))
     _pad_extent(ax, bounds)
-    threshold = None
-    if profile is not None and category in getattr(profile, "requirements", {}):
-        threshold = profile.threshold_m(category, group)
     head = text("homes", lang) if show == "homes" else ("街道" if lang == "zh" else "Streets")
-    legend_title = f"{head}: " + label(tcol, lang) + f" ({text('minutes', lang)})"
-    if threshold is not None:
-        legend_title += "\n" + (
-            f"标准：步行 {threshold:g} 米内"
-            if lang == "zh"
-            else f"Standard: within {threshold:g} m"
-        )
+    legend_title = (
+        f"{head}：至{category_label(category, lang)}步行距离"
+        if lang == "zh"
+        else f"{head}: walk to {category_label(category, lang)}"
+    )
+    legend_title += "\n" + (
+        f"标准：步行 {threshold:,.0f} 米内"
+        if lang == "zh"
+        else f"Standard: within {threshold:,.0f} m"
+    )
     ax.legend(
         handles=handles,
-        title=_wrap(legend_title, 24 if lang == "zh" else 40),
+        title=legend_title,
         loc="upper left",
         bbox_to_anchor=(1.02, 1.0),
         frameon=False,
-        fontsize=8,
+        fontsize=7.5,
         title_fontsize=9,
         alignment="left",
     )
     add_scale_bar(ax, lang=lang)
     add_north_arrow(ax, lang=lang)
-    note = _profile_note(profile, lang)
-    if areas and "method" in locals() and method == "homes":
-        note = (note + "  ·  " if note else "") + (
-            "*服务范围按住户点近似" if lang == "zh" else "*service areas approximated from homes"
+    note = None
+    if method == "homes":
+        note = "*服务范围按住户点近似" if lang == "zh" else "*service areas approximated from homes"
+    if not len(fac):
+        note = (
+            f"区内无{category_label(category, lang)}：所有住户均无路径可达"
+            if lang == "zh"
+            else f"No {category_label(category, lang)} in the district: no home has a path"
         )
-    _add_attribution(ax, note, uses_osm(analysis) if osm is None else osm)
+    footer = map_footer(
+        analysis, lang=lang, crs=crs, osm=uses_osm(analysis) if osm is None else osm, note=note
+    )
     default_title = (
-        f"{category_label(category, lang)}步行时间"
+        f"{category_label(category, lang)}步行距离与标准"
         if lang == "zh"
-        else f"Walking time to {category_label(category, lang)}"
+        else f"Walking distance to {category_label(category, lang)} against the standard"
     )
     subtitle = None
     if profile is not None:
+        minutes = threshold / speed
         subtitle = (
-            f"{profile.name_zh}；步行速度 {speed:g} 米/分钟"
+            f"{profile.name_zh}；标准 {threshold:,.0f} 米"
+            f"（按步速 {speed:g} 米/分钟约 {minutes:.0f} 分钟）"
             if lang == "zh"
-            else f"{profile.name_en}; walking speed {speed:g} m/min"
+            else f"{profile.name_en}; standard {threshold:,.0f} m "
+            f"(about {minutes:.0f} min at {speed:g} m/min)"
         )
     _finish(
         fig,
@@ -1401,8 +1858,349 @@ def plot_walk_times(
         own=own,
         path=path,
         dpi=dpi,
+        footer=footer,
     )
     return ax
+
+
+# --------------------------------------------------------------------------- headline maps
+
+
+def missing_counts(homes: pd.DataFrame) -> pd.Series:
+    """Number of required categories each home lacks within their standards.
+
+    Parameters
+    ----------
+    homes
+        ``Analysis.homes``: ``n_required`` and ``n_covered`` (or the
+        ``covered__<category>`` columns).
+
+    Returns
+    -------
+    pandas.Series
+        Integer count per home (same index); ``<NA>`` for homes off the network
+        (``status == "off_network"``), whose count is unknown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"n_required": [4, 4, 4], "n_covered": [4, 1, 0],
+    ...                   "status": ["covered", "underserved", "off_network"]})
+    >>> missing_counts(h).tolist()
+    [0, 3, <NA>]
+    """
+    if {"n_required", "n_covered"} <= set(homes.columns):
+        n = pd.to_numeric(homes["n_required"], errors="coerce") - pd.to_numeric(
+            homes["n_covered"], errors="coerce"
+        )
+    else:
+        cov = [c for c in homes.columns if c.startswith("covered__")]
+        if not cov:
+            raise InputError("homes have neither n_required/n_covered nor covered__ columns",
+                             source="homes")
+        n = (~homes[cov].fillna(False).astype(bool)).sum(axis=1)
+    n = n.astype("Int64")
+    if "status" in homes.columns:
+        n[homes["status"] == "off_network"] = pd.NA
+    return n
+
+
+def missing_bins(n_required: int) -> list[tuple[int, int]]:
+    """Classes of "categories lacking" for a profile with ``n_required`` categories.
+
+    Up to four required categories: one class per count. More: none, then four
+    classes up to a quarter, a half, three quarters and all of them.
+
+    Parameters
+    ----------
+    n_required
+        Number of required categories.
+
+    Returns
+    -------
+    list of (int, int)
+        Inclusive ``(low, high)`` counts per class; the first is ``(0, 0)``.
+
+    Examples
+    --------
+    >>> missing_bins(4)
+    [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)]
+    >>> missing_bins(12)
+    [(0, 0), (1, 3), (4, 6), (7, 9), (10, 12)]
+    """
+    n = max(int(n_required), 1)
+    if n <= 4:
+        return [(k, k) for k in range(n + 1)]
+    edges = [0, *(round(n * q / 4) for q in (1, 2, 3, 4))]
+    return [(0, 0), *((a + 1, b) for a, b in itertools.pairwise(edges) if b > a)]
+
+
+def plot_missing_categories(
+    analysis: Any,
+    *,
+    lang: str = "zh",
+    osm: bool | None = None,
+    gates: Any = None,
+    cuts: Any = None,
+    ax: Axes | None = None,
+    path: str | os.PathLike | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = 200,
+) -> Axes:
+    """Homes by the number of required facility categories they lack (0, 1, 2, 3 or more).
+
+    Each required category counts as lacking when the home is beyond that
+    category's own standard (:func:`missing_counts`); off-network homes are
+    drawn apart. Marker size grows with households; the legend gives the
+    households per class.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`.
+    lang, osm, gates, cuts, ax, path, title, figsize, dpi
+        As in :func:`plot_walk_times`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from coverage15.datasets import sample_analysis
+    >>> with offscreen():
+    ...     ax = plot_missing_categories(sample_analysis(), lang="en")
+    >>> [t.get_text().split("  ")[0] for t in ax.get_legend().get_texts()][:2]
+    ['None lacking', '1 category lacking']
+    """
+    from matplotlib.lines import Line2D
+
+    lang = resolve_lang(lang)
+    zh = lang == "zh"
+    homes = _metric(analysis.homes, "homes")
+    crs = homes.crs
+    n = missing_counts(homes)
+    n_req = int(pd.to_numeric(homes.get("n_required"), errors="coerce").max()) if (
+        "n_required" in homes.columns and len(homes)
+    ) else int(sum(c.startswith("covered__") for c in homes.columns))
+    bins = missing_bins(n_req)
+    comm = _same_crs(_metric(analysis.communities, "communities"), crs)
+    bounds = comm.total_bounds if len(comm) else homes.total_bounds
+    fig, ax, own = _new_axes(ax, path, figsize, bounds)
+    comm.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
+    comm.boundary.plot(ax=ax, color=BOUNDARY_COLOR, linewidth=1.0, zorder=6)
+    _draw_streets(ax, getattr(analysis, "network", None), crs, zorder=3)
+    hh = _hh(homes)
+    sizes = np.clip(4 + 2.2 * np.sqrt(hh), 4, 40)
+    xs, ys = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
+    vals = n.to_numpy(dtype="float64", na_value=np.nan)
+    handles: list[Any] = []
+    for k, (lo, hi) in enumerate(bins):
+        sel = (vals >= lo) & (vals <= hi)
+        color = MISSING_COLORS[k]
+        if hi == 0:
+            lab = "全部具备" if zh else "None lacking"
+        elif lo == hi:
+            lab = f"缺 {lo} 类" if zh else f"{lo} categor{'y' if lo == 1 else 'ies'} lacking"
+        else:
+            lab = f"缺 {lo}–{hi} 类" if zh else f"{lo}–{hi} categories lacking"
+        if sel.any():
+            ax.scatter(xs[sel], ys[sel], s=sizes[sel], c=color, edgecolors="#1a1a1a",
+                       linewidths=0.3, marker="o", zorder=7 + k)
+        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6,
+                              markerfacecolor=color, markeredgecolor="#1a1a1a",
+                              label=f"{lab}  {_hh_text(hh[sel].sum(), lang)}"))
+    off = np.isnan(vals)
+    if off.any():
+        c = REACH_COLORS["off_network"]
+        ax.scatter(xs[off], ys[off], s=sizes[off], c=c, edgecolors="#1a1a1a", linewidths=0.3,
+                   marker="s", zorder=12)
+        handles.append(Line2D([], [], linestyle="none", marker="s", markersize=6,
+                              markerfacecolor=c, markeredgecolor="#1a1a1a",
+                              label=f"{reach_labels(1, lang)['off_network']}  "
+                              f"{_hh_text(hh[off].sum(), lang)}"))
+    handles.extend(_draw_gates_cuts(ax, analysis, crs, gates, cuts, lang))
+    _pad_extent(ax, bounds)
+    legend_title = (
+        f"住户点：步行标准内缺少的设施类别数\n（共 {n_req} 类必配设施，各按其标准距离）"
+        if zh
+        else f"Homes: required categories not within\ntheir standard ({n_req} required)"
+    )
+    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+              frameon=False, fontsize=8, title_fontsize=9, alignment="left")
+    _label_communities(ax, comm, lang, above=True)
+    add_scale_bar(ax, lang=lang)
+    add_north_arrow(ax, lang=lang)
+    profile = analysis.profile
+    osm = uses_osm(analysis) if osm is None else osm
+    footer = map_footer(analysis, lang=lang, crs=crs, osm=osm)
+    _finish(
+        fig,
+        ax,
+        lang=lang,
+        title=title or ("住户缺少的设施类别数" if zh else "Required facility categories lacking"),
+        subtitle=(profile.name_zh if zh else profile.name_en) if profile is not None else None,
+        own=own,
+        path=path,
+        dpi=dpi,
+        footer=footer,
+    )
+    return ax
+
+
+def _with_facilities(analysis: Any, categories: Sequence[str]) -> list[str]:
+    fac = getattr(analysis, "facilities", None)
+    if fac is None or "category" not in fac.columns:
+        return list(categories)
+    have = set(fac["category"].dropna().astype(str))
+    return [c for c in categories if c in have]
+
+
+def plot_coverage_by_category(
+    analysis: Any,
+    *,
+    categories: Sequence[str] | None = None,
+    lang: str = "zh",
+    osm: bool | None = None,
+    ncols: int | None = None,
+    path: str | os.PathLike | None = None,
+    title: str | None = None,
+    dpi: int = 200,
+) -> Figure:
+    """Small multiples: share of households within each category's standard, per community.
+
+    One panel per category (default: the profile's required categories, in
+    tier order), all on the same fixed share classes (< 50 %, 50–80 %, 80–90 %,
+    90–< 100 %, 100 %: the profiles' targets are class edges), with the
+    streets, the category's facilities and its standard in the panel title.
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis` (``share__<category>`` columns).
+    categories
+        Category keys to show.
+    lang, osm, path, dpi
+        As in :func:`plot_communities`.
+    ncols
+        Panels per row (default: about the square root of their number).
+    title
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from coverage15.datasets import sample_analysis
+    >>> with offscreen():
+    ...     fig = plot_coverage_by_category(sample_analysis(), lang="en")
+    >>> [a.get_title() for a in fig.axes][:2]  # the 4 required categories of leshan_2018
+    ['Community health station (≤ 300 m)', 'Outdoor fitness ground (≤ 300 m)']
+    """
+    from matplotlib.patches import Patch
+
+    lang = resolve_lang(lang)
+    zh = lang == "zh"
+    comm = _metric(analysis.communities, "communities")
+    crs = comm.crs
+    profile = analysis.profile
+    group = getattr(analysis, "group", "general")
+    if categories is None:
+        categories = list(getattr(profile, "required_categories", []) or [])
+        if not categories:
+            categories = [c.removeprefix("share__") for c in comm.columns
+                          if c.startswith("share__")]
+    cats = [c for c in categories if f"share__{c}" in comm.columns]
+    if not cats:
+        raise InputError("no share__<category> columns to map", source="communities")
+    n = len(cats)
+    ncols = ncols or max(1, math.ceil(math.sqrt(n)))
+    nrows = math.ceil(n / ncols)
+    x0, y0, x1, y1 = comm.total_bounds
+    aspect = max(x1 - x0, 1.0) / max(y1 - y0, 1.0)
+    panel_w = min(4.2, 12.0 / ncols)
+    panel_h = panel_w / aspect * 1.08 + 0.35
+    fig_w, fig_h = panel_w * ncols + 2.6, panel_h * nrows + 1.5
+    from matplotlib.figure import Figure as _Figure
+
+    if path is not None or _OFFSCREEN.get():
+        fig = _Figure(figsize=(fig_w, fig_h))
+    else:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(fig_w, fig_h))
+    top, bottom = 1 - 1.05 / fig_h, 0.45 / fig_h
+    network = getattr(analysis, "network", None)
+    fac_all = _same_crs(getattr(analysis, "facilities", None), crs)
+    classes = None
+    for i, cat in enumerate(cats):
+        r, c = divmod(i, ncols)
+        w = panel_w / fig_w
+        h = (top - bottom) / nrows
+        ax = fig.add_axes((0.01 + c * w, top - (r + 1) * h, w * 0.96, h * 0.9))
+        values = pd.to_numeric(comm[f"share__{cat}"], errors="coerce")
+        classes = classify(values, scheme="shares", column=f"share__{cat}")
+        comm.plot(ax=ax, color=classes.color_of(), edgecolor=BOUNDARY_COLOR, linewidth=0.4,
+                  zorder=2)
+        _draw_streets(ax, network, crs, zorder=2.5, linewidth=0.3)
+        if fac_all is not None and len(fac_all):
+            pts = fac_all[fac_all["category"] == cat].geometry.representative_point()
+            ax.scatter(pts.x, pts.y, s=55, marker="*", c="#1a1a1a", edgecolors="white",
+                       linewidths=0.5, zorder=5)
+        _pad_extent(ax, comm.total_bounds)
+        ax.set_axis_off()
+        ax.set_aspect("equal")
+        std = ""
+        if profile is not None and cat in getattr(profile, "requirements", {}):
+            std = f"（{_fmt_m(profile.threshold_m(cat, group), lang)}）" if zh else (
+                f" (≤ {_fmt_m(profile.threshold_m(cat, group), lang)})")
+        ax.set_title(category_label(cat, lang) + std, fontsize=9)
+        if i == 0:
+            add_north_arrow(ax, lang=lang)
+        if i == n - 1:
+            add_scale_bar(ax, lang=lang)
+    assert classes is not None
+    handles = [Patch(facecolor=col, edgecolor=BOUNDARY_COLOR, linewidth=0.5, label=lab)
+               for col, lab in zip(classes.colors, classes.labels, strict=True)]
+    handles.append(_star_handle(lang))
+    fig.legend(
+        handles=handles,
+        title="步行标准内户数比例\n（各类设施按其标准距离）" if zh
+        else "Households within the\nstandard of each category",
+        loc="upper left",
+        bbox_to_anchor=(1 - 2.5 / fig_w, top),
+        frameon=False,
+        fontsize=8,
+        title_fontsize=9,
+        alignment="left",
+    )
+    fig.text(0.01, 1 - 0.2 / fig_h, title or (
+        "各类设施步行覆盖率（按社区）" if zh else "Coverage by facility category, per community"),
+        fontsize=14, fontweight="bold", ha="left", va="top")
+    if profile is not None:
+        fig.text(0.01, 1 - 0.55 / fig_h, profile.name_zh if zh else profile.name_en, fontsize=9,
+                 color="#444444", ha="left", va="top")
+    footer = map_footer(analysis, lang=lang, crs=crs,
+                        osm=uses_osm(analysis) if osm is None else osm)
+    _draw_footer(fig, fig.axes[0], footer, True)
+    from matplotlib.text import Text
+
+    families = font_families(lang)
+    for t in fig.findobj(Text):
+        t.set_fontfamily(families)
+    if path is not None:
+        save_figure(fig, path, dpi=dpi)
+    return fig
+
+
+def _star_handle(lang: str) -> Any:
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], linestyle="none", marker="*", markersize=9, markerfacecolor="#1a1a1a",
+                  markeredgecolor="white", label="该类设施" if lang == "zh" else "Facilities")
 
 
 # --------------------------------------------------------------------------- map sets
@@ -1411,50 +2209,139 @@ def plot_walk_times(
 def worst_category(analysis: Any) -> str | None:
     """The required category with the lowest share of households within reach.
 
+    Only categories with at least one facility in ``analysis.facilities`` are
+    candidates: a map of a category the district has none of shows nothing but
+    "no path" (its absence is reported in the tables instead).
+
     Parameters
     ----------
     analysis
         An :class:`~coverage15.analysis.Analysis`, or any object whose
         ``communities`` table has ``households`` and ``hh_covered__<category>``
-        columns.
+        columns (and, optionally, ``facilities`` with a ``category`` column).
 
     Returns
     -------
     str or None
         The category key (the alphabetically first on a tie), or None when there
-        are no ``hh_covered__`` columns or no households.
+        are no ``hh_covered__`` columns, no households or no category with facilities.
 
     Examples
     --------
     >>> import types, pandas as pd
     >>> c = pd.DataFrame({"households": [10, 30], "hh_covered__pharmacy": [10, 30],
-    ...                   "hh_covered__kindergarten": [0, 15]})
-    >>> worst_category(types.SimpleNamespace(communities=c))
+    ...                   "hh_covered__kindergarten": [0, 15], "hh_covered__nursery": [0, 0]})
+    >>> f = pd.DataFrame({"category": ["pharmacy", "kindergarten"]})  # no nursery at all
+    >>> worst_category(types.SimpleNamespace(communities=c, facilities=f))
     'kindergarten'
     """
     comm = analysis.communities
     total = float(pd.to_numeric(comm["households"], errors="coerce").sum())
-    shares = {
-        c.removeprefix("hh_covered__"): float(comm[c].sum()) / total
-        for c in comm.columns
-        if c.startswith("hh_covered__") and total > 0
-    }
-    if not shares:
+    cats = [c.removeprefix("hh_covered__") for c in comm.columns if c.startswith("hh_covered__")]
+    cats = _with_facilities(analysis, cats)
+    if not cats or not total > 0:
         return None
+    shares = {c: float(pd.to_numeric(comm[f"hh_covered__{c}"], errors="coerce").sum()) / total
+              for c in cats}
     return min(sorted(shares), key=lambda k: shares[k])
+
+
+# stable file stems of write_maps (the report embeds these files) and their captions
+MAP_CAPTIONS: dict[str, tuple[str, str]] = {
+    "missing_categories": ("住户缺少的设施类别数", "Required facility categories lacking, by home"),
+    "coverage_by_category": (
+        "各类设施步行覆盖率（按社区）",
+        "Coverage by facility category, per community",
+    ),
+    "underserved_households": (
+        "服务不足户数比例与服务不足住户点",
+        "Share of households underserved, and the underserved homes",
+    ),
+    "coverage_all": (
+        "全部必配设施覆盖户数比例",
+        "Share of households reaching every required category",
+    ),
+    "area_per_100hh": ("每百户社区服务设施面积与标准", "Facility floor area per 100 households"),
+}
+
+
+def map_caption(name: str, lang: str = "zh") -> str:
+    """Caption of a standard map by its name (``map_<name>.png`` of :func:`write_maps`).
+
+    Parameters
+    ----------
+    name
+        The map's name, e.g. ``"missing_categories"`` or ``"walk_time_kindergarten"``
+        (with or without the ``map_`` prefix and a suffix).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> map_caption("map_walk_time_kindergarten.png", "en")
+    'Walking distance to Kindergarten against its standard'
+    """
+    name = Path(name).stem.removeprefix("map_")
+    zh = lang == "zh"
+    if name in MAP_CAPTIONS:
+        return MAP_CAPTIONS[name][0 if zh else 1]
+    if name.startswith("walk_time_"):
+        cat = category_label(name.removeprefix("walk_time_"), lang)
+        if zh:
+            return f"至{cat}的步行距离与标准"
+        return f"Walking distance to {cat} against its standard"
+    return name
+
+
+def _informative(values: pd.Series, column: str) -> bool:
+    """More than one class occupied (a one-class map says nothing)."""
+    c = classify(pd.to_numeric(values, errors="coerce"), column=column)
+    return len(set(c.yb[c.yb >= 0].tolist())) > 1
 
 
 def _standard_maps(analysis: Any) -> list[tuple[str, dict[str, Any]]]:
     comm = analysis.communities
-    out: list[tuple[str, dict[str, Any]]] = [
-        ("coverage_all", {"kind": "communities", "column": "share_covered_all"}),
-        ("underserved_households", {"kind": "communities", "column": "hh_underserved"}),
-    ]
-    if "area_per_100hh" in comm.columns and comm["area_per_100hh"].notna().any():
+    homes = getattr(analysis, "homes", None)
+    out: list[tuple[str, dict[str, Any]]] = []
+    if homes is not None and ({"n_required", "n_covered"} <= set(homes.columns)):
+        out.append(("missing_categories", {"kind": "missing"}))
+    if any(c.startswith("share__") for c in comm.columns):
+        out.append(("coverage_by_category", {"kind": "grid"}))
+    if "hh_underserved" in comm.columns and "households" in comm.columns:
+        out.append(
+            (
+                "underserved_households",
+                {"kind": "communities", "column": "share_underserved", "dots": "underserved"},
+            )
+        )
+    if "share_covered_all" in comm.columns and _informative(
+        comm["share_covered_all"], "share_covered_all"
+    ):
+        out.append(("coverage_all", {"kind": "communities", "column": "share_covered_all"}))
+    profile = getattr(analysis, "profile", None)
+    if (
+        "area_per_100hh" in comm.columns
+        and comm["area_per_100hh"].notna().any()
+        and _centre(comm, "area_per_100hh", None, profile) is not None
+    ):
+        # only against a standard (without one the map is a bare number), with the
+        # facilities the indicator counts
+        from coverage15.standards import category_catalogue
+
+        counted = [k for k, c in category_catalogue().items() if c.community_facility]
         out.append(
             (
                 "area_per_100hh",
-                {"kind": "communities", "column": "area_per_100hh", "facilities": True},
+                {
+                    "kind": "communities",
+                    "column": "area_per_100hh",
+                    "facilities": True,
+                    "categories": counted,
+                },
             )
         )
     cat = worst_category(analysis)
@@ -1476,6 +2363,11 @@ def _draw(
     kind = spec.pop("kind")
     if kind == "walk":
         return plot_walk_times(analysis, spec["category"], lang=lang, path=path, dpi=dpi, osm=osm)
+    if kind == "missing":
+        return plot_missing_categories(analysis, lang=lang, path=path, dpi=dpi, osm=osm)
+    if kind == "grid":
+        fig = plot_coverage_by_category(analysis, lang=lang, path=path, dpi=dpi, osm=osm)
+        return fig.axes[0]
     return plot_communities(
         analysis, spec.pop("column"), lang=lang, path=path, dpi=dpi, osm=osm, **spec
     )
@@ -1491,12 +2383,21 @@ def write_maps(
     osm: bool | None = None,
     progress: bool = False,
 ) -> list[Path]:
-    """Write the standard district maps into ``folder``.
+    """Write the standard district maps into ``folder``; returns the files written.
 
-    The maps: share of households reaching every required facility,
-    underserved households, floor area per 100 households against the standard
-    (when the profile has one, with the community facilities), and walking time
-    to the category with the lowest coverage.
+    The maps, in this order, with stable file names ``map_<name>.<format>``
+    (:func:`map_caption` gives each a caption; the report embeds these files):
+
+    * ``missing_categories``: homes by the number of required categories lacking;
+    * ``coverage_by_category``: small multiples, share within each category's standard;
+    * ``underserved_households``: share of households underserved, with the
+      underserved homes as dots;
+    * ``coverage_all``: share reaching every required category — only when it
+      varies between classes (one class everywhere, e.g. 0 %, says nothing);
+    * ``area_per_100hh``: floor area per 100 households against the standard,
+      only when the profile has one, with the facilities the indicator counts;
+    * ``walk_time_<category>``: walking distance against the standard for the
+      required category with the lowest coverage among those with facilities.
 
     Parameters
     ----------
@@ -1526,8 +2427,10 @@ def write_maps(
     >>> from coverage15.datasets import sample_analysis
     >>> with offscreen():
     ...     files = write_maps(sample_analysis(), tempfile.mkdtemp(), lang="en", dpi=60)
-    >>> [p.name for p in files]  # doctest: +ELLIPSIS
-    ['map_coverage_all.png', 'map_underserved_households.png', ...]
+    >>> [p.name for p in files]  # doctest: +NORMALIZE_WHITESPACE
+    ['map_missing_categories.png', 'map_coverage_by_category.png',
+     'map_underserved_households.png', 'map_area_per_100hh.png',
+     'map_walk_time_health_station.png']
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

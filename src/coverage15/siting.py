@@ -188,28 +188,52 @@ class SitingResult:
         lang = resolve_lang(lang)
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 8))
+        from coverage15.styles import SITING_COLORS as col
+
         if analysis is not None:
-            analysis.communities.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#777", lw=0.6)
+            from coverage15.maps import _draw_streets
+
+            analysis.communities.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#777", lw=0.6)
             homes = analysis.homes
+            _draw_streets(ax, getattr(analysis, "network", None), homes.crs, zorder=1.5)
             dist = homes[f"dist_m__{self.category}"].to_numpy(dtype=float)
             before = dist <= self.threshold_m
             new = np.zeros(len(homes), dtype=bool)
             new[self.covered_homes] = True
-            homes[before].plot(ax=ax, color="#bbbbbb", markersize=2, label=_t("before", lang))
+            # colour-blind safe: grey / orange / blue differ in lightness as well as hue
+            homes[before].plot(
+                ax=ax, color=col["before"], markersize=2, label=_t("before", lang), zorder=2
+            )
             homes[~before & ~new].plot(
-                ax=ax, color="#d62728", markersize=3, label=_t("still", lang)
+                ax=ax, color=col["still"], markersize=4, label=_t("still", lang), zorder=3
             )
             fac = analysis.facilities
             fac = fac[fac["category"] == self.category].to_crs(homes.crs)
             if len(fac):
                 fac.plot(
-                    ax=ax, color="#1f77b4", marker="P", markersize=60, label=_t("existing", lang)
+                    ax=ax,
+                    color="#4d4d4d",
+                    marker="P",
+                    markersize=60,
+                    edgecolor="white",
+                    linewidth=0.5,
+                    label=_t("existing", lang),
+                    zorder=4,
                 )
             if len(self.covered_homes):
                 homes.iloc[self.covered_homes].plot(
-                    ax=ax, color="#2ca02c", markersize=4, label=_t("new", lang)
+                    ax=ax, color=col["new"], markersize=5, label=_t("new", lang), zorder=3
                 )
-        self.sites.plot(ax=ax, color="#1f3b73", marker="*", markersize=220, zorder=5)
+        self.sites.plot(
+            ax=ax,
+            color=col["site"],
+            marker="*",
+            markersize=240,
+            edgecolor="white",
+            linewidth=0.8,
+            zorder=5,
+            label=_t("sites", lang),
+        )
         for _, s in self.sites.iterrows():
             ax.annotate(
                 str(s["rank"]),
@@ -229,8 +253,9 @@ class SitingResult:
             + f"{self.before_share:.1%} → {self.after_share:.1%}"
         )
         ax.set_axis_off()
-        if analysis is not None:
-            ax.legend(loc="lower left")
+        if analysis is not None:  # below the map, never over it
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
+                      markerscale=1.5)
         families = font_families(lang)
         for t in ax.figure.findobj(Text):
             t.set_fontfamily(families)
@@ -243,6 +268,7 @@ def _t(key: str, lang: str) -> str:
         "still": ("仍未覆盖的住户点", "homes still not covered"),
         "existing": ("现有设施", "existing facilities"),
         "new": ("新增覆盖的住户点", "homes newly covered"),
+        "sites": ("建议新增设施（序号为优先次序）", "proposed sites (numbered by priority)"),
     }[key]
     return text[0] if lang == "zh" else text[1]
 

@@ -6,12 +6,13 @@ category or a class looks the same in a PNG map, ``map.html`` and a QGIS style.
 
 Examples
 --------
->>> classify([0.1, 0.5, 0.9], k=2, column="share__pharmacy").k
-2
+>>> classify([0.1, 0.5, 0.9], column="share__pharmacy").labels[-1]  # fixed share breaks
+'100%'
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -21,29 +22,118 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage15.labels import is_share, text
+from coverage15.labels import is_share as _labels_is_share
+from coverage15.labels import text
 
 __all__ = [
     "AREA_COLUMNS",
     "CATEGORY_MARKERS",
+    "MIN_QUANTILE_N",
+    "MISSING_COLORS",
+    "NEAR_FACTOR",
     "NO_DATA_COLOR",
+    "REACH_CLASSES",
+    "REACH_COLORS",
+    "REACH_MARKERS",
     "SCHEMES",
+    "SHARE_BREAKS",
+    "SITING_COLORS",
+    "STREET_COLOR",
     "Classes",
+    "auto_scheme",
     "category_styles",
     "classify",
 ]
 
-SCHEMES = ("quantiles", "natural_breaks", "fisher_jenks", "equal_interval", "standard")
+SCHEMES = (
+    "auto",
+    "quantiles",
+    "natural_breaks",
+    "fisher_jenks",
+    "equal_interval",
+    "pretty",
+    "shares",
+    "standard",
+)
+# quantile or natural breaks on fewer values than this say more about the sample than about
+# the district ("31.1 – 32" on ten communities): the automatic scheme uses fixed breaks then
+MIN_QUANTILE_N = 20
+# fixed share breaks (right-open; the last class is exactly 100 %): the coverage targets of
+# the shipped profiles are 50 %, 80 %, 90 % and 100 %, so every target is a class edge
+SHARE_BREAKS = (0.2, 0.5, 0.8, 0.9, 1.0)
+# the same for shares where higher is worse (underserved, off network; right-closed):
+# 0 % exactly, then (0, 10 %], (10, 25 %], (25, 50 %], (50, 75 %], > 75 %
+SHARE_BREAKS_WORSE = (0.0, 0.1, 0.25, 0.5, 0.75)
 NO_DATA_COLOR = "#d9d9d9"
 BOUNDARY_COLOR = "#4d4d4d"
-# walking-time bands: within 5, 10, 15 minutes, beyond, unreachable
-TIME_COLORS = ("#1a9850", "#91cf60", "#fee08b", "#d73027")
-UNREACHABLE_COLOR = "#6e6e6e"
-CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p", "h", "*", "<", ">")
-# columns where a higher value is worse: reds
-WORSE_HIGHER = ("hh_underserved", "hh_off_network", "dist_m__", "time_min__")
-AREA_COLUMNS = ("area_per_100hh", "accessible_area_per_100hh")
+STREET_COLOR = "#a6a6a6"
 BACKGROUND = "#f7f7f4"
+# walking classes against a category's own standard (ColorBrewer RdBu / PuOr hues, told
+# apart by lightness as well as hue, so they survive deuteranopia and protanopia: the
+# test simulates both and requires CIEDE2000 ≥ 15 between every pair)
+NEAR_FACTOR = 1.5  # "up to 1.5× the standard"
+REACH_CLASSES = ("within", "near", "beyond", "no_path", "off_network")
+REACH_COLORS = {
+    "within": "#2166ac",  # within the standard
+    "near": "#fdb863",  # beyond it, up to 1.5×
+    "beyond": "#b35806",  # beyond 1.5× (or beyond the search bound)
+    "no_path": "#4d4d4d",  # no facility of the category in the home's network piece
+    "off_network": "#bdbdbd",  # the home could not be placed on the network
+}
+REACH_MARKERS = {"within": "o", "near": "o", "beyond": "o", "no_path": "X", "off_network": "s"}
+# required categories a home lacks: none (blue), then four ordered oranges to browns
+MISSING_COLORS = ("#2166ac", "#fee0b6", "#fdb863", "#e66101", "#7f3b08")
+# siting map: homes covered before, still not covered, newly covered
+SITING_COLORS = {"before": "#d9d9d9", "still": "#e66101", "new": "#2166ac", "site": "#1a1a1a"}
+# kept for old imports: the first walking class and the unreachable grey
+TIME_COLORS = (REACH_COLORS["within"], REACH_COLORS["near"], REACH_COLORS["beyond"])
+UNREACHABLE_COLOR = REACH_COLORS["no_path"]
+CATEGORY_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "p", "h", "*", "<", ">")
+# Okabe & Ito (2008), the qualitative palette designed for colour-vision deficiencies;
+# beyond eight categories colours repeat and the marker (cycled separately) tells them apart
+CATEGORY_COLORS = (
+    "#0072b2",
+    "#e69f00",
+    "#009e73",
+    "#cc79a7",
+    "#56b4e9",
+    "#d55e00",
+    "#f0e442",
+    "#000000",
+)
+# columns where a higher value is worse: oranges/browns
+WORSE_HIGHER = (
+    "hh_underserved",
+    "hh_off_network",
+    "share_underserved",
+    "share_off_network",
+    "n_missing",
+    "dist_m__",
+    "time_min__",
+)
+AREA_COLUMNS = ("area_per_100hh", "accessible_area_per_100hh")
+# shares the maps derive (not result columns, so not in coverage15.labels)
+MAP_SHARES = ("share_underserved", "share_off_network")
+
+
+def is_share(column: str) -> bool:
+    """True for 0–1 columns shown in per cent (result columns and the maps' derived shares).
+
+    Parameters
+    ----------
+    column
+        A column name.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_share("share__pharmacy"), is_share("share_underserved"), is_share("households")
+    (True, True, False)
+    """
+    return column in MAP_SHARES or _labels_is_share(column)
 
 
 # --------------------------------------------------------------------------- classes
@@ -173,16 +263,109 @@ def _at(cmap: str, shares: np.ndarray, lo: float = 0.15, hi: float = 0.9) -> lis
     return [to_hex(cm(lo + (hi - lo) * float(np.clip(v, 0.0, 1.0)))) for v in shares]
 
 
+def _worse_higher(column: str | None) -> bool:
+    return bool(column) and any(str(column).startswith(p) for p in WORSE_HIGHER)
+
+
 def _default_cmap(column: str | None) -> str:
-    if column and any(column.startswith(p) for p in WORSE_HIGHER):
-        return "OrRd"
-    return "YlGnBu"
+    return "YlOrBr" if _worse_higher(column) else "YlGnBu"
+
+
+def auto_scheme(
+    values: Sequence[float] | pd.Series | np.ndarray,
+    *,
+    column: str | None = None,
+    standard: float | None = None,
+    share: bool | None = None,
+) -> str:
+    """The classification a map uses when the caller names none.
+
+    ``"standard"`` when a standard is given; ``"shares"`` (fixed breaks at the
+    profiles' targets) for shares; ``"quantiles"`` only with at least
+    :data:`MIN_QUANTILE_N` (20) values, else ``"pretty"`` (round equal steps from 0).
+
+    Parameters
+    ----------
+    values
+        The values to classify (NaN = no data, not counted).
+    column
+        The column they come from (shares are recognised by its unit).
+    standard
+        The standard of the column, if any.
+    share
+        Force (True) or refuse (False) the share breaks; default: by ``column``.
+
+    Returns
+    -------
+    str
+        A scheme name of :data:`SCHEMES`.
+
+    Examples
+    --------
+    >>> auto_scheme([0.2, 0.9], column="share__pharmacy")
+    'shares'
+    >>> auto_scheme(range(10), column="hh_underserved"), auto_scheme(range(30))
+    ('pretty', 'quantiles')
+    >>> auto_scheme([12.0, 40.0], column="area_per_100hh", standard=30)
+    'standard'
+    """
+    if standard is not None and math.isfinite(standard):
+        return "standard"
+    if share if share is not None else (column is not None and is_share(column)):
+        return "shares"
+    y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
+    return "quantiles" if int(np.isfinite(y).sum()) >= MIN_QUANTILE_N else "pretty"
+
+
+def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None) -> Classes:
+    """Fixed share classes: right-open intervals at :data:`SHARE_BREAKS` (100 % its own)."""
+    yb = np.full(len(y), -1, dtype=np.int64)
+    pct = lambda v: f"{v * 100:g}%"  # noqa: E731
+    if worse:  # 0 % | (0, 10 %] | (10, 25 %] | (25, 50 %] | (50, 75 %] | > 75 %
+        b = SHARE_BREAKS_WORSE
+        labels = ["0%", f"> 0 – {pct(b[1])}"]
+        labels += [f"{pct(lo)} – {pct(hi)}" for lo, hi in itertools.pairwise(b[1:])]
+        labels.append(f"> {pct(b[-1])}")
+        cls = np.where(y[ok] <= 1e-12, 0, np.searchsorted(np.asarray(b[1:]), y[ok], "left") + 1)
+        colors = sample_colors(cmap or "YlOrBr", len(labels), 0.05, 0.95)
+        edges_t: tuple[float, ...] = (0.0, *b, 1.0)
+    else:  # < 20 % | 20 – 50 % | 50 – 80 % | 80 – 90 % | 90 – < 100 % | 100 %
+        b = SHARE_BREAKS
+        labels = [f"< {pct(b[0])}"]
+        labels += [f"{pct(lo)} – < {pct(hi)}" for lo, hi in itertools.pairwise(b)]
+        labels.append(pct(b[-1]))
+        full = y[ok] >= b[-1] - 1e-9
+        cls = np.where(full, len(b), np.searchsorted(np.asarray(b), y[ok], "right"))
+        # viridis: six ordered classes that stay apart under deuteranopia/protanopia
+        colors = sample_colors(cmap or "viridis_r", len(labels), 0.1, 1.0)
+        edges_t = (0.0, *b, 1.0)
+    yb[ok] = np.clip(cls, 0, len(labels) - 1)
+    n = len(labels)
+    return Classes("shares", edges_t, tuple(colors), tuple(labels), yb, None, tuple(range(n)))
+
+
+def _pretty_classes(
+    y: np.ndarray, ok: np.ndarray, k: int, cmap: str, fmt: Any
+) -> Classes:
+    """Round equal steps from 0 (or below the minimum) up to the maximum: (lo, hi]."""
+    yb = np.full(len(y), -1, dtype=np.int64)
+    lo_v, hi_v = float(y[ok].min()), float(y[ok].max())
+    start = 0.0 if lo_v >= 0 else -_nice(-lo_v)
+    step = _nice((hi_v - start) / k)
+    start = math.floor(start / step) * step
+    n = max(1, math.ceil((hi_v - start) / step - 1e-9))
+    edges = tuple(start + step * i for i in range(n + 1))
+    cls = np.ceil((y[ok] - start) / step - 1e-9).astype(np.int64) - 1
+    yb[ok] = np.clip(cls, 0, n - 1)
+    labels = tuple(f"{fmt(edges[i])} – {fmt(edges[i + 1])}" for i in range(n))
+    colors = tuple(sample_colors(cmap, n, 0.1, 0.95))
+    return Classes("pretty", edges, colors, labels, yb, None, tuple(range(n)))
 
 
 def classify(
     values: Sequence[float] | pd.Series | np.ndarray,
     *,
-    scheme: str = "quantiles",
+    scheme: str = "auto",
     k: int | None = None,
     standard: float | None = None,
     cmap: str | None = None,
@@ -195,8 +378,12 @@ def classify(
     values
         The values (NaN = no data).
     scheme
+        ``"auto"`` (default, :func:`auto_scheme`: the standard, fixed share
+        breaks, quantiles from 20 values on, else round steps);
         ``"quantiles"``, ``"natural_breaks"`` (Fisher–Jenks, deterministic),
-        ``"equal_interval"`` (all with :mod:`mapclassify`), or ``"standard"``:
+        ``"equal_interval"`` (all with :mod:`mapclassify`); ``"pretty"``: round
+        equal steps from 0; ``"shares"``: fixed breaks at 20, 50, 80, 90 and 100 %
+        (for shares where higher is worse: 0, 10, 25, 50, 75 %); or ``"standard"``:
         a diverging scheme centred on ``standard`` with equal round steps on both
         sides, red below and blue at or above the standard.
     k
@@ -224,13 +411,29 @@ def classify(
     [0, 1, 3, 4, 5]
     >>> [c.labels[i] for i in c.shown]
     ['< 10', '10 – 20', '20 – 30', '30 – 40', '40 – 50', '≥ 50']
-    >>> classify([0.1, 0.5, 0.9, float("nan")], k=2, column="share__pharmacy").labels
+    >>> classify([0.1, 0.5, 0.9, float("nan")], k=2, column="share__pharmacy",
+    ...          scheme="quantiles").labels
     ('10% – 50%', '50% – 90%')
+    >>> c = classify([0.1, 0.5, 0.9, 1.0], column="share__pharmacy")  # auto: shares
+    >>> c.labels
+    ('< 20%', '20% – < 50%', '50% – < 80%', '80% – < 90%', '90% – < 100%', '100%')
+    >>> c.yb.tolist()
+    [0, 2, 4, 5]
+    >>> classify([0, 120, 300, 640], column="hh_underserved").labels  # auto: pretty
+    ('0 – 200', '200 – 400', '400 – 600', '600 – 800')
     """
     y = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
     ok = np.isfinite(y)
     fmt = _formatter(column, y)
     yb = np.full(len(y), -1, dtype=np.int64)
+    if scheme == "auto":
+        scheme = auto_scheme(y, column=column, standard=standard)
+    if scheme == "shares":
+        return _share_classes(y, ok, _worse_higher(column), cmap)
+    if scheme == "pretty" and ok.any() and float(y[ok].max()) > float(y[ok].min()):
+        return _pretty_classes(y, ok, k or 4, cmap or _default_cmap(column), fmt)
+    if scheme == "pretty":
+        scheme = "equal_interval"  # one distinct value: the one-class path below
     if scheme == "standard":
         if standard is None or not math.isfinite(standard):
             raise ValueError("scheme='standard' needs the standard to centre on (standard=…)")
@@ -337,16 +540,12 @@ def category_styles(keys: Iterable[str]) -> dict[str, tuple[str, str]]:
     >>> styles["pharmacy"] != styles["kindergarten"]
     True
     """
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
-
     from coverage15.standards import category_catalogue
 
     order = list(category_catalogue())
     keys = sorted(set(keys), key=lambda k: (order.index(k) if k in order else len(order), k))
-    cm = colormaps["tab10"] if len(keys) <= 10 else colormaps["tab20"]
-    n = 10 if len(keys) <= 10 else 20
+    n = len(CATEGORY_COLORS)
     return {
-        k: (to_hex(cm(i % n)), CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
+        k: (CATEGORY_COLORS[i % n], CATEGORY_MARKERS[i % len(CATEGORY_MARKERS)])
         for i, k in enumerate(keys)
     }

@@ -56,7 +56,9 @@ from coverage15.labels import (
 
 __all__ = ["DEFAULT_COLUMNS", "leaflet_assets", "webmap_html", "write_webmap"]
 
-DEFAULT_COLUMNS = ("share_covered_all", "hh_underserved", "area_per_100hh")
+# the share underserved (not the count, which maps community size), the share reaching
+# every required category, the area against its standard (only with a standard)
+DEFAULT_COLUMNS = ("share_underserved", "share_covered_all", "area_per_100hh")
 LEAFLET_VERSION = "1.9.4"
 
 
@@ -117,7 +119,7 @@ def _fmt(column: str, v: Any, lang: str) -> str:
         return str(value_label(column, bool(v), lang))
     if isinstance(v, str) or column.endswith("_id"):  # codes stay as they are
         return str(value_label(column, v, lang))
-    if is_share(column):
+    if is_share(column) or column in _MAP_SHARES:
         f = _num(v)
         return "—" if f is None else f"{f * 100:.1f}%"
     if isinstance(v, int | np.integer):
@@ -136,6 +138,7 @@ def _with_unit(column: str, v: Any, lang: str) -> str:
     return f"{s} {u}"
 
 
+_MAP_SHARES = ("share_underserved",)
 _POPUP_COLUMNS = (
     "community_id",
     "kind",
@@ -212,11 +215,13 @@ def _community_layer(
     legends = []
     for col in columns:
         values = pd.to_numeric(comm[col], errors="coerce")
-        scheme, centre = schemes.get(col, ("quantiles", None))
+        scheme, centre = schemes.get(col, ("auto", None))
         cl = classify(values, scheme=scheme, standard=centre, column=col)
         fills[col] = cl.color_of()
-        u = unit(col, lang)
-        name = label(col, lang)
+        from coverage15.maps import _column_label
+
+        u = "%" if col in _MAP_SHARES else unit(col, lang)
+        name = _column_label(col, lang)
         title = name + (f" ({u})" if u and u.lower() not in name.lower() else "")
         items = [[cl.colors[i], cl.labels[i]] for i in (cl.shown or range(cl.k))]
         if values.isna().any():
@@ -323,7 +328,14 @@ def _home_layer(homes: gpd.GeoDataFrame, which: str, lang: str, limit: int) -> l
         return []
     latlon = _points(sel)
     out = []
-    colors = {"covered": "#1a9850", "underserved": "#d73027", "off_network": "#6e6e6e"}
+    from coverage15.styles import REACH_COLORS, SITING_COLORS
+
+    # colour-blind safe: blue covered, orange underserved, light grey off the network
+    colors = {
+        "covered": REACH_COLORS["within"],
+        "underserved": SITING_COLORS["still"],
+        "off_network": REACH_COLORS["off_network"],
+    }
     for (lat, lon), (_, row) in zip(latlon, sel.iterrows(), strict=True):
         lines = [f"<h3>{html.escape(str(value_label('status', row['status'], lang)))}</h3>"]
         for c in ("households", "completeness", "missing"):
@@ -336,11 +348,143 @@ def _home_layer(homes: gpd.GeoDataFrame, which: str, lang: str, limit: int) -> l
             [
                 float(lat),
                 float(lon),
-                colors.get(row["status"], "#d73027"),
+                colors.get(row["status"], SITING_COLORS["still"]),
                 '<div class="popup">' + "".join(lines) + "</div>",
             ]
         )
     return out
+
+
+def _rounded_lines(geoms: np.ndarray, crs: Any, tolerance_m: float, digits: int) -> list[Any]:
+    """Lines as nested [lat, lon] lists in WGS84: simplified in metres, rounded, deduplicated."""
+    arr = np.asarray(geoms, dtype=object)
+    arr = arr[~shapely.is_missing(arr)]
+    if not len(arr):
+        return []
+    # a two-way street is two directed edges: keep one
+    arr = shapely.from_wkb(np.unique(shapely.to_wkb(shapely.normalize(arr))))
+    arr = shapely.simplify(arr, tolerance_m, preserve_topology=False)
+    wgs = gpd.GeoSeries(arr, crs=crs).to_crs(4326) if crs is not None else gpd.GeoSeries(arr)
+    out = []
+    for g in wgs:
+        for part in shapely.get_parts(g):
+            xy = np.round(shapely.get_coordinates(part), digits)
+            keep = np.ones(len(xy), dtype=bool)
+            keep[1:] = np.any(np.diff(xy, axis=0) != 0, axis=1)
+            xy = xy[keep]
+            if len(xy) >= 2:
+                out.append(xy[:, ::-1].tolist())
+    return out
+
+
+def _street_layer(analysis: Any, tolerance_m: float, digits: int) -> list[Any]:
+    from coverage15.maps import _street_lines
+
+    streets = _street_lines(getattr(analysis, "network", None))
+    if streets is None or not len(streets):
+        return []
+    return _rounded_lines(streets.to_numpy(), streets.crs, tolerance_m, digits)
+
+
+def _polygon_rings(geom: Any, crs: Any, tolerance_m: float, digits: int) -> list[Any]:
+    """A (multi)polygon as Leaflet [[ring, hole…], …] of [lat, lon], simplified and rounded."""
+    if geom is None or geom.is_empty:
+        return []
+    g = shapely.simplify(geom, tolerance_m, preserve_topology=True)
+    if crs is not None:
+        g = gpd.GeoSeries([g], crs=crs).to_crs(4326).iloc[0]
+    out = []
+    for poly in shapely.get_parts(g):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings = [poly.exterior, *poly.interiors]
+        out.append([np.round(np.asarray(r.coords)[:, ::-1], digits).tolist() for r in rings])
+    return out
+
+
+def _walk_layers(
+    analysis: Any, lang: str, max_homes: int, digits: int, tolerance_m: float, areas: bool
+) -> tuple[list[float], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Home points once, one class string per category, and service areas per category."""
+    from coverage15.maps import _threshold, _with_facilities, reach_classes, service_areas
+    from coverage15.styles import NEAR_FACTOR, REACH_CLASSES
+
+    homes = getattr(analysis, "homes", None)
+    profile = getattr(analysis, "profile", None)
+    if homes is None or profile is None or not len(homes):
+        return [], [], []
+    group = getattr(analysis, "group", "general")
+    cats = [c for c in profile.categories if f"dist_m__{c}" in homes.columns]
+    cats = _with_facilities(analysis, cats)
+    if not cats:
+        return [], [], []
+    sel = homes[homes.geometry.notna() & ~homes.geometry.is_empty]
+    if len(sel) > max_homes:
+        sel = (
+            sel.sort_values("households", ascending=False).head(max_homes)
+            if "households" in sel.columns
+            else sel.head(max_homes)
+        )
+    latlon = np.round(_points(sel), digits)
+    xy = latlon.ravel().tolist()
+    walk, service = [], []
+    speed = profile.speed(group)
+    network = getattr(analysis, "network", None)
+    fac = analysis.facilities
+    for cat in cats:
+        t = _threshold(profile, cat, group, None)
+        cls = reach_classes(sel, cat, threshold_m=t, facilities=fac)
+        codes = "".join(str(REACH_CLASSES.index(c)) for c in cls)
+        name = category_label(cat, lang)
+        std = f"（{t:,.0f} 米）" if lang == "zh" else f" ({t:,.0f} m)"
+        walk.append(
+            {
+                "key": cat,
+                "label": html.escape(name + std),
+                "classes": codes,
+                "standard": t,
+                "near": NEAR_FACTOR * t,
+                "statuses": bool(cls.attrs["statuses"]),
+            }
+        )
+        if areas and network is not None:
+            f = fac[fac["category"] == cat]
+            sa = service_areas(network, f, minutes=[t / speed], speed_m_per_min=speed)
+            rings = _polygon_rings(sa.geometry.iloc[0], sa.crs, tolerance_m, digits)
+            if rings:
+                service.append({"key": cat, "label": html.escape(name + std), "rings": rings})
+    return xy, walk, service
+
+
+def _walk_legend(lang: str, statuses: bool = True) -> dict[str, Any]:
+    from coverage15.styles import REACH_CLASSES, REACH_COLORS
+
+    zh = lang == "zh"
+    names = (
+        {
+            "within": "标准内",
+            "near": "超出标准，1.5 倍内",
+            "beyond": "超出 1.5 倍" if statuses else "超出 1.5 倍或无路径",
+            "no_path": "无路径（所在路网片区无该设施）",
+            "off_network": "未接入路网",
+        }
+        if zh
+        else {
+            "within": "Within the standard",
+            "near": "Beyond it, up to 1.5×",
+            "beyond": "Beyond 1.5×" if statuses else "Beyond 1.5× or no path",
+            "no_path": "No path (none in the home's network piece)",
+            "off_network": "Off the network",
+        }
+    )
+    return {
+        "title": html.escape(
+            "住户点步行距离（按各类设施标准）" if zh else "Homes: walk against each standard"
+        ),
+        "items": [[REACH_COLORS[c], html.escape(names[c])] for c in REACH_CLASSES],
+        "colors": [REACH_COLORS[c] for c in REACH_CLASSES],
+        "popups": [html.escape(names[c]) for c in REACH_CLASSES],
+    }
 
 
 _CSS = """
@@ -366,6 +510,10 @@ body { display: flex; flex-direction: column; }
 .popup .lack { font-size: 12px; color: #b2182b; max-width: 340px; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
   border: 1px solid #222; margin-right: 4px; vertical-align: middle; }
+.legend .w { margin-top: 6px; border-top: 1px solid #ccc; padding-top: 4px; }
+.legend .w i { border-radius: 50%; }
+.leaflet-control-layers-list { max-height: 60vh; overflow-y: auto; }
+.leaflet-control-layers-overlays .g { font-weight: bold; margin: 4px 0 1px; color: #333; }
 """
 
 _JS = """
@@ -380,7 +528,16 @@ _JS = """
   // communities in their own pane under the markers, whichever indicator is switched on
   map.createPane('communities');
   map.getPane('communities').style.zIndex = 350;
-  var bases = {}, overlays = {}, first = null, byName = {};
+  map.createPane('areas');
+  map.getPane('areas').style.zIndex = 355;
+  map.createPane('streets');
+  map.getPane('streets').style.zIndex = 360;
+  map.getPane('streets').style.pointerEvents = 'none';
+  map.createPane('walk');
+  map.getPane('walk').style.zIndex = 450;
+  map.createPane('facilities');
+  map.getPane('facilities').style.zIndex = 460;
+  var bases = {}, overlays = {}, first = null, byName = {}, layers = {}, walkOn = 0;
   D.legends.forEach(function (lg) {
     var layer = L.geoJSON(D.communities, {
       pane: 'communities',
@@ -404,11 +561,23 @@ _JS = """
     return this._div;
   };
   legend.show = function (lg) {
-    var h = '<div class="t">' + lg.title + '</div>';
-    lg.items.forEach(function (it) {
-      h += '<div><i style="background:' + it[0] + '"></i>' + it[1] + '</div>';
-    });
-    if (lg.note) { h += '<div class="n">' + lg.note + '</div>'; }
+    if (lg) { this._lg = lg; }
+    lg = this._lg;
+    var h = '';
+    if (lg) {
+      h += '<div class="t">' + lg.title + '</div>';
+      lg.items.forEach(function (it) {
+        h += '<div><i style="background:' + it[0] + '"></i>' + it[1] + '</div>';
+      });
+      if (lg.note) { h += '<div class="n">' + lg.note + '</div>'; }
+    }
+    if (walkOn > 0) {
+      h += '<div class="w"><div class="t">' + D.walkLegend.title + '</div>';
+      D.walkLegend.items.forEach(function (it) {
+        h += '<div><i style="background:' + it[0] + '"></i>' + it[1] + '</div>';
+      });
+      h += '</div>';
+    }
     this._div.innerHTML = h;
   };
   legend.addTo(map);
@@ -416,10 +585,52 @@ _JS = """
   map.on('baselayerchange', function (e) {
     if (e.layer.coverage15Legend) { legend.show(e.layer.coverage15Legend); }
   });
+  if (D.streets.length) {
+    var streets = L.polyline(D.streets, {pane: 'streets', color: '#8c8c8c', weight: 1,
+      opacity: 0.9, interactive: false, className: 'c15-street'});
+    streets.addTo(map);
+    overlays['<span class="g">' + D.labels.streets + '</span>'] = streets;
+    layers.streets = streets;
+  }
+  D.service.forEach(function (a) {
+    var area = L.polygon(a.rings, {pane: 'areas', color: '#4393c3', weight: 1,
+      fillColor: '#d1e5f0', fillOpacity: 0.5, interactive: false, className: 'c15-area'});
+    overlays[D.labels.area + a.label] = area;
+    layers['area:' + a.key] = area;
+  });
+  var canvas = L.canvas({padding: 0.3, pane: 'walk'}), homesLayer = null;
+  // community colours fade under walking classes so the home points stay legible
+  function fade() {
+    Object.keys(bases).forEach(function (k) {
+      bases[k].setStyle({fillOpacity: walkOn > 0 ? 0.25 : 0.78});
+    });
+  }
+  D.walk.forEach(function (w) {
+    var group = L.layerGroup();
+    group.coverage15Walk = true;
+    group.on('remove', function () { walkOn -= 1; legend.show(); fade(); });
+    group.on('add', function () {
+      walkOn += 1;
+      legend.show();
+      fade();
+      // the walk classes replace the underserved homes drawn at the same places
+      if (homesLayer && map.hasLayer(homesLayer)) { map.removeLayer(homesLayer); }
+      if (group.getLayers().length) { return; }
+      for (var i = 0; i < w.classes.length; i++) {
+        var c = +w.classes.charAt(i);
+        L.circleMarker([D.homeXY[2 * i], D.homeXY[2 * i + 1]], {renderer: canvas, radius: 3.5,
+          color: '#1a1a1a', weight: 0.5, fillColor: D.walkLegend.colors[c], fillOpacity: 0.95}
+        ).bindTooltip(D.walkLegend.popups[c]).addTo(group);
+      }
+    });
+    overlays[D.labels.walk + w.label] = group;
+    layers['walk:' + w.key] = group;
+  });
   D.facilities.forEach(function (g) {
     var group = L.featureGroup(g.points.map(function (p) {
-      return L.circleMarker([p[0], p[1]], {radius: 6, color: '#222', weight: 1,
-        fillColor: g.color, fillOpacity: 1, className: 'c15-facility'}).bindPopup(p[2]);
+      return L.circleMarker([p[0], p[1]], {radius: 7, color: '#111', weight: 2.5,
+        fillColor: g.color, fillOpacity: 1, pane: 'facilities', className: 'c15-facility'}
+      ).bindPopup(p[2]);
     }));
     if (g.on) { group.addTo(map); }
     overlays['<span class="swatch" style="background:' + g.color + '"></span>' + g.label] = group;
@@ -430,6 +641,7 @@ _JS = """
         fillColor: p[2], fillOpacity: 0.9, className: 'c15-home'}).bindPopup(p[3]);
     }));
     homes.addTo(map);
+    homesLayer = homes;
     overlays[D.homesLabel] = homes;
   }
   L.control.layers(bases, overlays, {collapsed: D.collapsed}).addTo(map);
@@ -439,6 +651,7 @@ _JS = """
   } else {
     map.setView([30.0, 104.0], 12);
   }
+  window.coverage15Layers = layers;
   window.coverage15Map = map;
 })();
 """
@@ -467,6 +680,11 @@ def webmap_html(
     tiles_attribution: str | None = None,
     osm: bool | None = None,
     title: str | None = None,
+    streets: bool = True,
+    walk: bool = True,
+    areas: bool = True,
+    precision: int = 5,
+    simplify_m: float = 2.0,
 ) -> str:
     """The interactive map as an HTML string (see :func:`write_webmap`).
 
@@ -478,9 +696,10 @@ def webmap_html(
         are used when present).
     columns
         Community indicators to colour by, switchable in the layer control: one
-        column name or several (default: ``share_covered_all``, ``hh_underserved``
-        and ``area_per_100hh``, those present with values; area columns diverge
-        around the standard, red below).
+        column name or several (default: ``share_underserved`` — ``hh_underserved
+        / households``, derived here —, ``share_covered_all`` and, when the
+        profile has an area standard, ``area_per_100hh``, diverging around it,
+        red below).
     lang
         ``"zh"`` (default) or ``"en"`` for labels, legends and popups.
     homes
@@ -500,6 +719,21 @@ def webmap_html(
     title
         Page heading (default: "15分钟生活圈设施覆盖", in English "15-minute living
         circle coverage").
+    streets
+        Add the walking network as a layer (on by default; from the analysis's
+        network, embedded, no tiles).
+    walk
+        Add one layer per facility category (those with facilities) with the
+        homes classed against that category's standard (within; up to 1.5×;
+        beyond; no path; off network — :func:`coverage15.maps.reach_classes`),
+        off until switched on.
+    areas
+        Add each category's walking service area at its standard
+        (:func:`coverage15.maps.service_areas`), off until switched on.
+    precision
+        Decimal places of the embedded longitudes/latitudes (5 ≈ 1 m).
+    simplify_m
+        Streets and service areas are simplified to this tolerance in metres.
 
     Returns
     -------
@@ -524,28 +758,48 @@ def webmap_html(
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     if homes not in ("underserved", "all", "none"):
         raise ValueError(f"homes must be 'underserved', 'all' or 'none', got {homes!r}")
-    comm = analysis.communities
-    if isinstance(columns, str):
-        columns = [columns]
-    if columns is None:
-        columns = [c for c in DEFAULT_COLUMNS if c in comm.columns and comm[c].notna().any()]
-    missing = [c for c in columns if c not in comm.columns]
-    if missing:
-        raise KeyError(f"communities have no column(s) {missing}")
     from coverage15.maps import _centre
     from coverage15.styles import AREA_COLUMNS
 
     profile = getattr(analysis, "profile", None)
+    comm = analysis.communities
+    if {"hh_underserved", "households"} <= set(comm.columns):
+        comm = comm.copy()
+        hh = pd.to_numeric(comm["households"], errors="coerce")
+        comm["share_underserved"] = pd.to_numeric(comm["hh_underserved"], errors="coerce") / (
+            hh.where(hh > 0)
+        )
+    if isinstance(columns, str):
+        columns = [columns]
+    if columns is None:
+        columns = [
+            c
+            for c in DEFAULT_COLUMNS
+            if c in comm.columns
+            and comm[c].notna().any()
+            and (c not in AREA_COLUMNS or _centre(comm, c, None, profile) is not None)
+        ]
+    missing = [c for c in columns if c not in comm.columns]
+    if missing:
+        raise KeyError(f"communities have no column(s) {missing}")
     schemes: dict[str, Any] = {}
     for c in columns:
         centre = _centre(comm, c, None, profile) if c in AREA_COLUMNS else None
-        schemes[c] = ("standard", centre) if centre is not None else ("quantiles", None)
+        schemes[c] = ("standard", centre) if centre is not None else ("auto", None)
     communities, legends = _community_layer(comm, columns, lang, schemes)
     fac = getattr(analysis, "facilities", None)
     required = getattr(profile, "required_categories", None)
     facilities = _facility_layer(fac, lang, required) if fac is not None and len(fac) else []
     home_gdf = getattr(analysis, "homes", None)
     home_points = _home_layer(home_gdf, homes, lang, max_homes) if home_gdf is not None else []
+    street_lines = _street_layer(analysis, simplify_m, precision) if streets else []
+    home_xy, walk_layers, service = (
+        _walk_layers(analysis, lang, max_homes, precision, simplify_m, areas)
+        if walk or areas
+        else ([], [], [])
+    )
+    if not walk:
+        walk_layers, home_xy = [], []
     if osm is None:
         from coverage15.maps import uses_osm
 
@@ -563,7 +817,17 @@ def webmap_html(
         ),
         "attribution": " | ".join(attribution_parts),
         "tiles": {"url": tiles, "attribution": tiles_attribution or ""} if tiles else None,
-        "collapsed": len(facilities) > 24,
+        "collapsed": len(facilities) + len(walk_layers) + len(service) > 8,
+        "streets": street_lines,
+        "homeXY": home_xy,
+        "walk": walk_layers,
+        "service": service,
+        "walkLegend": _walk_legend(lang, all(w["statuses"] for w in walk_layers)),
+        "labels": {
+            "streets": html.escape("步行路网" if lang == "zh" else "Walking network"),
+            "walk": html.escape("步行距离：" if lang == "zh" else "Walk: "),
+            "area": html.escape("服务范围：" if lang == "zh" else "Service area: "),
+        },
     }
     if profile is not None:
         sub = profile.name_zh if lang == "zh" else profile.name_en
@@ -617,6 +881,9 @@ def write_webmap(
     tiles_attribution: str | None = None,
     osm: bool | None = None,
     title: str | None = None,
+    streets: bool = True,
+    walk: bool = True,
+    areas: bool = True,
 ) -> Path:
     """Write the interactive map as one self-contained, offline HTML file.
 
@@ -628,8 +895,8 @@ def write_webmap(
         The ``.html`` file (written atomically).
     columns
         Community indicators to colour by, switchable in the layer control
-        (default: ``share_covered_all``, ``hh_underserved`` and, when present,
-        ``area_per_100hh`` — diverging around its standard, red below).
+        (default: ``share_underserved``, ``share_covered_all`` and, with an area
+        standard, ``area_per_100hh`` — diverging around it, red below).
     lang
         ``"zh"`` or ``"en"`` for labels, legends and popups.
     homes
@@ -649,6 +916,10 @@ def write_webmap(
         see :func:`coverage15.maps.uses_osm`).
     title
         Page heading.
+    streets, walk, areas
+        Layers of the walking network, of the homes classed against each
+        category's standard, and of each category's service area (see
+        :func:`webmap_html`).
 
     Returns
     -------
@@ -679,6 +950,9 @@ def write_webmap(
         tiles_attribution=tiles_attribution,
         osm=osm,
         title=title,
+        streets=streets,
+        walk=walk,
+        areas=areas,
     )
     path = Path(path)
     with atomic_path(path, protect=input_paths(analysis)) as tmp:
