@@ -138,7 +138,9 @@ def test_one_way_street_home_cannot_walk_back_to_its_start_node():
     r = nearest(G, homes_at([[30, 0]]), facilities_at([[0, 0]]), max_distance_m=1000)
     assert np.isnan(r.loc[0, "dist_m__shop"])
     # the facility at node 0 sits at the street's start: 30 m back is against the one-way
-    assert r.attrs["counts"]["shop"]["beyond_bound"] == 1  # same component, no path found
+    # same weak component, but no directed path at any distance: "no_path", not "too far"
+    assert r.attrs["counts"]["shop"]["unreachable"] == 1
+    assert r.loc[0, "reach__shop"] == "no_path"
 
 
 def test_disconnected_component_is_nan_and_counted_unreachable():
@@ -238,9 +240,11 @@ def test_several_categories_and_the_nearest_one_of_each():
         "dist_m__clinic",
         "time_min__clinic",
         "facility__clinic",
+        "reach__clinic",
         "dist_m__school",
         "time_min__school",
         "facility__school",
+        "reach__school",
     ]
 
 
@@ -502,11 +506,13 @@ def test_snapped_points_match_the_split_edge_reference(beijing):
     homes_xy = _points_near_streets(G, 150, rng)
     fac_xy = _points_near_streets(G, 12, rng)
     cats = ["a"] * 6 + ["b"] * 6
-    net = WalkNetwork.from_graph(G)
+    # the reference snaps every point to its nearest street, islands included
+    net = WalkNetwork.from_graph(G, island_max_nodes=0)
     homes = homes_at(homes_xy.tolist())
     fac = facilities_at(fac_xy.tolist(), cats=cats)
     limit = 1200.0
     ref = split_edge_reference(G, homes_xy, fac_xy, limit)
+    unbounded = split_edge_reference(G, homes_xy, fac_xy, np.inf)
     r = net.nearest_facilities(homes, fac, max_distance_m=limit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -515,6 +521,14 @@ def test_snapped_points_match_the_split_edge_reference(beijing):
             expected = np.nanmin(ref[:, cols], axis=1)
             np.testing.assert_allclose(r[f"dist_m__{cat}"].to_numpy(), expected, atol=0.01)
             assert np.isfinite(expected).sum() > 50
+            # the status at 300 m: too far when a path exists at any distance, else no path
+            near = net.nearest_facilities(homes, fac, max_distance_m=300.0)
+            anywhere = np.isfinite(np.nanmin(unbounded[:, cols], axis=1))
+            want = np.where(
+                expected <= 300.0, "reached", np.where(anywhere, "beyond_bound", "no_path")
+            )
+            assert near[f"reach__{cat}"].astype(str).tolist() == want.tolist()
+            assert (want == "beyond_bound").any()
     # catchment pairs of the first three facilities
     pairs = net.catchment_pairs(homes, fac.iloc[:3], max_distance_m=600)
     sub = ref[:, :3]

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from coverage15 import InputError, NetworkError
-from coverage15.access import WalkNetwork
-from coverage15.snap import StreetIndex, UnsnappedWarning, snap_points
+from coverage15.access import WalkNetwork, snap_points
+from coverage15.snap import StreetIndex, UnsnappedWarning
 
 CRS = "EPSG:32650"  # UTM 50N, metres
 
@@ -64,6 +64,11 @@ def test_leg_position_and_location():
         "snapped",
         "x",
         "y",
+        "on_island",
+        "island_edge",
+        "island_leg_m",
+        "island_pos_m",
+        "extra_leg_m",
     ]
 
 
@@ -177,7 +182,7 @@ def test_network_snap_cache_reuses_coordinates():
     net = WalkNetwork.from_graph(graph(LINE, [(1, 2, 100)]))
     first = net.snap(points([[30, 4]], index=["x"]))
     again = net.snap(points([[30, 4]], index=["y"]))
-    assert len(net._snap_cache) == 1
+    assert len(net.snap_cache) == 1
     assert again.index.tolist() == ["y"]
     assert first.reset_index(drop=True).equals(again.reset_index(drop=True))
 

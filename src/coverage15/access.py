@@ -45,8 +45,8 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -57,24 +57,33 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
 
+from coverage15._arrays import gc_paused, offsets_from_counts, ragged_arange, run_starts
 from coverage15._errors import InputError, NetworkError
 from coverage15.snap import (
     SNAP_COLUMNS,
+    SnapCache,
+    SnapEntry,
     StreetIndex,
-    gc_paused,
+    StreetSubset,
+    network_signature,
     points_and_xy,
-    points_key,
     snap_array,
+    snap_avoiding_islands,
     snap_table,
     warn_unsnapped,
 )
 
 #: Bytes of one dense block of per-facility search results in catchment_pairs.
 CHUNK_BYTES = 50_000_000
-_NAN_UNLESS = np.array([np.nan, 0.0])  # indexed by "within the bound"
-_SNAP_CACHE_SIZE = 8
+#: Default island size: a weakly connected piece with fewer nodes than this is an island
+#: (OpenTripPlanner's ``islandWithoutStopsMaxSize`` default).
+ISLAND_MAX_NODES = 10
+#: Default island length: a piece with less street than this (metres) is an island.
+ISLAND_MAX_M = 250.0
+#: Access statuses of ``reach__<cat>``, in order.
+REACH_STATUSES = ("reached", "beyond_bound", "no_path", "off_network")
 
 
 @dataclass(frozen=True)
@@ -114,17 +123,39 @@ class _Placed:
         return _Placed(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-@dataclass
-class _SnapEntry:
-    """A cached snap: its columns and, once needed, its routing arrays."""
-
-    cols: dict[str, Any]
-    _placed: _Placed | None = None
-
-    def placed(self, network: WalkNetwork) -> _Placed:
-        if self._placed is None:
-            self._placed = network._placed(self.cols)
-        return self._placed
+def _place_on_edges(
+    edge: np.ndarray,
+    rev: np.ndarray,
+    snapped: np.ndarray,
+    leg: np.ndarray,
+    pos: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    edge_length: np.ndarray,
+) -> _Placed:
+    """Routing arrays of points on edges (edge, reverse edge, leg and position in metres)."""
+    edge = np.asarray(edge, dtype=np.int64)
+    rev = np.asarray(rev, dtype=np.int64)
+    ok = np.asarray(snapped, dtype=bool) & (edge >= 0)
+    e = np.where(ok, edge, 0)
+    if len(edge_u):
+        len_f = edge_length[e]
+        len_b = np.where(ok & (rev >= 0), edge_length[np.where(rev >= 0, rev, 0)], np.nan)
+    else:
+        len_f = len_b = np.full(len(e), np.nan)
+    pos = np.asarray(pos, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.clip(np.nan_to_num(pos / len_f), 0.0, 1.0)
+    return _Placed(
+        ok=ok,
+        edge=np.where(ok, edge, -1),
+        u=edge_u[e] if len(edge_u) else e,
+        v=edge_v[e] if len(edge_v) else e,
+        leg=np.where(ok, np.asarray(leg, dtype=np.float64), np.nan),
+        frac=frac,
+        len_f=len_f,
+        len_b=len_b,
+    )
 
 
 def _along(home: _Placed, hi: np.ndarray, fac: _Placed, fi: np.ndarray) -> np.ndarray:
@@ -143,30 +174,301 @@ def _same_street_pairs(home_edge: np.ndarray, fac_edge: np.ndarray) -> tuple[np.
     sorted_edges = fac_edge[order]
     lo = np.searchsorted(sorted_edges, home_edge[cand], side="left")
     count = np.searchsorted(sorted_edges, home_edge[cand], side="right") - lo
-    h = np.repeat(cand, count)
-    start = np.repeat(lo - np.cumsum(count) + count, count)
-    f = order[start + np.arange(len(h))]
-    return h, f
+    return np.repeat(cand, count), order[ragged_arange(count, lo)]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-def _csr_from_pairs(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_array:
+def _csr_min_weight(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sparse.csr_array:
     """CSR adjacency (sorted indices) keeping the minimum weight over parallel (u, v) pairs."""
     key = u * np.int64(n) + v
     order = np.argsort(key)
     key = key[order]
-    head = np.ones(len(key), dtype=bool)
-    head[1:] = key[1:] != key[:-1]
-    start = np.flatnonzero(head)
+    start = np.flatnonzero(run_starts(key))
     w = np.minimum.reduceat(w[order], start) if len(start) else w[:0]
     key = key[start]
     itype = np.int32 if max(n, len(key)) < 2**31 - 1 else np.int64
-    indptr = np.zeros(n + 1, dtype=itype)
-    np.cumsum(np.bincount(key // n, minlength=n), out=indptr[1:])
+    indptr = offsets_from_counts(np.bincount(key // n, minlength=n)).astype(itype)
     return sparse.csr_array((w.astype(np.float64), (key % n).astype(itype), indptr), shape=(n, n))
+
+
+def _reverse_graph_with_sources(
+    csr_reverse: sparse.csr_array, fac: _Placed
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """Reversed CSR with one virtual node per point of ``fac`` (appended after the nodes).
+
+    Virtual node ``n + j`` has arcs to point ``j``'s edge ends weighted by leg +
+    partial edge (the reversed arcs of node → point), only in the directions
+    its street may be walked.
+    """
+    n, k = csr_reverse.shape[0], len(fac.ok)
+    w = np.column_stack([fac.leg + fac.entry_u(), fac.leg + fac.entry_v()]).ravel()
+    dst = np.column_stack([fac.u, fac.v]).ravel()
+    use = np.isfinite(w)
+    row = np.repeat(np.arange(k), 2)[use]
+    dst, w = dst[use], w[use]
+    itype = csr_reverse.indices.dtype
+    indptr = np.concatenate(
+        [csr_reverse.indptr, csr_reverse.indptr[-1] + np.cumsum(np.bincount(row, minlength=k))]
+    ).astype(itype)
+    graph = sparse.csr_array(
+        (
+            np.concatenate([csr_reverse.data, w]),
+            np.concatenate([csr_reverse.indices, dst.astype(itype)]),
+            indptr,
+        ),
+        shape=(n + k, n + k),
+    )
+    return graph, n + np.arange(k)
+
+
+def _nearest_source(
+    graph: sparse.csr_array,
+    n: int,
+    sources: np.ndarray,
+    hp: _Placed,
+    same: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sel: np.ndarray,
+    limit: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per placed home: walking metres to the nearest point among ``sel``, and which one.
+
+    ``graph`` is a reversed graph with virtual nodes (``sources``: those of the
+    points ``sel``, positions among all placed points); ``same`` the home–point
+    pairs on a shared street with their direct distances. Beyond ``limit`` the
+    distance may be anything above it (callers compare with the bound).
+    """
+    d, _, src = dijkstra(
+        graph,
+        directed=True,
+        indices=sources,
+        limit=limit,
+        min_only=True,
+        return_predecessors=True,
+    )
+    d, src = d[:n], src[:n] - n  # src: position among the placed points, < 0 if none
+    # branch-free on purpose: random boolean masks are slow on 1e5+ homes
+    via_v = hp.leg + hp.exit_v() + d.take(hp.v)
+    via_u = hp.leg + hp.exit_u() + d.take(hp.u)
+    best = np.minimum(via_u, via_v)
+    node = hp.v + (hp.u - hp.v) * (via_u < via_v)
+    who = src.take(node)
+    # home and point on the same street: the direct way along it
+    s_h, s_f, s_d = same
+    mine = np.isin(s_f, sel)
+    if mine.any():
+        hi, fi, dd = s_h[mine], s_f[mine], s_d[mine]
+        order = np.lexsort((dd, hi))
+        first = order[run_starts(hi[order])]
+        hi, fi, dd = hi[first], fi[first], dd[first]
+        better = dd < best[hi]
+        best[hi[better]] = dd[better]
+        who[hi[better]] = fi[better]
+    return best, who
+
+
+def _same_street(hp: _Placed, fp: _Placed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Home–point pairs on a shared street and the direct walk between them (legs included)."""
+    s_h, s_f = _same_street_pairs(hp.edge, fp.edge)
+    return s_h, s_f, hp.leg[s_h] + fp.leg[s_f] + _along(hp, s_h, fp, s_f)
+
+
+def _reaches_any(
+    graph: sparse.csr_array,
+    n: int,
+    sources: np.ndarray,
+    hp: _Placed,
+    same: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sel: np.ndarray,
+) -> np.ndarray:
+    """Per placed home: whether a directed path leads to any point among ``sel`` (any length).
+
+    A breadth-first search on the reversed graph from a super-source joined to
+    the points' virtual nodes ``sources``; a home reaches a point when one of
+    its usable edge ends was reached, or when they share a street and the
+    direction allows the direct walk.
+    """
+    if not len(sources):
+        return np.zeros(len(hp.ok), dtype=bool)
+    m = graph.shape[0]
+    itype = graph.indices.dtype
+    indptr = np.concatenate([graph.indptr, [graph.indptr[-1] + len(sources)]]).astype(itype)
+    g = sparse.csr_array(
+        (
+            np.concatenate([graph.data, np.ones(len(sources))]),
+            np.concatenate([graph.indices, sources.astype(itype)]),
+            indptr,
+        ),
+        shape=(m + 1, m + 1),
+    )
+    seen = np.zeros(m + 1, dtype=bool)
+    seen[breadth_first_order(g, m, directed=True, return_predecessors=False)] = True
+    ok = seen[hp.v] | (seen[hp.u] & hp.has_rev)
+    s_h, s_f, s_d = same
+    direct = np.isin(s_f, sel) & np.isfinite(s_d)
+    ok[s_h[direct]] = True
+    return ok
+
+
+@dataclass(frozen=True)
+class _IslandWays:
+    """Walks along islands for homes linked off one (see :meth:`WalkNetwork._island_alternative`).
+
+    ``hp``: the island links of those homes (``hpos``: their positions among the
+    placed homes); ``graph``/``virtual``: the reversed graph with one virtual
+    node per facility on an island (``fpos``: their positions among the placed
+    facilities); ``same``: their shared-street pairs.
+    """
+
+    n: int
+    graph: sparse.csr_array
+    virtual: np.ndarray
+    hp: _Placed
+    hpos: np.ndarray
+    fpos: np.ndarray
+    same: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def improve(
+        self, best: np.ndarray, who: np.ndarray, sel: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``best``/``who`` with the walk along the island where it is shorter."""
+        mine = np.flatnonzero(np.isin(self.fpos, sel))
+        if not len(mine):
+            return best, who
+        d, w = _nearest_source(
+            self.graph, self.n, self.virtual[mine], self.hp, self.same, mine, np.inf
+        )
+        better = d < best[self.hpos]
+        best, who = best.copy(), who.copy()
+        best[self.hpos[better]] = d[better]
+        who[self.hpos[better]] = self.fpos[w[better]]
+        return best, who
+
+    def reaches(self, sel: np.ndarray, n_homes: int) -> np.ndarray:
+        """Per placed home: a facility among ``sel`` is reachable along its island."""
+        out = np.zeros(n_homes, dtype=bool)
+        mine = np.flatnonzero(np.isin(self.fpos, sel))
+        if len(mine):
+            out[self.hpos] = _reaches_any(
+                self.graph, self.n, self.virtual[mine], self.hp, self.same, mine
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class ServiceAreaPieces:
+    """Where one can walk to the nearest source point: see :meth:`WalkNetwork.service_area_pieces`.
+
+    Parameters
+    ----------
+    anchors
+        One row per (directed edge, anchor): ``edge`` (position in the edge
+        arrays), ``anchor_m`` (metres from the edge's ``u`` where the walk
+        leaves the edge: its length for the end ``v``, or a source point's
+        position on it) and ``anchor_dist_m`` (walking metres from the anchor
+        to the nearest source, the source's leg included). A place ``x``
+        metres from ``u`` with ``x <= anchor_m`` reaches a source in
+        ``anchor_dist_m + anchor_m - x`` metres.
+    sources
+        The source points' snap table (see :func:`snap_points`).
+    max_distance_m
+        The search bound the anchors were found with.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = ServiceAreaPieces(
+    ...     anchors=pd.DataFrame({"edge": [0], "anchor_m": [100.0], "anchor_dist_m": [30.0]}),
+    ...     sources=pd.DataFrame(), max_distance_m=200.0)
+    >>> p.intervals(100.0).values.tolist()  # from 30 m to 100 m along edge 0
+    [[0.0, 30.0, 100.0]]
+    """
+
+    anchors: pd.DataFrame
+    sources: pd.DataFrame
+    max_distance_m: float
+
+    def intervals(self, limit_m: float) -> pd.DataFrame:
+        """The parts of directed edges from which a source is within ``limit_m``.
+
+        Parameters
+        ----------
+        limit_m
+            Walking metres, at most :attr:`max_distance_m`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``edge``, ``start_m``, ``end_m`` (metres from the edge's ``u``, in
+            the edge's length units); overlapping parts are not merged.
+
+        Raises
+        ------
+        InputError
+            ``limit_m`` beyond the search bound.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> p = ServiceAreaPieces(
+        ...     anchors=pd.DataFrame({"edge": [3], "anchor_m": [50.0], "anchor_dist_m": [0.0]}),
+        ...     sources=pd.DataFrame(), max_distance_m=80.0)
+        >>> p.intervals(80.0).values.tolist()  # the whole 50 m before the anchor
+        [[3.0, 0.0, 50.0]]
+        """
+        if limit_m > self.max_distance_m:
+            raise InputError(
+                f"limit {limit_m} m is beyond the search bound {self.max_distance_m} m"
+            )
+        a = self.anchors
+        sel = a["anchor_dist_m"].to_numpy() <= limit_m
+        end = a["anchor_m"].to_numpy()[sel]
+        start = np.maximum(end - (limit_m - a["anchor_dist_m"].to_numpy()[sel]), 0.0)
+        return pd.DataFrame(
+            {"edge": a["edge"].to_numpy()[sel], "start_m": start, "end_m": end}
+        )
+
+    def distance_at(self, edge: np.ndarray, at_m: np.ndarray) -> np.ndarray:
+        """Walking metres to the nearest source from places on directed edges (inf if none).
+
+        Parameters
+        ----------
+        edge
+            Directed edge of each place.
+        at_m
+            Metres from the edge's ``u``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per place, the shortest ``anchor_dist_m + anchor_m - at_m`` over the
+            edge's anchors with ``anchor_m >= at_m`` (inf beyond the bound).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> p = ServiceAreaPieces(
+        ...     anchors=pd.DataFrame({"edge": [0, 0], "anchor_m": [40.0, 100.0],
+        ...                           "anchor_dist_m": [500.0, 10.0]}),
+        ...     sources=pd.DataFrame(), max_distance_m=1000.0)
+        >>> p.distance_at(np.array([0, 0, 1]), np.array([20.0, 50.0, 0.0])).tolist()
+        [90.0, 60.0, inf]
+        """
+        edge = np.asarray(edge, dtype=np.int64)
+        at_m = np.asarray(at_m, dtype=np.float64)
+        out = np.full(len(edge), np.inf)
+        a_edge = self.anchors["edge"].to_numpy()
+        a_m = self.anchors["anchor_m"].to_numpy()
+        a_d = self.anchors["anchor_dist_m"].to_numpy()
+        lo = np.searchsorted(a_edge, edge, side="left")
+        cnt = np.searchsorted(a_edge, edge, side="right") - lo
+        place = np.repeat(np.arange(len(edge)), cnt)
+        k = ragged_arange(cnt, lo)
+        d = np.where(a_m[k] >= at_m[place], a_d[k] + a_m[k] - at_m[place], np.inf)
+        np.minimum.at(out, place, d)
+        return out
 
 
 class WalkNetwork:
@@ -192,6 +494,20 @@ class WalkNetwork:
         The CRS of the coordinates.
     edge_keys
         Optional edge keys (of a MultiDiGraph), for :attr:`edge_index`.
+    island_max_nodes, island_max_m
+        What counts as an *island*: a weakly connected piece of the network
+        with fewer than ``island_max_nodes`` nodes or less than
+        ``island_max_m`` metres of street (each street counted once, both
+        directions together). Defaults 10 nodes (OpenTripPlanner's
+        ``islandWithoutStopsMaxSize``) and 250 m (a 3-minute walk: fragments
+        of footpath, courtyard paths mapped without their connection). Homes
+        and facilities whose nearest street is on an island are linked to the
+        nearest street of a piece that is not an island (within
+        ``max_leg_m``), and the snap table says so (``island_edge``,
+        ``extra_leg_m``). A home still walks along its island when a facility
+        of the category is linked from the same island and reachable along it
+        (each takes the shorter of the two ways). Islands stay in the graph.
+        ``island_max_nodes=0`` turns this off (every point on its nearest street).
 
     Attributes
     ----------
@@ -236,6 +552,8 @@ class WalkNetwork:
         edge_geometry: np.ndarray | None = None,
         crs: Any = None,
         edge_keys: np.ndarray | None = None,
+        island_max_nodes: int = ISLAND_MAX_NODES,
+        island_max_m: float = ISLAND_MAX_M,
     ) -> None:
         self.node_ids = np.asarray(node_ids)
         self.node_x = np.asarray(x, dtype=np.float64)
@@ -273,15 +591,30 @@ class WalkNetwork:
         if not self._node_index.is_unique:
             raise NetworkError("node ids are not unique")
         no_loop = self.edge_u != self.edge_v
-        self.csr = _csr_from_pairs(
+        self.csr = _csr_min_weight(
             self.edge_u[no_loop], self.edge_v[no_loop], self.edge_length[no_loop], n
         )
         self.csr_reverse = sparse.csr_array(self.csr.T.tocsr())
-        self._snap_cache: OrderedDict[str, _SnapEntry] = OrderedDict()
+        if not (island_max_nodes >= 0 and island_max_m >= 0):
+            raise InputError(
+                f"island_max_nodes and island_max_m must be >= 0, got {island_max_nodes} "
+                f"and {island_max_m}"
+            )
+        self.island_max_nodes = int(island_max_nodes)
+        self.island_max_m = float(island_max_m) if island_max_nodes else 0.0
+        #: Snaps of point sets, kept by coordinates (see :class:`~coverage15.snap.SnapCache`).
+        self.snap_cache = SnapCache(lambda: self.signature)
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph, *, weight: str = "length") -> WalkNetwork:
+    def from_graph(
+        cls,
+        graph: nx.MultiDiGraph,
+        *,
+        weight: str = "length",
+        island_max_nodes: int = ISLAND_MAX_NODES,
+        island_max_m: float = ISLAND_MAX_M,
+    ) -> WalkNetwork:
         """Prepare a networkx graph (as osmnx builds it, projected) for routing.
 
         Parameters
@@ -294,6 +627,8 @@ class WalkNetwork:
             them). An undirected graph is made directed (both ways).
         weight
             Edge attribute with the walking cost in metres.
+        island_max_nodes, island_max_m
+            What counts as an island (see :class:`WalkNetwork`).
 
         Returns
         -------
@@ -316,7 +651,7 @@ class WalkNetwork:
         """
         if not graph.is_directed():
             graph = graph.to_directed()
-        with gc_paused():  # millions of small tuples; see coverage15.snap.gc_paused
+        with gc_paused():  # millions of small tuples; see coverage15._arrays.gc_paused
             ids, x, y, us, vs, keys, datas = _graph_arrays(graph)
         m = len(datas)
         length = np.fromiter((d.get(weight, np.nan) for d in datas), dtype=np.float64, count=m)
@@ -347,6 +682,8 @@ class WalkNetwork:
             edge_geometry=geometry,
             crs=graph.graph.get("crs"),
             edge_keys=keys,
+            island_max_nodes=island_max_nodes,
+            island_max_m=island_max_m,
         )
 
     def _edge_label(self, i: int) -> str:
@@ -395,6 +732,48 @@ class WalkNetwork:
     def n_components(self) -> int:
         """Number of weakly connected components."""
         return self._components[0]
+
+    @cached_property
+    def islands(self) -> pd.DataFrame:
+        """The network's pieces (weakly connected components) and which are islands.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per component label: ``nodes``, ``street_m`` (metres of
+            street, each street once) and ``island`` (fewer than
+            ``island_max_nodes`` nodes or less than ``island_max_m`` metres).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from((i, {"x": 100.0 * i, "y": 0.0}) for i in range(4))
+        >>> _ = G.add_edge(0, 1, length=100.0); _ = G.add_edge(1, 0, length=100.0)
+        >>> _ = G.add_edge(2, 3, length=300.0)
+        >>> WalkNetwork.from_graph(G, island_max_nodes=2).islands.values.tolist()
+        [[2, 100.0, True], [2, 300.0, False]]
+        """
+        k, comp = self._components
+        streets = self.streets
+        s_edge = streets.edge
+        street_m = np.bincount(
+            comp[self.edge_u[s_edge]], weights=self.edge_length[s_edge], minlength=k
+        )
+        nodes = np.bincount(comp, minlength=k)
+        island = (nodes < self.island_max_nodes) | (street_m < self.island_max_m)
+        if not self.island_max_nodes:
+            island[:] = False
+        return pd.DataFrame({"nodes": nodes, "street_m": street_m, "island": island})
+
+    @cached_property
+    def _island_streets(self) -> tuple[np.ndarray, StreetSubset | None]:
+        """Per street: on an island; and the other streets, indexed (None if all are)."""
+        s_edge = self.streets.edge
+        on = self.islands["island"].to_numpy()[self.component[self.edge_u[s_edge]]]
+        if not on.any():
+            return on, None
+        return on, StreetSubset.of(self.streets, ~on) if not on.all() else None
 
     @cached_property
     def streets(self) -> StreetIndex:
@@ -515,21 +894,25 @@ class WalkNetwork:
         max_leg_m: float | None,
         ids: str | None,
         source: str,
-    ) -> tuple[_SnapEntry, list]:
+    ) -> tuple[SnapEntry, list]:
         """Snap columns (cached by coordinates) and the labels of unsnapped points (warned)."""
         if max_leg_m is not None and not max_leg_m > 0:
             raise InputError(f"max_leg_m must be positive, got {max_leg_m}", source=source)
         arr, xy = points_and_xy(points, self.crs, source=source)
-        key = points_key(xy, max_leg_m)
-        entry = self._snap_cache.get(key)
-        if entry is None:
-            with gc_paused():
-                entry = _SnapEntry(snap_array(self, arr, max_leg_m=max_leg_m, xy=xy))
-            self._snap_cache[key] = entry
-            if len(self._snap_cache) > _SNAP_CACHE_SIZE:
-                self._snap_cache.popitem(last=False)
-        else:
-            self._snap_cache.move_to_end(key)
+
+        def make() -> dict[str, Any]:
+            on_island, mainland = self._island_streets
+            return snap_avoiding_islands(
+                self,
+                arr,
+                island_street=on_island,
+                mainland=mainland,
+                max_leg_m=max_leg_m,
+                xy=xy,
+                snap=snap_array,  # looked up here at call time
+            )
+
+        entry = self.snap_cache.snap(xy, max_leg_m=max_leg_m, make=make)
         cols = entry.cols
         if ids is not None and isinstance(points, gpd.GeoDataFrame) and ids in points.columns:
             labels = points[ids]
@@ -540,7 +923,10 @@ class WalkNetwork:
 
     @cached_property
     def signature(self) -> str:
-        """A digest of the network's nodes, edges and costs: snaps are valid only for it.
+        """A digest of the network's nodes, edges, costs and island settings.
+
+        Snaps are valid only for the network they were made on (see
+        :func:`coverage15.snap.network_signature`).
 
         Examples
         --------
@@ -550,11 +936,13 @@ class WalkNetwork:
         >>> len(WalkNetwork.from_graph(G).signature)
         40
         """
-        import hashlib
-
-        h = hashlib.sha1()
-        for a in (self.node_x, self.node_y, self.edge_u, self.edge_v, self.edge_length):
-            h.update(np.ascontiguousarray(a).tobytes())
+        base = network_signature(
+            self.node_x, self.node_y, self.edge_u, self.edge_v, self.edge_length
+        )
+        if (self.island_max_nodes, self.island_max_m) == (0, 0.0):
+            return base
+        h = hashlib.sha1(base.encode())
+        h.update(f"islands<{self.island_max_nodes},{self.island_max_m!r}".encode())
         return h.hexdigest()
 
     def save_snaps(self, path: str | Any) -> int:
@@ -562,7 +950,7 @@ class WalkNetwork:
 
         A rerun with new facilities or another profile then loads the homes'
         snaps with :meth:`load_snaps` instead of snapping them again. The file is
-        written to a temporary name first.
+        written to a temporary name first (see :meth:`coverage15.snap.SnapCache.save`).
 
         Parameters
         ----------
@@ -587,17 +975,7 @@ class WalkNetwork:
         >>> net.save_snaps(f), WalkNetwork.from_graph(G).load_snaps(f)
         (1, 1)
         """
-        import pickle
-
-        from coverage15._files import atomic_path
-
-        payload = {
-            "signature": self.signature,
-            "snaps": {k: e.cols for k, e in self._snap_cache.items()},
-        }
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        return len(payload["snaps"])
+        return self.snap_cache.save(path)
 
     def load_snaps(self, path: str | Any) -> int:
         """Load snaps saved by :meth:`save_snaps`; ignored (0) when they belong to another network.
@@ -622,52 +1000,32 @@ class WalkNetwork:
         >>> WalkNetwork.from_graph(G).load_snaps("no/such/snaps.pkl")
         0
         """
-        import pickle
-        from pathlib import Path
+        return self.snap_cache.load(path)
 
-        path = Path(path)
-        if not path.is_file():
-            return 0
-        try:
-            with open(path, "rb") as fh, gc_paused():
-                payload = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            return 0
-        if not isinstance(payload, dict) or payload.get("signature") != self.signature:
-            return 0
-        for key, cols in payload["snaps"].items():
-            self._snap_cache.setdefault(key, _SnapEntry(cols))
-        while len(self._snap_cache) > _SNAP_CACHE_SIZE:
-            self._snap_cache.popitem(last=False)
-        return len(payload["snaps"])
-
-    def _placed(self, cols: Any) -> _Placed:
-        """Arrays for routing from snap columns (a dict or a snap table)."""
-        missing = set(SNAP_COLUMNS) - set(cols.keys())
-        if missing:
-            raise InputError(f"not a snap table, lacks {sorted(missing)}", source="snaps")
-        edge = np.asarray(cols["edge"], dtype=np.int64)
-        rev = np.asarray(cols["reverse_edge"], dtype=np.int64)
-        ok = np.asarray(cols["snapped"], dtype=bool) & (edge >= 0)
-        e = np.where(ok, edge, 0)
-        if self.n_edges:
-            len_f = self.edge_length[e]
-            len_b = np.where(ok & (rev >= 0), self.edge_length[np.where(rev >= 0, rev, 0)], np.nan)
-        else:
-            len_f = len_b = np.full(len(e), np.nan)
-        pos = np.asarray(cols["pos_m"], dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.clip(np.nan_to_num(pos / len_f), 0.0, 1.0)
-        return _Placed(
-            ok=ok,
-            edge=np.where(ok, edge, -1),
-            u=self.edge_u[e] if self.n_edges else e,
-            v=self.edge_v[e] if self.n_edges else e,
-            leg=np.where(ok, np.asarray(cols["leg_m"], dtype=np.float64), np.nan),
-            frac=frac,
-            len_f=len_f,
-            len_b=len_b,
-        )
+    def _placed(self, entry: SnapEntry) -> tuple[_Placed, _Placed | None]:
+        """Routing arrays of a snap (cached on the entry): the links used, and the island
+        links of points linked off an island (None when there are none)."""
+        if entry.derived is None:
+            cols = entry.cols
+            missing = set(SNAP_COLUMNS) - set(cols.keys())
+            if missing:
+                raise InputError(f"not a snap table, lacks {sorted(missing)}", source="snaps")
+            arrays = (self.edge_u, self.edge_v, self.edge_length)
+            main = _place_on_edges(
+                cols["edge"], cols["reverse_edge"], cols["snapped"], cols["leg_m"],
+                cols["pos_m"], *arrays,
+            )
+            island = None
+            i_edge = np.asarray(cols.get("island_edge", ()), dtype=np.int64)
+            if len(i_edge) and (i_edge >= 0).any():
+                safe = np.where(i_edge >= 0, i_edge, 0)
+                street = self.streets.street_of_edge[safe]
+                island = _place_on_edges(
+                    i_edge, self.streets.reverse_edge[street], i_edge >= 0,
+                    cols["island_leg_m"], cols["island_pos_m"], *arrays,
+                )
+            entry.derived = (main, island)
+        return entry.derived
 
     # ---------------------------------------------------------------- routing
     def node_distances(
@@ -713,35 +1071,6 @@ class WalkNetwork:
         d = np.where(np.isfinite(d), d, np.nan)
         return pd.Series(d, index=self._node_index, name="dist_m")
 
-    def _augmented_reverse(self, fac: _Placed) -> tuple[sparse.csr_array, np.ndarray]:
-        """Reversed CSR with one virtual node per facility (appended after the nodes).
-
-        Virtual node ``n + j`` has arcs to facility ``j``'s edge ends weighted by
-        leg + partial edge (reversed arcs of node → facility).
-        """
-        n, k = self.n_nodes, len(fac.ok)
-        w_u = fac.leg + fac.entry_u()
-        w_v = fac.leg + fac.entry_v()
-        dst = np.column_stack([fac.u, fac.v]).ravel()
-        w = np.column_stack([w_u, w_v]).ravel()
-        use = np.isfinite(w)
-        row = np.repeat(np.arange(k), 2)[use]
-        dst, w = dst[use], w[use]
-        base = self.csr_reverse
-        itype = base.indices.dtype
-        indptr = np.concatenate(
-            [base.indptr, base.indptr[-1] + np.cumsum(np.bincount(row, minlength=k))]
-        ).astype(itype)
-        graph = sparse.csr_array(
-            (
-                np.concatenate([base.data, w]),
-                np.concatenate([base.indices, dst.astype(itype)]),
-                indptr,
-            ),
-            shape=(n + k, n + k),
-        )
-        return graph, n + np.arange(k)
-
     def nearest_facilities(
         self,
         homes: gpd.GeoSeries | gpd.GeoDataFrame,
@@ -758,6 +1087,9 @@ class WalkNetwork:
         """Walking distance and time from every home to the nearest facility of each category.
 
         One bounded multi-source Dijkstra per category, over all its facilities.
+        Homes linked off an island (see :class:`WalkNetwork`) also try the walk
+        along their island to facilities linked from the same island, and keep
+        the shorter.
 
         Parameters
         ----------
@@ -788,14 +1120,29 @@ class WalkNetwork:
             Index-aligned with ``homes``: ``snapped`` (bool), then per category
             ``dist_m__<cat>``, ``time_min__<cat>`` and ``facility__<cat>``
             (NaN / None when no facility is within the bound, the home is not
-            snapped or cannot reach one). ``attrs``:
+            snapped or cannot reach one) and ``reach__<cat>``, a categorical
+            of :data:`REACH_STATUSES`:
+
+            ``"reached"``
+                a facility within ``max_distance_m`` (the distance is given);
+            ``"beyond_bound"``
+                a facility of the category can be reached along the network
+                (one-way streets honoured), but only farther than the bound;
+            ``"no_path"``
+                no directed path from the home to any facility of the category
+                at any distance (another piece of the network, a one-way trap,
+                or no such facility at all);
+            ``"off_network"``
+                the home is not snapped (farther than ``max_leg_m`` from every
+                street).
+
+            ``attrs``:
 
             ``counts``
                 ``{category: {"within", "beyond_bound", "unreachable",
                 "not_snapped", "facilities", "facilities_not_snapped"}}``;
-                the first four add up to the number of homes. ``unreachable``:
-                no facility of the category in the home's (weakly) connected
-                component; ``beyond_bound``: NaN otherwise.
+                the first four count the four statuses in order
+                (``unreachable`` = ``"no_path"``) and add up to the number of homes.
             ``max_distance_m``, ``speed_m_per_min``, ``n_homes_unsnapped``,
             ``n_facilities_unsnapped``.
 
@@ -815,8 +1162,8 @@ class WalkNetwork:
         >>> r = net.nearest_facilities(homes, fac, max_distance_m=300)
         >>> r["dist_m__clinic"].tolist(), r["time_min__clinic"].tolist()
         ([110.0, nan], [1.8333333333333333, nan])
-        >>> r.attrs["counts"]["clinic"]["beyond_bound"]
-        1
+        >>> r.attrs["counts"]["clinic"]["beyond_bound"], r["reach__clinic"].tolist()
+        (1, ['reached', 'beyond_bound'])
         """
         if not max_distance_m > 0:
             raise InputError(f"max_distance_m must be positive, got {max_distance_m}")
@@ -850,8 +1197,8 @@ class WalkNetwork:
         fac_snap, fac_off = self._snap_cols(
             facilities, max_leg_m=max_leg_m, ids=facility_id, source="facilities"
         )
-        home = home_snap.placed(self)
-        fac = fac_snap.placed(self)
+        home, home_isl = self._placed(home_snap)
+        fac, fac_isl = self._placed(fac_snap)
         fac_cat = cats_all.to_numpy()
         if categories is None:
             categories = sorted(pd.unique(fac_cat).tolist(), key=str)
@@ -867,16 +1214,12 @@ class WalkNetwork:
         fp = fac.take(f_ok)
         f_cat = fac_cat[f_ok]
         limit = float(max_distance_m)
-        # shared by all categories: exits of homes, the graph with one virtual
-        # node per facility, and the homes sharing a street with a facility
-        exit_v = hp.leg + hp.exit_v()
-        exit_u = hp.leg + hp.exit_u()
-        graph, virtual = self._augmented_reverse(fp)
-        s_h, s_f = _same_street_pairs(hp.edge, fp.edge)
-        s_d = hp.leg[s_h] + fp.leg[s_f] + _along(hp, s_h, fp, s_f)
-        # homes per component, for telling "beyond the bound" from "unreachable"
-        homes_in_comp = np.bincount(self.component.take(hp.u), minlength=self.n_components)
-        comp_has = np.zeros(self.n_components, dtype=bool)
+        n = self.n_nodes
+        # shared by all categories: the graph with one virtual node per facility and the
+        # homes sharing a street with a facility
+        graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fp)
+        same = _same_street(hp, fp)
+        islands = self._island_alternative(home_isl, h_ok, fac_isl, fp, f_ok)
 
         columns: dict[str, Any] = {"snapped": home.ok.copy()}
         counts: dict[Hashable, dict[str, int]] = {}
@@ -888,38 +1231,40 @@ class WalkNetwork:
         for cat in loop:
             sel = np.flatnonzero(f_cat == cat)  # positions in fp
             n_fac = int(np.count_nonzero(fac_cat == cat))
+            best = np.full(len(h_ok), np.inf)
+            who = np.full(len(h_ok), -1, dtype=np.int64)
+            path = np.zeros(len(h_ok), dtype=bool)
             if len(sel) and len(h_ok):
-                best, who = self._nearest(
-                    graph, virtual[sel], hp, exit_u, exit_v, s_h, s_f, s_d, sel, limit
-                )
+                best, who = _nearest_source(graph, n, virtual[sel], hp, same, sel, limit)
+                if islands is not None:
+                    best, who = islands.improve(best, who, sel)
                 kept = best <= limit
-                n_lost = len(best) - int(np.count_nonzero(kept))
-                best += _NAN_UNLESS.take(kept.view(np.uint8))  # NaN beyond the bound
-                who = (f_ok.take(who, mode="clip") + 1) * kept - 1  # among all; -1 if none
-                # NaN homes in a component without a facility of the category: unreachable
-                comp_has[:] = False
-                comp_has[self.component[fp.u[sel]]] = True
-                unreachable = int(homes_in_comp[~comp_has].sum())
-                beyond = n_lost - unreachable
-            else:
-                best = np.full(len(h_ok), np.nan)
-                who = np.full(len(h_ok), -1, dtype=np.int64)
-                n_lost, beyond, unreachable = len(h_ok), 0, len(h_ok)
-            if all_ok:
-                dist, fidx = best, who
-            else:
-                dist = np.full(n_h, np.nan)
-                dist[h_ok] = best
-                fidx = np.full(n_h, -1, dtype=np.int64)
-                fidx[h_ok] = who
+                path[kept] = True
+                if not kept.all():  # is a facility of the category reachable at all?
+                    path |= _reaches_any(graph, n, virtual[sel], hp, same, sel)
+                    if islands is not None:
+                        path |= islands.reaches(sel, len(h_ok))
+            kept = best <= limit
+            best = np.where(kept, best, np.nan)  # NaN beyond the bound
+            if len(f_ok):  # positions among all facilities; -1 if none
+                who = np.where(kept, f_ok.take(who, mode="clip"), -1)
+            status = np.where(kept, 0, np.where(path, 1, 2)).astype(np.int8)
+            dist = np.full(n_h, np.nan)
+            dist[h_ok] = best
+            fidx = np.full(n_h, -1, dtype=np.int64)
+            fidx[h_ok] = who
+            code = np.full(n_h, 3, dtype=np.int8)  # off network
+            code[h_ok] = status
             columns[f"dist_m__{cat}"] = dist
             columns[f"time_min__{cat}"] = dist / speed_m_per_min
             columns[f"facility__{cat}"] = padded_ids.take(fidx)  # -1: the missing value
+            columns[f"reach__{cat}"] = pd.Categorical.from_codes(code, categories=REACH_STATUSES)
+            tally = np.bincount(code, minlength=4)
             counts[cat] = {
-                "within": len(h_ok) - n_lost,
-                "beyond_bound": beyond,
-                "unreachable": unreachable,
-                "not_snapped": n_h - len(h_ok),
+                "within": int(tally[0]),
+                "beyond_bound": int(tally[1]),
+                "unreachable": int(tally[2]),
+                "not_snapped": int(tally[3]),
                 "facilities": n_fac,
                 "facilities_not_snapped": n_fac - len(sel),
             }
@@ -933,54 +1278,41 @@ class WalkNetwork:
         }
         return out
 
-    def _nearest(
+    def _island_alternative(
         self,
-        graph: sparse.csr_array,
-        sources: np.ndarray,
-        hp: _Placed,
-        exit_u: np.ndarray,
-        exit_v: np.ndarray,
-        s_h: np.ndarray,
-        s_f: np.ndarray,
-        s_d: np.ndarray,
-        sel: np.ndarray,
-        limit: float,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per snapped home: distance to the nearest facility among ``sel`` and its position.
+        home_isl: _Placed | None,
+        h_ok: np.ndarray,
+        fac_isl: _Placed | None,
+        fp: _Placed,
+        f_ok: np.ndarray,
+    ) -> _IslandWays | None:
+        """The homes linked off an island that can walk along it to a facility there.
 
-        ``sources`` are the virtual nodes of facilities ``sel`` (positions among
-        the snapped facilities); ``s_h, s_f, s_d`` the same-street pairs of all
-        snapped facilities with their direct distances.
+        Facilities on islands are those linked off an island (their island link)
+        and those that stayed on one (their only link).
         """
-        n = self.n_nodes
-        d, _, src = dijkstra(
-            graph,
-            directed=True,
-            indices=sources,
-            limit=limit,
-            min_only=True,
-            return_predecessors=True,
-        )
-        d, src = d[:n], src[:n] - n  # src: position among the snapped facilities, < 0 if none
-        # branch-free on purpose: random boolean masks are slow on 1e5+ homes
-        via_v = exit_v + d.take(hp.v)
-        via_u = exit_u + d.take(hp.u)
-        best = np.minimum(via_u, via_v)
-        node = hp.v + (hp.u - hp.v) * (via_u < via_v)
-        who = src.take(node)
-        # home and facility on the same street: the direct way along it
-        mine = np.isin(s_f, sel)
-        if mine.any():
-            hi, fi, dd = s_h[mine], s_f[mine], s_d[mine]
-            order = np.lexsort((dd, hi))
-            hi, fi, dd = hi[order], fi[order], dd[order]
-            first = np.ones(len(hi), dtype=bool)
-            first[1:] = hi[1:] != hi[:-1]
-            hi, fi, dd = hi[first], fi[first], dd[first]
-            better = dd < best[hi]
-            best[hi[better]] = dd[better]
-            who[hi[better]] = fi[better]
-        return best, who
+        if home_isl is None:
+            return None
+        hpos = np.flatnonzero(home_isl.ok[h_ok])  # positions among the placed homes
+        if not len(hpos):
+            return None
+        hi = home_isl.take(h_ok[hpos])
+        island = self.islands["island"].to_numpy()
+        on_island = island[self.component[fp.u]] & fp.ok
+        fi = fp
+        if fac_isl is not None:
+            moved = fac_isl.ok[f_ok]
+            fi = _Placed(*(
+                np.where(moved, getattr(fac_isl, f)[f_ok], getattr(fp, f))
+                for f in _Placed.__dataclass_fields__
+            ))
+            on_island |= moved
+        fpos = np.flatnonzero(on_island)
+        if not len(fpos):
+            return None
+        fi = fi.take(fpos)
+        graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fi)
+        return _IslandWays(self.n_nodes, graph, virtual, hi, hpos, fpos, _same_street(hi, fi))
 
     def catchment_pairs(
         self,
@@ -1040,7 +1372,7 @@ class WalkNetwork:
         fac_snap, fac_off = self._snap_cols(
             facilities, max_leg_m=max_leg_m, ids="facility_id", source="facilities"
         )
-        home, fac = home_snap.placed(self), fac_snap.placed(self)
+        home, fac = self._placed(home_snap)[0], self._placed(fac_snap)[0]
         limit = float(max_distance_m)
         n = self.n_nodes
         h_ok = np.flatnonzero(home.ok)
@@ -1058,12 +1390,10 @@ class WalkNetwork:
             ex_node, ex_home, ex_cost = ex_node[keep], ex_home[keep], ex_cost[keep]
             order = np.argsort(ex_node, kind="stable")
             ex_home, ex_cost = ex_home[order], ex_cost[order]
-            ex_ptr = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(ex_node, minlength=n), out=ex_ptr[1:])
+            ex_ptr = offsets_from_counts(np.bincount(ex_node, minlength=n))
             # same-street direct pairs, all facilities at once
-            s_h, s_f = _same_street_pairs(hp.edge, fp.edge)
-            s_d = hp.leg[s_h] + fp.leg[s_f] + _along(hp, s_h, fp, s_f)
-            graph, virtual = self._augmented_reverse(fp)
+            s_h, s_f, s_d = _same_street(hp, fp)
+            graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fp)
             rows = max(1, int(chunk_bytes // (8 * (n + len(f_ok)))))
             for start in range(0, len(f_ok), rows):
                 chunk = virtual[start : start + rows]
@@ -1072,7 +1402,7 @@ class WalkNetwork:
                 dn = dense[r, node]
                 del dense
                 cnt = ex_ptr[node + 1] - ex_ptr[node]
-                at = np.repeat(ex_ptr[node] - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+                at = ragged_arange(cnt, ex_ptr[node])  # the exits at each reached node
                 f_c = np.repeat(r + start, cnt)
                 h_c = ex_home[at]
                 d_c = np.repeat(dn, cnt) + ex_cost[at]
@@ -1084,8 +1414,7 @@ class WalkNetwork:
                 f_c, h_c, d_c = f_c[ok], h_c[ok], d_c[ok]
                 order = np.lexsort((d_c, h_c, f_c))
                 f_c, h_c, d_c = f_c[order], h_c[order], d_c[order]
-                first = np.ones(len(f_c), dtype=bool)
-                first[1:] = (f_c[1:] != f_c[:-1]) | (h_c[1:] != h_c[:-1])
+                first = run_starts(f_c, h_c)
                 parts_f.append(f_ok[f_c[first]])
                 parts_h.append(h_ok[h_c[first]])
                 parts_d.append(d_c[first])
@@ -1102,6 +1431,90 @@ class WalkNetwork:
             "n_facilities_unsnapped": len(fac_off),
         }
         return out
+
+    def service_area_pieces(
+        self,
+        points: gpd.GeoSeries | gpd.GeoDataFrame,
+        *,
+        max_distance_m: float,
+        max_leg_m: float | None = 500.0,
+    ) -> ServiceAreaPieces:
+        """Where on the network one can walk to the nearest of ``points`` within a distance.
+
+        The direction is the one of :meth:`nearest_facilities`: from a place on
+        a street *to* a point (home → facility), one-way streets honoured, the
+        points snapped exactly as the engine snaps facilities (edge, partial
+        edge, off-network leg, islands avoided). A place at ``x`` metres from
+        ``u`` along a directed edge walks forward along it to an *anchor*: the
+        edge's end ``v`` (then on to the nearest point), or a point on that
+        edge; its walking distance is ``anchor_dist_m + (anchor_m - x)``.
+
+        Parameters
+        ----------
+        points
+            Source points (e.g. facilities) in the network's CRS.
+        max_distance_m
+            Search bound in metres (may be ``inf``); anchors farther are left out.
+        max_leg_m
+            Snapping tolerance of the points.
+
+        Returns
+        -------
+        ServiceAreaPieces
+            The anchors per directed edge and the points' snap table.
+
+        Examples
+        --------
+        A one-way street 0 → 1 (1000 m) with a point at 300 m: only the
+        100 m before it can walk to it within 200 m.
+
+        >>> import geopandas as gpd, networkx as nx, shapely
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from([(0, {"x": 0.0, "y": 0.0}), (1, {"x": 1000.0, "y": 0.0})])
+        >>> _ = G.add_edge(0, 1, length=1000.0)
+        >>> net = WalkNetwork.from_graph(G)
+        >>> pts = gpd.GeoSeries([shapely.Point(300, 0)], crs="EPSG:32650")
+        >>> net.service_area_pieces(pts, max_distance_m=200).intervals(200).values.tolist()
+        [[0.0, 100.0, 300.0]]
+        """
+        if not max_distance_m > 0:
+            raise InputError(f"max_distance_m must be positive, got {max_distance_m}")
+        entry, _ = self._snap_cols(points, max_leg_m=max_leg_m, ids=None, source="points")
+        src = self._placed(entry)[0]
+        sp = src.take(np.flatnonzero(src.ok))
+        limit = float(max_distance_m)
+        n = self.n_nodes
+        parts_e: list[np.ndarray] = []
+        parts_a: list[np.ndarray] = []
+        parts_d: list[np.ndarray] = []
+        if len(sp.ok):
+            graph, virtual = _reverse_graph_with_sources(self.csr_reverse, sp)
+            d = dijkstra(graph, directed=True, indices=virtual, limit=limit, min_only=True)[:n]
+            # every directed edge walks forward to its end v (self-loops too)
+            dv = d[self.edge_v]
+            near = np.flatnonzero(dv <= limit)
+            parts_e.append(near)
+            parts_a.append(self.edge_length[near])
+            parts_d.append(dv[near])
+            # each point's own street, walking along it to the point in each usable direction
+            parts_e.append(sp.edge)
+            parts_a.append(sp.frac * sp.len_f)
+            parts_d.append(sp.leg)
+            rev = self.streets.reverse_edge[self.streets.street_of_edge[sp.edge]]
+            two = rev >= 0
+            parts_e.append(rev[two])
+            parts_a.append(((1.0 - sp.frac) * sp.len_b)[two])
+            parts_d.append(sp.leg[two])
+        edge = _concat(parts_e).astype(np.int64)
+        anchor = np.concatenate(parts_a) if parts_a else np.empty(0)
+        dist = np.concatenate(parts_d) if parts_d else np.empty(0)
+        keep = dist <= limit
+        anchors = pd.DataFrame(
+            {"edge": edge[keep], "anchor_m": anchor[keep], "anchor_dist_m": dist[keep]}
+        )
+        anchors = anchors.sort_values(["edge", "anchor_m"], kind="stable", ignore_index=True)
+        sources = snap_table(entry.cols, points.index, unsnapped=[], max_leg_m=max_leg_m)
+        return ServiceAreaPieces(anchors=anchors, sources=sources, max_distance_m=limit)
 
 
 def _graph_arrays(graph: nx.DiGraph) -> tuple[Any, ...]:
@@ -1133,3 +1546,97 @@ def _graph_arrays(graph: nx.DiGraph) -> tuple[Any, ...]:
         us, vs, datas = zip(*recs3, strict=True) if recs3 else ((), (), ())
         keys = None
     return ids, x, y, list(us), list(vs), keys, datas
+
+
+def snap_points(
+    network: WalkNetwork | nx.MultiDiGraph,
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    max_leg_m: float | None = 500.0,
+    ids: str | None = None,
+    source: str = "points",
+) -> pd.DataFrame:
+    """Snap points to the nearest street edge of a walking network.
+
+    Parameters
+    ----------
+    network
+        A :class:`WalkNetwork` (its snap cache is used), or a projected
+        networkx MultiDiGraph as osmnx builds it (then a WalkNetwork is built
+        from it; build it once yourself when snapping more than once).
+    points
+        Point geometries in the network's CRS. Polygons and multipart features
+        must be turned into representative points first.
+    max_leg_m
+        Points farther than this from every edge are not snapped (``None``: no limit).
+    ids
+        Column naming the points in the warning (default: the index labels).
+    source
+        Name of the input in messages (e.g. ``"homes"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index-aligned with ``points``:
+
+        ``edge``
+            Index of the edge in the network's edge arrays (-1 when not snapped).
+        ``reverse_edge``
+            The edge running ``v → u`` along the same street, or -1 (one-way
+            street, or not snapped).
+        ``u``, ``v``
+            Node labels of ``edge``'s ends.
+        ``leg_m``
+            Perpendicular distance from the point to the edge.
+        ``pos_m``
+            Distance along the edge from ``u`` (fraction along the geometry ×
+            the edge's ``length``).
+        ``edge_length_m``
+            The edge's ``length``.
+        ``snapped``
+            False for points farther than ``max_leg_m`` from every edge (their
+            distances are NaN).
+        ``x``, ``y``
+            The snapped location on the edge.
+        ``on_island``
+            The edge is on an island (no other street within ``max_leg_m``).
+        ``island_edge``, ``island_leg_m``, ``island_pos_m``
+            For a point whose nearest street is on an island and that was
+            linked to another street: that nearest street's edge, leg and
+            position (else -1 / NaN).
+        ``extra_leg_m``
+            ``leg_m - island_leg_m``: the longer leg this cost (else NaN).
+
+        ``attrs``: ``n_unsnapped``, ``unsnapped`` (ids), ``max_leg_m``.
+
+    Warns
+    -----
+    UnsnappedWarning
+        When some points are not snapped, naming how many and which.
+
+    Raises
+    ------
+    InputError
+        Points in another CRS, missing or non-point geometries.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import networkx as nx
+    >>> import shapely
+    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=101.0)  # geodesic length, a little longer
+    >>> pts = gpd.GeoSeries(shapely.points([[50, -3], [50, 900]]), crs="EPSG:32650")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     s = snap_points(G, pts)
+    >>> s[["leg_m", "pos_m", "snapped"]].values.tolist()
+    [[3.0, 50.5, True], [nan, nan, False]]
+    >>> s.attrs["n_unsnapped"], len(w)
+    (1, 1)
+    """
+    if not isinstance(network, WalkNetwork):
+        network = WalkNetwork.from_graph(network)
+    return network.snap(points, max_leg_m=max_leg_m, ids=ids, source=source)

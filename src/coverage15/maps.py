@@ -782,6 +782,9 @@ def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str) -> None:
 
 @dataclass
 class _Edges:
+    """A walking network prepared by the routing engine, with its edge arrays at hand."""
+
+    network: Any  # a coverage15.access.WalkNetwork
     x: np.ndarray
     y: np.ndarray
     u: np.ndarray
@@ -792,99 +795,70 @@ class _Edges:
 
 
 def _edges_from(network: Any) -> _Edges | None:
-    """Node and edge arrays of a WalkNetwork-like object or a networkx graph, else None."""
+    """The routing engine's network for a WalkNetwork or a networkx graph (else None).
+
+    Every distance a map shows comes from :class:`~coverage15.access.WalkNetwork`
+    (its snapping, one-way streets and islands): a networkx graph is prepared
+    with :meth:`~coverage15.access.WalkNetwork.from_graph` first.
+    """
     import networkx as nx
+
+    from coverage15.access import WalkNetwork
 
     if network is None:
         return None
-    graph = network if isinstance(network, nx.Graph) else getattr(network, "graph", None)
-    if isinstance(graph, nx.Graph):
-        nodes = list(graph.nodes(data=True))
-        index = {n: i for i, (n, _) in enumerate(nodes)}
-        x = np.array([d["x"] for _, d in nodes], dtype="float64")
-        y = np.array([d["y"] for _, d in nodes], dtype="float64")
-        edges = list(graph.edges(data=True))
-        u = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
-        v = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
-        length = np.array([d.get("length", np.nan) for _, _, d in edges], dtype="float64")
-        geom = np.empty(len(edges), dtype=object)
-        geom[:] = [d.get("geometry") for _, _, d in edges]
-        straight = (
-            shapely.linestrings(
-                np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
-            )
-            if len(edges)
-            else np.empty(0, dtype=object)
-        )
-        miss = np.array([g is None for g in geom], dtype=bool)
-        geom[miss] = straight[miss]
-        length = np.where(np.isfinite(length), length, shapely.length(geom))
-        return _Edges(x, y, u, v, length, geom, graph.graph.get("crs"))
-    needed = ("node_x", "node_y", "edge_u", "edge_v", "edge_length", "edge_geometries")
-    if all(hasattr(network, a) for a in needed):
-        return _Edges(
-            np.asarray(network.node_x, dtype="float64"),
-            np.asarray(network.node_y, dtype="float64"),
-            np.asarray(network.edge_u, dtype=np.int64),
-            np.asarray(network.edge_v, dtype=np.int64),
-            np.asarray(network.edge_length, dtype="float64"),
-            np.asarray(network.edge_geometries, dtype=object),
-            getattr(network, "crs", None),
-        )
-    return None
+    if not isinstance(network, WalkNetwork):
+        graph = network if isinstance(network, nx.Graph) else getattr(network, "graph", None)
+        if not isinstance(graph, nx.Graph):
+            return None
+        network = WalkNetwork.from_graph(graph)
+    return _Edges(
+        network,
+        network.node_x,
+        network.node_y,
+        network.edge_u,
+        network.edge_v,
+        network.edge_length,
+        network.edge_geometry,
+        network.crs,
+    )
 
 
 def _street_lines(network: Any) -> gpd.GeoSeries | None:
+    """One line per street (both directions of a two-way street drawn once), or None."""
     e = _edges_from(network)
-    if e is not None:
-        return gpd.GeoSeries(e.geometry, crs=e.crs)
-    geoms = getattr(network, "edge_geometries", None)
-    if geoms is not None:
-        return gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=getattr(network, "crs", None))
-    return None
+    if e is None:
+        return None
+    return gpd.GeoSeries(e.network.street_geometries, crs=e.crs)
 
 
-def _node_distances(
-    e: _Edges, points: np.ndarray, limit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Walking metres from the nearest of ``points`` to every node.
-
-    Each point is snapped to its nearest edge (perpendicular leg + position
-    along it) and joined to the edge's two ends, as the routing engine does;
-    walking is two-way. Returns node distances (inf beyond ``limit``) and, per
-    point, its edge, position along the edge geometry and leg.
-    """
-    from scipy import sparse
-    from scipy.sparse.csgraph import dijkstra
-
-    n = len(e.x)
-    tree = shapely.STRtree(e.geometry)
-    idx, leg = tree.query_nearest(points, return_distance=True, all_matches=False)
-    pt_i, edge_i = idx
-    order = np.argsort(pt_i, kind="stable")
-    pt_i, edge_i, leg = pt_i[order], edge_i[order], leg[order]
-    _, first = np.unique(pt_i, return_index=True)
-    edge_i, leg = edge_i[first], leg[first]
-    geom = e.geometry[edge_i]
-    glen = shapely.length(geom)
-    pos = shapely.line_locate_point(geom, points)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(glen > 0, e.length[edge_i] / glen, 1.0)
-    to_u = leg + pos * scale
-    to_v = leg + (glen - pos) * scale
-    src = n
-    rows = np.concatenate([e.u, np.full(len(edge_i) * 2, src)])
-    cols = np.concatenate([e.v, e.u[edge_i], e.v[edge_i]])
-    w = np.concatenate([e.length, to_u, to_v])
-    w = np.maximum(w, 1e-9)  # csgraph treats explicit zeros as missing edges
-    table = pd.DataFrame({"r": np.minimum(rows, cols), "c": np.maximum(rows, cols), "w": w})
-    table = table[table["r"] != table["c"]].groupby(["r", "c"], as_index=False)["w"].min()
-    mat = sparse.csr_array(
-        (table["w"].to_numpy(), (table["r"].to_numpy(), table["c"].to_numpy())),
-        shape=(n + 1, n + 1),
+def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Representative points of non-empty geometries (index kept)."""
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    return gpd.GeoSeries(
+        shapely.points(shapely.get_coordinates(geoms.representative_point())),
+        index=geoms.index,
+        crs=geoms.crs,
     )
-    d = dijkstra(mat, directed=False, indices=src, limit=limit)
-    return np.asarray(d[:n]), edge_i, pos, leg
+
+
+def _street_midpoint_distances(e: _Edges, facilities: gpd.GeoDataFrame) -> np.ndarray:
+    """Per directed edge: walking metres from its street's midpoint to the nearest facility.
+
+    From the engine (:meth:`~coverage15.access.WalkNetwork.service_area_pieces`,
+    unbounded): the shorter of the street's usable directions; inf when none
+    reaches a facility.
+    """
+    net = e.network
+    if not len(facilities):
+        return np.full(len(e.u), np.inf)
+    pts = _as_points(_same_crs(facilities, e.crs).geometry)
+    pieces = net.service_area_pieces(pts, max_distance_m=np.inf, max_leg_m=None)
+    d = pieces.distance_at(np.arange(len(e.u)), e.length / 2)
+    street = net.streets.street_of_edge
+    best = np.full(int(street.max()) + 1 if len(street) else 0, np.inf)
+    np.minimum.at(best, street, d)
+    return best[street]
 
 
 def service_areas(
@@ -900,19 +874,21 @@ def service_areas(
 ) -> gpd.GeoDataFrame:
     """Walking service areas of facilities for given minutes, from network distances.
 
-    Method: each facility is placed on its nearest street (the perpendicular
-    leg counts as walking), a bounded multi-source Dijkstra gives the walking
-    distance to every street node, and every street is kept as far as it can
-    be walked within the limit — whole when reachable end to end, else cut at
-    the limit from each reachable end (and around the facility on its own
-    street). The reachable street pieces are buffered by ``buffer_m`` (homes
-    stand beside the street, not on its centre line) and merged; holes smaller
-    than ``fill_holes_m2`` (blocks enclosed by reachable streets) are filled.
-    With ``homes`` and their walking distances (from the analysis), every home
-    within the limit is added too, joined to its nearest street by its leg, so
-    each home that reaches a facility in time lies inside the area.
-    This follows the streets, unlike a convex hull or a crow-fly circle, so a
-    river without a bridge or a walled compound shows as a gap.
+    Method: the routing engine
+    (:meth:`~coverage15.access.WalkNetwork.service_area_pieces`) finds, on every
+    street, the part from which a facility can be walked to within the limit,
+    exactly as :meth:`~coverage15.access.WalkNetwork.nearest_facilities`
+    measures a home's walk: facilities snapped to their street (the
+    perpendicular leg counts as walking, islands avoided), walking *towards*
+    the facility with one-way streets honoured, each street cut at the limit.
+    The reachable street pieces are buffered by ``buffer_m`` (homes stand
+    beside the street, not on its centre line) and merged; holes smaller than
+    ``fill_holes_m2`` (blocks enclosed by reachable streets) are filled. With
+    ``homes`` and their walking distances (from the analysis), every home
+    within the limit is added too, joined to its street by its leg, so each
+    home that reaches a facility in time lies inside the area. This follows
+    the streets, unlike a convex hull or a crow-fly circle, so a river without
+    a bridge or a walled compound shows as a gap.
 
     Parameters
     ----------
@@ -943,8 +919,9 @@ def service_areas(
 
     Examples
     --------
-    A straight street 0–1000 m with a facility at 100 m; 5 minutes at 80 m/min
-    reach 400 m each way, cut at 0 on one side and at 500 m on the other:
+    A one-way street 0 → 1000 m with a facility at 100 m; 5 minutes at
+    80 m/min = 400 m: one can walk to it only from the 100 m before it (and
+    from its own 0 m leg), never back against the one-way street:
 
     >>> import networkx as nx, shapely, geopandas as gpd
     >>> G = nx.MultiDiGraph(crs="EPSG:32648")
@@ -953,7 +930,7 @@ def service_areas(
     >>> fac = gpd.GeoSeries([shapely.Point(100, 0)], crs="EPSG:32648")
     >>> sa = service_areas(G, fac, minutes=[5], buffer_m=10)
     >>> [round(b) for b in sa.total_bounds]
-    [-10, -10, 510, 10]
+    [-10, -10, 110, 10]
     """
     if _is_analysis(network):
         network = network.network
@@ -967,9 +944,9 @@ def service_areas(
     geoms = facilities.geometry if isinstance(facilities, gpd.GeoDataFrame) else facilities
     if e.crs is not None and geoms.crs is not None and geoms.crs != e.crs:
         geoms = geoms.to_crs(e.crs)
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
-    pts = shapely.get_coordinates(geoms.representative_point())
-    pts = shapely.points(pts)
+    pts = _as_points(geoms)
+    if pts.crs is None:
+        pts = pts.set_crs(e.crs, allow_override=True)
     limits = sorted((float(m) * speed_m_per_min for m in minutes), reverse=True)
     rows = []
     if len(pts) == 0 or len(e.u) == 0:
@@ -978,55 +955,49 @@ def service_areas(
                 {"minutes": lim / speed_m_per_min, "distance_m": lim, "geometry": shapely.Polygon()}
             )
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=e.crs)
-    d, fedge, fpos, fleg = _node_distances(e, pts, limits[0])
-    home_pts = home_dist = home_legs = None
+    pieces = e.network.service_area_pieces(pts, max_distance_m=limits[0], max_leg_m=None)
+    src = pieces.sources
+    src_ok = src["snapped"].to_numpy()
+    src_legs = shapely.linestrings(
+        np.stack(
+            [
+                shapely.get_coordinates(pts.to_numpy())[src_ok],
+                src[["x", "y"]].to_numpy(dtype="float64")[src_ok],
+            ],
+            axis=1,
+        )
+    )
+    src_leg_m = src["leg_m"].to_numpy(dtype="float64")[src_ok]
+    home_legs = home_dist = None
     if homes is not None and distance_column is not None and len(homes):
         h = homes if e.crs is None or homes.crs == e.crs else homes.to_crs(e.crs)
-        h = h[h.geometry.notna() & ~h.geometry.is_empty]
-        home_pts = shapely.points(shapely.get_coordinates(h.geometry.representative_point()))
-        home_dist = pd.to_numeric(h[distance_column], errors="coerce").to_numpy(dtype="float64")
-        near = shapely.STRtree(e.geometry).query_nearest(home_pts, all_matches=False)
-        first = np.unique(near[0], return_index=True)[1]
-        on = shapely.shortest_line(home_pts[near[0][first]], e.geometry[near[1][first]])
-        home_legs = np.empty(len(home_pts), dtype=object)
-        home_legs[near[0][first]] = on
+        hp = _as_points(h.geometry)
+        home_dist = pd.to_numeric(h.loc[hp.index, distance_column], errors="coerce").to_numpy(
+            dtype="float64"
+        )
+        on = e.network.snap(hp.set_crs(e.crs, allow_override=True), max_leg_m=None)
+        home_legs = shapely.linestrings(
+            np.stack(
+                [shapely.get_coordinates(hp.to_numpy()), on[["x", "y"]].to_numpy("float64")],
+                axis=1,
+            )
+        )
     glen = shapely.length(e.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_m = np.where(e.length > 0, glen / e.length, 1.0)  # geometry metres per cost metre
     for lim in limits:
-        r_u = (lim - d[e.u]) * per_m
-        r_v = (lim - d[e.v]) * per_m
-        r_u = np.where(np.isfinite(r_u), r_u, -1.0)
-        r_v = np.where(np.isfinite(r_v), r_v, -1.0)
-        whole = (r_u >= glen) | (r_v >= glen) | ((r_u > 0) & (r_v > 0) & (r_u + r_v >= glen))
-        pieces = list(e.geometry[whole])
-        part = ~whole & ((r_u > 0) | (r_v > 0))
-        for i in np.flatnonzero(part):
-            g = e.geometry[i]
-            if r_u[i] > 0:
-                pieces.append(substring(g, 0.0, float(r_u[i])))
-            if r_v[i] > 0:
-                pieces.append(substring(g, float(glen[i] - r_v[i]), float(glen[i])))
-        # each facility's own street, around the facility
-        reach = (lim - fleg) * per_m[fedge]
-        for j in np.flatnonzero(reach > 0):
-            g = e.geometry[fedge[j]]
-            pieces.append(
-                substring(
-                    g,
-                    float(max(fpos[j] - reach[j], 0.0)),
-                    float(min(fpos[j] + reach[j], glen[fedge[j]])),
-                )
-            )
-        # the legs from each facility to its street
-        on_street = shapely.line_interpolate_point(e.geometry[fedge], fpos)
-        legs = shapely.linestrings(
-            np.stack([shapely.get_coordinates(pts), shapely.get_coordinates(on_street)], axis=1)
-        )
-        pieces.extend(legs[fleg <= lim])
+        iv = pieces.intervals(lim)
+        edge = iv["edge"].to_numpy()
+        a = iv["start_m"].to_numpy() * per_m[edge]
+        b = np.minimum(iv["end_m"].to_numpy() * per_m[edge], glen[edge])
+        whole = (a <= 0.0) & (b >= glen[edge])
+        pieces_geo = list(e.geometry[edge[whole]])
+        for k in np.flatnonzero(~whole & (b > a)):
+            pieces_geo.append(substring(e.geometry[edge[k]], float(a[k]), float(b[k])))
+        pieces_geo.extend(src_legs[src_leg_m <= lim])
         if home_legs is not None and home_dist is not None:
-            pieces.extend(home_legs[np.nan_to_num(home_dist, nan=np.inf) <= lim])
-        arr = np.asarray(pieces, dtype=object)
+            pieces_geo.extend(home_legs[np.nan_to_num(home_dist, nan=np.inf) <= lim])
+        arr = np.asarray(pieces_geo, dtype=object)
         if len(arr):
             arr = arr[~shapely.is_missing(arr)]
             arr = arr[shapely.get_type_id(arr) == shapely.GeometryType.LINESTRING]
@@ -1243,12 +1214,7 @@ def plot_walk_times(
         edges = _edges_from(network)
         if edges is None:
             raise InputError("show='streets' needs the walking network", source="network")
-        if len(fac):
-            pts = shapely.points(shapely.get_coordinates(fac.geometry.representative_point()))
-            d, *_ = _node_distances(edges, pts, np.inf)
-        else:
-            d = np.full(len(edges.x), np.inf)
-        mid = np.minimum(d[edges.u], d[edges.v]) + edges.length / 2
+        mid = _street_midpoint_distances(edges, fac)
         cls = _time_class(mid / speed, bands)
         colored = [colors[c] if c >= 0 else UNREACHABLE_COLOR for c in cls]
         gpd.GeoSeries(edges.geometry, crs=edges.crs).to_crs(crs).plot(
