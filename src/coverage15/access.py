@@ -78,10 +78,12 @@ from coverage15.snap import (
 #: Bytes of one dense block of per-facility search results in catchment_pairs.
 CHUNK_BYTES = 50_000_000
 #: Default island size: a weakly connected piece with fewer nodes than this is an island
-#: (OpenTripPlanner's ``islandWithoutStopsMaxSize`` default).
-ISLAND_MAX_NODES = 10
-#: Default island length: a piece with less street than this (metres) is an island.
-ISLAND_MAX_M = 250.0
+#: (R5's ``StreetLayer.MIN_SUBGRAPH_SIZE``, 40 vertices; OpenTripPlanner's
+#: ``islandWithoutStopsMaxSize`` is 10).
+ISLAND_MAX_NODES = 40
+#: Default island length: a piece with less street than this (metres) is an island: it
+#: cannot hold even the smallest walking circle of GB 50180-2018 (5-minute tier, 300 m).
+ISLAND_MAX_M = 300.0
 #: Access statuses of ``reach__<cat>``, in order.
 REACH_STATUSES = ("reached", "beyond_bound", "no_path", "off_network")
 
@@ -498,16 +500,21 @@ class WalkNetwork:
         What counts as an *island*: a weakly connected piece of the network
         with fewer than ``island_max_nodes`` nodes or less than
         ``island_max_m`` metres of street (each street counted once, both
-        directions together). Defaults 10 nodes (OpenTripPlanner's
-        ``islandWithoutStopsMaxSize``) and 250 m (a 3-minute walk: fragments
-        of footpath, courtyard paths mapped without their connection). Homes
-        and facilities whose nearest street is on an island are linked to the
-        nearest street of a piece that is not an island (within
-        ``max_leg_m``), and the snap table says so (``island_edge``,
-        ``extra_leg_m``). A home still walks along its island when a facility
-        of the category is linked from the same island and reachable along it
-        (each takes the shorter of the two ways). Islands stay in the graph.
-        ``island_max_nodes=0`` turns this off (every point on its nearest street).
+        directions together). Defaults: 40 nodes, the size below which R5
+        (Conveyal) prunes a piece (``MIN_SUBGRAPH_SIZE``; OpenTripPlanner
+        prunes pieces under 10 by default), and 300 m, the smallest walking
+        threshold of GB 50180-2018 (5-minute tier): fragments of footpath and
+        courtyard paths mapped without their connection. Homes and facilities
+        whose nearest street is on an island are linked to the nearest street
+        of a piece that is not an island (within ``max_leg_m``; else they stay
+        on the island), and the snap table says so (``island_edge``,
+        ``extra_leg_m``). The exception, like OpenTripPlanner keeping islands
+        that hold stops: a home linked off an island still walks along that
+        island to a facility whose nearest street is on the same island, when
+        that walk is shorter than the one over the main network (per
+        category; :meth:`nearest_facilities` only). Islands are never removed
+        from the graph. ``island_max_nodes=0`` turns all this off (every point
+        on its nearest street).
 
     Attributes
     ----------
@@ -799,6 +806,81 @@ class WalkNetwork:
             arrays.append(self.edge_keys)
             names.append("key")
         return pd.MultiIndex.from_arrays(arrays, names=names)
+
+    def island_links(
+        self,
+        points: gpd.GeoSeries | gpd.GeoDataFrame,
+        *,
+        max_leg_m: float | None = 500.0,
+        ids: str | None = None,
+        source: str = "points",
+    ) -> pd.DataFrame:
+        """The points whose nearest street lies on an island, and what linking them cost.
+
+        Parameters
+        ----------
+        points
+            Points in the network's CRS (as given to :meth:`nearest_facilities`).
+        max_leg_m
+            Snapping tolerance.
+        ids
+            Column naming the points (default: the index labels).
+        source
+            Name of the input in messages (e.g. ``"homes"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per such point, indexed like ``points``: ``id`` (from
+            ``ids``, else the index label), ``island_leg_m`` (the leg to the
+            nearest street, on the island), ``leg_m`` (the leg used),
+            ``extra_leg_m`` (their difference; NaN when the point stayed),
+            ``linked`` (``"main network"``, or ``"island"`` when no other
+            street was within ``max_leg_m``), ``island_nodes`` and
+            ``island_street_m`` (the island's size).
+
+        Examples
+        --------
+        >>> import geopandas as gpd, networkx as nx, shapely
+        >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+        >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 500.0, "y": 0.0}),
+        ...                   (3, {"x": 0.0, "y": 7.0}), (4, {"x": 20.0, "y": 7.0})])
+        >>> _ = G.add_edge(1, 2, length=500.0); _ = G.add_edge(3, 4, length=20.0)
+        >>> net = WalkNetwork.from_graph(G, island_max_nodes=2)
+        >>> pts = gpd.GeoSeries(shapely.points([[10.0, 5.0], [300.0, 1.0]]), crs="EPSG:32650")
+        >>> net.island_links(pts)[["island_leg_m", "leg_m", "extra_leg_m", "linked"]]
+           island_leg_m  leg_m  extra_leg_m        linked
+        0           2.0    5.0          3.0  main network
+        """
+        entry, _ = self._snap_cols(points, max_leg_m=max_leg_m, ids=ids, source=source)
+        return self._island_table(entry, points, ids)
+
+    def _island_table(
+        self, entry: SnapEntry, points: gpd.GeoSeries | gpd.GeoDataFrame, ids: str | None
+    ) -> pd.DataFrame:
+        cols = entry.cols
+        moved = np.asarray(cols["island_edge"]) >= 0
+        stayed = np.asarray(cols["on_island"], dtype=bool)
+        rows = np.flatnonzero(moved | stayed)
+        if ids is not None and isinstance(points, gpd.GeoDataFrame) and ids in points.columns:
+            labels = points[ids].to_numpy()
+        else:
+            labels = points.index.to_numpy()
+        edge = np.where(moved, cols["island_edge"], cols["edge"])[rows]
+        comp = self.component[self.edge_u[edge]] if len(rows) else np.empty(0, dtype=np.int64)
+        isl = self.islands
+        return pd.DataFrame(
+            {
+                "id": labels[rows],
+                "island_leg_m": np.where(moved, cols["island_leg_m"], cols["leg_m"])[rows],
+                "leg_m": np.asarray(cols["leg_m"])[rows],
+                "extra_leg_m": np.asarray(cols["extra_leg_m"])[rows],
+                "linked": np.where(moved[rows], "main network", "island"),
+                "island_nodes": isl["nodes"].to_numpy()[comp],
+                "island_street_m": isl["street_m"].to_numpy()[comp],
+            },
+            index=points.index[rows],
+        )
 
     def node_positions(self, nodes: Iterable[Hashable]) -> np.ndarray:
         """Positions of node labels in the node arrays.
@@ -1144,7 +1226,10 @@ class WalkNetwork:
                 the first four count the four statuses in order
                 (``unreachable`` = ``"no_path"``) and add up to the number of homes.
             ``max_distance_m``, ``speed_m_per_min``, ``n_homes_unsnapped``,
-            ``n_facilities_unsnapped``.
+            ``n_facilities_unsnapped``; ``homes_on_islands`` and
+            ``facilities_on_islands``: the tables of :meth:`island_links`
+            (the points whose nearest street is on an island, with the extra
+            leg linking them elsewhere cost).
 
         Examples
         --------
@@ -1275,6 +1360,8 @@ class WalkNetwork:
             "speed_m_per_min": float(speed_m_per_min),
             "n_homes_unsnapped": len(home_off),
             "n_facilities_unsnapped": len(fac_off),
+            "homes_on_islands": self._island_table(home_snap, homes, "home_id"),
+            "facilities_on_islands": self._island_table(fac_snap, facilities, facility_id),
         }
         return out
 

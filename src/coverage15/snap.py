@@ -161,33 +161,35 @@ def _same_as_first_member(
     return bool((mine == theirs).all())
 
 
+def _loop_runs_backward(coords: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per loop edge: its vertices read backwards sort lower (bytewise) than forwards."""
+    out = np.zeros(len(start), dtype=bool)
+    for k, (s0, c) in enumerate(zip(start.tolist(), count.tolist(), strict=True)):
+        seq = coords[s0 : s0 + c]
+        out[k] = seq[::-1].tobytes() < seq.tobytes()
+    return out
+
+
 def _streets_by_geometry(
     a: np.ndarray,
     b: np.ndarray,
-    loop: np.ndarray,
     backward: np.ndarray,
     coords: np.ndarray,
     e_start: np.ndarray,
     n_coord: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Streets and edge directions from the exact vertices (the hash-collision fallback).
+) -> np.ndarray:
+    """Streets from the exact vertices (the hash-collision fallback).
 
-    ``backward`` (an edge from the higher node position to the lower one) is
-    kept for ordinary edges; a loop runs backward when its vertices read
-    backwards sort lower (bytewise), instead of by its hashes. Edges with the
-    same ends and the same vertices in canonical order are one street. One
-    Python step per edge, but only needed after a 64-bit hash collision.
+    Edges with the same ends and the same vertices in canonical order (read
+    backwards where ``backward``) are one street, numbered in order of first
+    appearance like the hashed path. One Python step per edge, but only needed
+    after a 64-bit hash collision.
     """
-    backward = backward.copy()
     keys = []
     for i in range(len(a)):
         c = coords[e_start[i] : e_start[i] + n_coord[i]]
-        fwd, bwd = c.tobytes(), c[::-1].tobytes()
-        if loop[i]:
-            backward[i] = bwd < fwd
-        keys.append((int(a[i]), int(b[i]), bwd if backward[i] else fwd))
-    street = pd.factorize(pd.Series(keys, dtype=object))[0].astype(np.int64)
-    return street, backward
+        keys.append((int(a[i]), int(b[i]), (c[::-1] if backward[i] else c).tobytes()))
+    return pd.factorize(pd.Series(keys, dtype=object))[0].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -323,9 +325,11 @@ class StreetIndex:
             hf, hr = _line_hashes(coords, e_start, n_coord, np.repeat(np.arange(m), n_coord))
         else:
             hf = hr = np.empty(0, dtype=np.uint64)
-        # canonical orientation: from the lower node position; loops by their hashes
-        loop = u == v
-        backward = np.where(loop, hr < hf, u > v)
+        # canonical orientation: from the lower node position; a loop, the way its
+        # vertices sort lower (bytewise), so both directions of a loop are one street
+        backward = u > v
+        loops = np.flatnonzero(u == v)
+        backward[loops] = _loop_runs_backward(coords, e_start[loops], n_coord[loops])
         canon = np.where(backward, hr, hf)
         a, b = np.minimum(u, v), np.maximum(u, v)
         with np.errstate(over="ignore"):
@@ -334,9 +338,7 @@ class StreetIndex:
         # a 64-bit hash collision is practically impossible, but check every street's
         # members exactly (same ends, same vertices in canonical order) all the same
         if not _same_as_first_member(street, a, b, backward, coords, e_start, n_coord):
-            street, backward = _streets_by_geometry(
-                a, b, loop, backward, coords, e_start, n_coord
-            )
+            street = _streets_by_geometry(a, b, backward, coords, e_start, n_coord)
         n_streets = int(street.max()) + 1 if m else 0
         # shortest edge per (street, direction)
         slot = street * 2 + backward
