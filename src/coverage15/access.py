@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -314,9 +314,123 @@ def _reaches_any(
     return ok
 
 
+def _pairs_within(
+    graph: sparse.csr_array,
+    virtual: np.ndarray,
+    n: int,
+    hp: _Placed,
+    fp: _Placed,
+    limit: float,
+    rows: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every (point, home, metres) within ``limit``, ``rows`` points' searches at a time.
+
+    Positions among the placed points ``fp`` and homes ``hp``; each chunk's dense
+    search result is made sparse at once. Sorted by point, then home.
+    """
+    # home exits grouped by node: (node, home, leg + partial edge)
+    ex_node = np.concatenate([hp.v, hp.u])
+    ex_home = np.concatenate([np.arange(len(hp.ok)), np.arange(len(hp.ok))])
+    ex_cost = np.concatenate([hp.leg + hp.exit_v(), hp.leg + hp.exit_u()])
+    keep = ex_cost <= limit
+    ex_node, ex_home, ex_cost = ex_node[keep], ex_home[keep], ex_cost[keep]
+    order = np.argsort(ex_node, kind="stable")
+    ex_home, ex_cost = ex_home[order], ex_cost[order]
+    ex_ptr = offsets_from_counts(np.bincount(ex_node, minlength=n))
+    s_h, s_f, s_d = _same_street(hp, fp)  # same-street direct pairs, all points at once
+    for start in range(0, len(virtual), rows):
+        chunk = virtual[start : start + rows]
+        dense = dijkstra(graph, directed=True, indices=chunk, limit=limit)[:, :n]
+        r, node = np.nonzero(np.isfinite(dense))
+        dn = dense[r, node]
+        del dense
+        cnt = ex_ptr[node + 1] - ex_ptr[node]
+        at = ragged_arange(cnt, ex_ptr[node])  # the exits at each reached node
+        in_chunk = (s_f >= start) & (s_f < start + len(chunk))
+        f_c = np.concatenate([np.repeat(r + start, cnt), s_f[in_chunk]])
+        h_c = np.concatenate([ex_home[at], s_h[in_chunk]])
+        d_c = np.concatenate([np.repeat(dn, cnt) + ex_cost[at], s_d[in_chunk]])
+        ok = d_c <= limit
+        f_c, h_c, d_c = f_c[ok], h_c[ok], d_c[ok]
+        order = np.lexsort((d_c, h_c, f_c))
+        f_c, h_c, d_c = f_c[order], h_c[order], d_c[order]
+        first = run_starts(f_c, h_c)
+        yield f_c[first], h_c[first], d_c[first]
+
+
+def _categories_and_ids(
+    facilities: gpd.GeoDataFrame, category: str, facility_id: str
+) -> tuple[np.ndarray, Any]:
+    """Checked category per facility, and the ids with a missing value appended (for -1)."""
+    if not isinstance(facilities, gpd.GeoDataFrame):
+        raise InputError("facilities must be a GeoDataFrame", source="facilities")
+    if category not in facilities.columns:
+        raise InputError(
+            "no such column; name the category column with category=...",
+            source="facilities",
+            column=category,
+        )
+    cats = facilities[category]
+    if cats.isna().any():
+        raise InputError(
+            "facilities without a category",
+            source="facilities",
+            column=category,
+            rows=list(facilities.index[cats.isna().to_numpy()]),
+        )
+    ids = pd.array(
+        facilities[facility_id].to_numpy()
+        if facility_id in facilities.columns
+        else facilities.index.to_numpy()
+    )
+    return cats.to_numpy(), pd.array([*ids, None], dtype=ids.dtype)
+
+
+def _island_ways(
+    node_on_island: np.ndarray,
+    csr_reverse: sparse.csr_array,
+    home_isl: _Placed | None,
+    h_ok: np.ndarray,
+    fac_isl: _Placed | None,
+    fp: _Placed,
+    f_ok: np.ndarray,
+) -> _IslandWays | None:
+    """The walks along islands for homes linked off one (None when there are none).
+
+    ``home_isl``/``fac_isl``: island links of all homes/facilities (see
+    :meth:`WalkNetwork._placed`); ``h_ok``/``f_ok``: positions of the placed
+    ones; ``fp``: the placed facilities' links. Facilities on islands are those
+    linked off an island (their island link) and those that stayed on one.
+    """
+    if home_isl is None:
+        return None
+    hpos = np.flatnonzero(home_isl.ok[h_ok])  # positions among the placed homes
+    if not len(hpos):
+        return None
+    hi = home_isl.take(h_ok[hpos])
+    on_island = node_on_island[fp.u] & fp.ok
+    fi = fp
+    if fac_isl is not None:
+        moved = fac_isl.ok[f_ok]
+        fi = _Placed(
+            *(
+                np.where(moved, getattr(fac_isl, f)[f_ok], getattr(fp, f))
+                for f in _Placed.__dataclass_fields__
+            )
+        )
+        on_island |= moved
+    fpos = np.flatnonzero(on_island)
+    if not len(fpos):
+        return None
+    fi = fi.take(fpos)
+    graph, virtual = _reverse_graph_with_sources(csr_reverse, fi)
+    n = csr_reverse.shape[0]
+    return _IslandWays(n, graph, virtual, hi, hpos, fpos, _same_street(hi, fi))
+
+
 @dataclass(frozen=True)
 class _IslandWays:
-    """Walks along islands for homes linked off one (see :meth:`WalkNetwork._island_alternative`).
+    """Walks along islands for homes linked off one (see :func:`_island_ways`).
 
     ``hp``: the island links of those homes (``hpos``: their positions among the
     placed homes); ``graph``/``virtual``: the reversed graph with one virtual
@@ -1254,28 +1368,7 @@ class WalkNetwork:
             raise InputError(f"max_distance_m must be positive, got {max_distance_m}")
         if not (speed_m_per_min > 0 and math.isfinite(speed_m_per_min)):
             raise InputError(f"speed_m_per_min must be positive, got {speed_m_per_min}")
-        if not isinstance(facilities, gpd.GeoDataFrame):
-            raise InputError("facilities must be a GeoDataFrame", source="facilities")
-        if category not in facilities.columns:
-            raise InputError(
-                "no such column; name the category column with category=...",
-                source="facilities",
-                column=category,
-            )
-        cats_all = facilities[category]
-        if cats_all.isna().any():
-            raise InputError(
-                "facilities without a category",
-                source="facilities",
-                column=category,
-                rows=list(facilities.index[cats_all.isna().to_numpy()]),
-            )
-        ids = pd.array(
-            facilities[facility_id].to_numpy()
-            if facility_id in facilities.columns
-            else facilities.index.to_numpy()
-        )
-        padded_ids = pd.array([*ids, None], dtype=ids.dtype)
+        fac_cat, padded_ids = _categories_and_ids(facilities, category, facility_id)
         home_snap, home_off = self._snap_cols(
             homes, max_leg_m=max_leg_m, ids="home_id", source="homes"
         )
@@ -1284,7 +1377,6 @@ class WalkNetwork:
         )
         home, home_isl = self._placed(home_snap)
         fac, fac_isl = self._placed(fac_snap)
-        fac_cat = cats_all.to_numpy()
         if categories is None:
             categories = sorted(pd.unique(fac_cat).tolist(), key=str)
         categories = list(categories)
@@ -1304,7 +1396,8 @@ class WalkNetwork:
         # homes sharing a street with a facility
         graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fp)
         same = _same_street(hp, fp)
-        islands = self._island_alternative(home_isl, h_ok, fac_isl, fp, f_ok)
+        node_on_island = self.islands["island"].to_numpy()[self.component]
+        islands = _island_ways(node_on_island, self.csr_reverse, home_isl, h_ok, fac_isl, fp, f_ok)
 
         columns: dict[str, Any] = {"snapped": home.ok.copy()}
         counts: dict[Hashable, dict[str, int]] = {}
@@ -1364,42 +1457,6 @@ class WalkNetwork:
             "facilities_on_islands": self._island_table(fac_snap, facilities, facility_id),
         }
         return out
-
-    def _island_alternative(
-        self,
-        home_isl: _Placed | None,
-        h_ok: np.ndarray,
-        fac_isl: _Placed | None,
-        fp: _Placed,
-        f_ok: np.ndarray,
-    ) -> _IslandWays | None:
-        """The homes linked off an island that can walk along it to a facility there.
-
-        Facilities on islands are those linked off an island (their island link)
-        and those that stayed on one (their only link).
-        """
-        if home_isl is None:
-            return None
-        hpos = np.flatnonzero(home_isl.ok[h_ok])  # positions among the placed homes
-        if not len(hpos):
-            return None
-        hi = home_isl.take(h_ok[hpos])
-        island = self.islands["island"].to_numpy()
-        on_island = island[self.component[fp.u]] & fp.ok
-        fi = fp
-        if fac_isl is not None:
-            moved = fac_isl.ok[f_ok]
-            fi = _Placed(*(
-                np.where(moved, getattr(fac_isl, f)[f_ok], getattr(fp, f))
-                for f in _Placed.__dataclass_fields__
-            ))
-            on_island |= moved
-        fpos = np.flatnonzero(on_island)
-        if not len(fpos):
-            return None
-        fi = fi.take(fpos)
-        graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fi)
-        return _IslandWays(self.n_nodes, graph, virtual, hi, hpos, fpos, _same_street(hi, fi))
 
     def catchment_pairs(
         self,
@@ -1469,42 +1526,12 @@ class WalkNetwork:
         parts_h: list[np.ndarray] = []
         parts_d: list[np.ndarray] = []
         if len(h_ok) and len(f_ok):
-            # home exits grouped by node: (node, home, leg + partial edge)
-            ex_node = np.concatenate([hp.v, hp.u])
-            ex_home = np.concatenate([np.arange(len(h_ok)), np.arange(len(h_ok))])
-            ex_cost = np.concatenate([hp.leg + hp.exit_v(), hp.leg + hp.exit_u()])
-            keep = ex_cost <= limit
-            ex_node, ex_home, ex_cost = ex_node[keep], ex_home[keep], ex_cost[keep]
-            order = np.argsort(ex_node, kind="stable")
-            ex_home, ex_cost = ex_home[order], ex_cost[order]
-            ex_ptr = offsets_from_counts(np.bincount(ex_node, minlength=n))
-            # same-street direct pairs, all facilities at once
-            s_h, s_f, s_d = _same_street(hp, fp)
             graph, virtual = _reverse_graph_with_sources(self.csr_reverse, fp)
             rows = max(1, int(chunk_bytes // (8 * (n + len(f_ok)))))
-            for start in range(0, len(f_ok), rows):
-                chunk = virtual[start : start + rows]
-                dense = dijkstra(graph, directed=True, indices=chunk, limit=limit)[:, :n]
-                r, node = np.nonzero(np.isfinite(dense))
-                dn = dense[r, node]
-                del dense
-                cnt = ex_ptr[node + 1] - ex_ptr[node]
-                at = ragged_arange(cnt, ex_ptr[node])  # the exits at each reached node
-                f_c = np.repeat(r + start, cnt)
-                h_c = ex_home[at]
-                d_c = np.repeat(dn, cnt) + ex_cost[at]
-                in_chunk = (s_f >= start) & (s_f < start + len(chunk))
-                f_c = np.concatenate([f_c, s_f[in_chunk]])
-                h_c = np.concatenate([h_c, s_h[in_chunk]])
-                d_c = np.concatenate([d_c, s_d[in_chunk]])
-                ok = d_c <= limit
-                f_c, h_c, d_c = f_c[ok], h_c[ok], d_c[ok]
-                order = np.lexsort((d_c, h_c, f_c))
-                f_c, h_c, d_c = f_c[order], h_c[order], d_c[order]
-                first = run_starts(f_c, h_c)
-                parts_f.append(f_ok[f_c[first]])
-                parts_h.append(h_ok[h_c[first]])
-                parts_d.append(d_c[first])
+            for f_c, h_c, d_c in _pairs_within(graph, virtual, n, hp, fp, limit, rows):
+                parts_f.append(f_ok[f_c])
+                parts_h.append(h_ok[h_c])
+                parts_d.append(d_c)
         out = pd.DataFrame(
             {
                 "facility": _concat(parts_f).astype(np.int64),
