@@ -12,6 +12,16 @@ for snapping. Its queries are vectorised numpy around
 * :meth:`WalkNetwork.catchment_pairs`: every facility–home pair within a
   bound (for 2SFCA), from per-facility bounded searches in memory-capped
   chunks, kept sparse.
+* :meth:`WalkNetwork.service_area_pieces`: the parts of every street from
+  which the nearest point can be walked to within a bound, in the same
+  direction (the base of :func:`coverage15.maps.service_areas` and of every
+  other distance a map shows).
+
+Every home gets a status per category (``reach__<cat>``): reached, beyond the
+bound, no path (no directed path to any facility of the category at any
+distance: a breadth-first search on the reversed graph), or off network.
+Points whose nearest street lies on an *island* (a small piece of the network,
+see :class:`WalkNetwork`) are linked to the main network instead, and reported.
 
 How a distance is measured: homes and facilities sit on edges (see
 :mod:`coverage15.snap`). Each facility becomes a virtual node joined to its
@@ -86,6 +96,8 @@ ISLAND_MAX_NODES = 40
 ISLAND_MAX_M = 300.0
 #: Access statuses of ``reach__<cat>``, in order.
 REACH_STATUSES = ("reached", "beyond_bound", "no_path", "off_network")
+#: The dtype of ``reach__<cat>`` columns.
+REACH_DTYPE = pd.CategoricalDtype(list(REACH_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -277,36 +289,43 @@ def _same_street(hp: _Placed, fp: _Placed) -> tuple[np.ndarray, np.ndarray, np.n
     return s_h, s_f, hp.leg[s_h] + fp.leg[s_f] + _along(hp, s_h, fp, s_f)
 
 
+def _with_roots(
+    graph: sparse.csr_array, groups: Sequence[np.ndarray]
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """``graph`` with one root node per group of nodes appended, joined to each member."""
+    m = graph.shape[0]
+    itype = graph.indices.dtype
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    members = np.concatenate([np.asarray(g, dtype=np.int64) for g in [[], *groups]])
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(sizes)]).astype(itype)
+    rooted = sparse.csr_array(
+        (
+            np.concatenate([graph.data, np.ones(len(members))]),
+            np.concatenate([graph.indices, members.astype(itype)]),
+            indptr,
+        ),
+        shape=(m + len(groups), m + len(groups)),
+    )
+    return rooted, m + np.arange(len(groups))
+
+
 def _reaches_any(
-    graph: sparse.csr_array,
-    n: int,
-    sources: np.ndarray,
+    rooted: sparse.csr_array,
+    root: int,
     hp: _Placed,
     same: tuple[np.ndarray, np.ndarray, np.ndarray],
     sel: np.ndarray,
 ) -> np.ndarray:
     """Per placed home: whether a directed path leads to any point among ``sel`` (any length).
 
-    A breadth-first search on the reversed graph from a super-source joined to
-    the points' virtual nodes ``sources``; a home reaches a point when one of
-    its usable edge ends was reached, or when they share a street and the
-    direction allows the direct walk.
+    A breadth-first search on the reversed graph ``rooted`` from ``root``, a
+    node joined to the virtual nodes of the points ``sel`` (see
+    :func:`_with_roots`); a home reaches a point when one of its usable edge
+    ends was reached, or when they share a street and the direction allows
+    the direct walk.
     """
-    if not len(sources):
-        return np.zeros(len(hp.ok), dtype=bool)
-    m = graph.shape[0]
-    itype = graph.indices.dtype
-    indptr = np.concatenate([graph.indptr, [graph.indptr[-1] + len(sources)]]).astype(itype)
-    g = sparse.csr_array(
-        (
-            np.concatenate([graph.data, np.ones(len(sources))]),
-            np.concatenate([graph.indices, sources.astype(itype)]),
-            indptr,
-        ),
-        shape=(m + 1, m + 1),
-    )
-    seen = np.zeros(m + 1, dtype=bool)
-    seen[breadth_first_order(g, m, directed=True, return_predecessors=False)] = True
+    seen = np.zeros(rooted.shape[0], dtype=bool)
+    seen[breadth_first_order(rooted, root, directed=True, return_predecessors=False)] = True
     ok = seen[hp.v] | (seen[hp.u] & hp.has_rev)
     s_h, s_f, s_d = same
     direct = np.isin(s_f, sel) & np.isfinite(s_d)
@@ -467,9 +486,8 @@ class _IslandWays:
         out = np.zeros(n_homes, dtype=bool)
         mine = np.flatnonzero(np.isin(self.fpos, sel))
         if len(mine):
-            out[self.hpos] = _reaches_any(
-                self.graph, self.n, self.virtual[mine], self.hp, self.same, mine
-            )
+            rooted, roots = _with_roots(self.graph, [self.virtual[mine]])
+            out[self.hpos] = _reaches_any(rooted, int(roots[0]), self.hp, self.same, mine)
         return out
 
 
@@ -888,13 +906,16 @@ class WalkNetwork:
         return pd.DataFrame({"nodes": nodes, "street_m": street_m, "island": island})
 
     @cached_property
-    def _island_streets(self) -> tuple[np.ndarray, StreetSubset | None]:
-        """Per street: on an island; and the other streets, indexed (None if all are)."""
+    def _island_streets(self) -> np.ndarray:
+        """Per street: on an island."""
         s_edge = self.streets.edge
-        on = self.islands["island"].to_numpy()[self.component[self.edge_u[s_edge]]]
-        if not on.any():
-            return on, None
-        return on, StreetSubset.of(self.streets, ~on) if not on.all() else None
+        return self.islands["island"].to_numpy()[self.component[self.edge_u[s_edge]]]
+
+    @cached_property
+    def _mainland(self) -> StreetSubset | None:
+        """The streets not on islands with their own STRtree (None when all are on islands)."""
+        on = self._island_streets
+        return StreetSubset.of(self.streets, ~on) if not on.all() else None
 
     @cached_property
     def streets(self) -> StreetIndex:
@@ -1097,12 +1118,11 @@ class WalkNetwork:
         arr, xy = points_and_xy(points, self.crs, source=source)
 
         def make() -> dict[str, Any]:
-            on_island, mainland = self._island_streets
             return snap_avoiding_islands(
                 self,
                 arr,
-                island_street=on_island,
-                mainland=mainland,
+                island_street=self._island_streets,
+                mainland=lambda: self._mainland,
                 max_leg_m=max_leg_m,
                 xy=xy,
                 snap=snap_array,  # looked up here at call time
@@ -1406,7 +1426,9 @@ class WalkNetwork:
             from coverage15._progress import progress_bar
 
             loop = progress_bar(categories, desc="categories", unit="cat")
-        for cat in loop:
+        rooted: sparse.csr_array | None = None
+        roots = np.empty(0, dtype=np.int64)
+        for ci, cat in enumerate(loop):
             sel = np.flatnonzero(f_cat == cat)  # positions in fp
             n_fac = int(np.count_nonzero(fac_cat == cat))
             best = np.full(len(h_ok), np.inf)
@@ -1419,7 +1441,11 @@ class WalkNetwork:
                 kept = best <= limit
                 path[kept] = True
                 if not kept.all():  # is a facility of the category reachable at all?
-                    path |= _reaches_any(graph, n, virtual[sel], hp, same, sel)
+                    if rooted is None:  # one root per category, joined to its facilities
+                        rooted, roots = _with_roots(
+                            graph, [virtual[f_cat == c] for c in categories]
+                        )
+                    path |= _reaches_any(rooted, int(roots[ci]), hp, same, sel)
                     if islands is not None:
                         path |= islands.reaches(sel, len(h_ok))
             kept = best <= limit
@@ -1436,7 +1462,7 @@ class WalkNetwork:
             columns[f"dist_m__{cat}"] = dist
             columns[f"time_min__{cat}"] = dist / speed_m_per_min
             columns[f"facility__{cat}"] = padded_ids.take(fidx)  # -1: the missing value
-            columns[f"reach__{cat}"] = pd.Categorical.from_codes(code, categories=REACH_STATUSES)
+            columns[f"reach__{cat}"] = pd.Categorical.from_codes(code, dtype=REACH_DTYPE)
             tally = np.bincount(code, minlength=4)
             counts[cat] = {
                 "within": int(tally[0]),

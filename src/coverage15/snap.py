@@ -886,7 +886,7 @@ def snap_avoiding_islands(
     arr: np.ndarray,
     *,
     island_street: np.ndarray,
-    mainland: StreetSubset | None,
+    mainland: StreetSubset | Callable[[], StreetSubset | None] | None,
     max_leg_m: float | None = 500.0,
     xy: np.ndarray | None = None,
     snap: Callable[..., dict[str, np.ndarray]] | None = None,
@@ -906,7 +906,8 @@ def snap_avoiding_islands(
     island_street
         Boolean per street of ``network.streets``: on an island.
     mainland
-        The streets not on islands, indexed (None when there are none).
+        The streets not on islands, indexed (None when there are none), or a
+        function returning them (called only when a point needs them).
     max_leg_m
         Snapping tolerance (``None``: no limit).
     xy
@@ -956,7 +957,9 @@ def snap_avoiding_islands(
     for c in ("island_leg_m", "island_pos_m", "extra_leg_m"):
         cols[c] = np.full(n, np.nan)
     todo = np.flatnonzero(on)
-    if len(todo) and mainland is not None and len(mainland.street):
+    if len(todo) and callable(mainland):
+        mainland = mainland()
+    if len(todo) and isinstance(mainland, StreetSubset) and len(mainland.street):
         alt = snap(network, arr[todo], max_leg_m=max_leg_m, xy=xy[todo], among=mainland)
         moved = alt["snapped"]
         at = todo[moved]
