@@ -684,6 +684,10 @@ def test_a_facility_on_the_same_island_is_walked_to_along_it():
     # with a bound below the main-street walk, only the island walk counts
     near = net.nearest_facilities(homes, kiosk, max_distance_m=10)
     assert near["reach__kiosk"].tolist() == ["reached", "beyond_bound"]
+    # catchment pairs measure the same way
+    pairs = net.catchment_pairs(homes, kiosk, max_distance_m=1000)
+    assert pairs.values.tolist() == [[0, 0, 8.0], [0, 1, 415.0]]
+    assert net.catchment_pairs(homes, kiosk, max_distance_m=10).values.tolist() == [[0, 0, 8.0]]
 
 
 def test_islands_never_leave_the_graph_and_settings_are_checked():

@@ -444,7 +444,7 @@ def _island_ways(
     fi = fi.take(fpos)
     graph, virtual = _reverse_graph_with_sources(csr_reverse, fi)
     n = csr_reverse.shape[0]
-    return _IslandWays(n, graph, virtual, hi, hpos, fpos, _same_street(hi, fi))
+    return _IslandWays(n, graph, virtual, hi, hpos, fi, fpos, _same_street(hi, fi))
 
 
 @dataclass(frozen=True)
@@ -462,6 +462,7 @@ class _IslandWays:
     virtual: np.ndarray
     hp: _Placed
     hpos: np.ndarray
+    fp: _Placed
     fpos: np.ndarray
     same: tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -1515,7 +1516,9 @@ class WalkNetwork:
         pandas.DataFrame
             Columns ``facility`` and ``home`` (0-based positions into
             ``facilities`` and ``homes``) and ``dist_m`` (home → facility,
-            legs included), sorted by facility then home. Unsnapped points
+            legs included; for a home linked off an island, the shorter of the
+            walks over the main network and along its island, as in
+            :meth:`nearest_facilities`), sorted by facility then home. Unsnapped points
             have no pairs. ``attrs``: ``max_distance_m``,
             ``n_homes_unsnapped``, ``n_facilities_unsnapped``.
 
@@ -1542,7 +1545,8 @@ class WalkNetwork:
         fac_snap, fac_off = self._snap_cols(
             facilities, max_leg_m=max_leg_m, ids="facility_id", source="facilities"
         )
-        home, fac = self._placed(home_snap)[0], self._placed(fac_snap)[0]
+        home, home_isl = self._placed(home_snap)
+        fac, fac_isl = self._placed(fac_snap)
         limit = float(max_distance_m)
         n = self.n_nodes
         h_ok = np.flatnonzero(home.ok)
@@ -1558,13 +1562,24 @@ class WalkNetwork:
                 parts_f.append(f_ok[f_c])
                 parts_h.append(h_ok[h_c])
                 parts_d.append(d_c)
-        out = pd.DataFrame(
-            {
-                "facility": _concat(parts_f).astype(np.int64),
-                "home": _concat(parts_h).astype(np.int64),
-                "dist_m": _concat(parts_d).astype(np.float64),
-            }
-        )
+            # homes linked off an island also walk along it to facilities there
+            node_on_island = self.islands["island"].to_numpy()[self.component]
+            ways = _island_ways(node_on_island, self.csr_reverse, home_isl, h_ok, fac_isl, fp, f_ok)
+            if ways is not None:
+                for f_c, h_c, d_c in _pairs_within(
+                    ways.graph, ways.virtual, n, ways.hp, ways.fp, limit, rows
+                ):
+                    parts_f.append(f_ok[ways.fpos[f_c]])
+                    parts_h.append(h_ok[ways.hpos[h_c]])
+                    parts_d.append(d_c)
+        f_all = _concat(parts_f).astype(np.int64)
+        h_all = _concat(parts_h).astype(np.int64)
+        d_all = _concat(parts_d).astype(np.float64)
+        if len(parts_f) > 1:  # the shorter of the two ways per pair, sorted again
+            order = np.lexsort((d_all, h_all, f_all))
+            first = order[run_starts(f_all[order], h_all[order])]
+            f_all, h_all, d_all = f_all[first], h_all[first], d_all[first]
+        out = pd.DataFrame({"facility": f_all, "home": h_all, "dist_m": d_all})
         out.attrs = {
             "max_distance_m": limit,
             "n_homes_unsnapped": len(home_off),
