@@ -208,6 +208,26 @@ def _csr_min_weight(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> spar
     return sparse.csr_array((w.astype(np.float64), (key % n).astype(itype), indptr), shape=(n, n))
 
 
+def _append_nodes(
+    graph: sparse.csr_array, n_arcs: np.ndarray, dst: np.ndarray, weight: np.ndarray
+) -> tuple[sparse.csr_array, np.ndarray]:
+    """``graph`` with new nodes appended (no arcs into them): node ``j`` has ``n_arcs[j]``
+    arcs, to the next ``n_arcs[j]`` entries of ``dst`` with ``weight``. Returns the new
+    graph and the new nodes' positions."""
+    m, k = graph.shape[0], len(n_arcs)
+    itype = graph.indices.dtype
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + offsets_from_counts(n_arcs)[1:]])
+    grown = sparse.csr_array(
+        (
+            np.concatenate([graph.data, weight]),
+            np.concatenate([graph.indices, dst.astype(itype)]),
+            indptr.astype(itype),
+        ),
+        shape=(m + k, m + k),
+    )
+    return grown, m + np.arange(k)
+
+
 def _reverse_graph_with_sources(
     csr_reverse: sparse.csr_array, fac: _Placed
 ) -> tuple[sparse.csr_array, np.ndarray]:
@@ -217,25 +237,12 @@ def _reverse_graph_with_sources(
     partial edge (the reversed arcs of node → point), only in the directions
     its street may be walked.
     """
-    n, k = csr_reverse.shape[0], len(fac.ok)
+    k = len(fac.ok)
     w = np.column_stack([fac.leg + fac.entry_u(), fac.leg + fac.entry_v()]).ravel()
     dst = np.column_stack([fac.u, fac.v]).ravel()
     use = np.isfinite(w)
     row = np.repeat(np.arange(k), 2)[use]
-    dst, w = dst[use], w[use]
-    itype = csr_reverse.indices.dtype
-    indptr = np.concatenate(
-        [csr_reverse.indptr, csr_reverse.indptr[-1] + np.cumsum(np.bincount(row, minlength=k))]
-    ).astype(itype)
-    graph = sparse.csr_array(
-        (
-            np.concatenate([csr_reverse.data, w]),
-            np.concatenate([csr_reverse.indices, dst.astype(itype)]),
-            indptr,
-        ),
-        shape=(n + k, n + k),
-    )
-    return graph, n + np.arange(k)
+    return _append_nodes(csr_reverse, np.bincount(row, minlength=k), dst[use], w[use])
 
 
 def _nearest_source(
@@ -293,20 +300,9 @@ def _with_roots(
     graph: sparse.csr_array, groups: Sequence[np.ndarray]
 ) -> tuple[sparse.csr_array, np.ndarray]:
     """``graph`` with one root node per group of nodes appended, joined to each member."""
-    m = graph.shape[0]
-    itype = graph.indices.dtype
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     members = np.concatenate([np.asarray(g, dtype=np.int64) for g in [[], *groups]])
-    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(sizes)]).astype(itype)
-    rooted = sparse.csr_array(
-        (
-            np.concatenate([graph.data, np.ones(len(members))]),
-            np.concatenate([graph.indices, members.astype(itype)]),
-            indptr,
-        ),
-        shape=(m + len(groups), m + len(groups)),
-    )
-    return rooted, m + np.arange(len(groups))
+    return _append_nodes(graph, sizes, members, np.ones(len(members)))
 
 
 def _reaches_any(

@@ -478,7 +478,7 @@ class StreetIndex:
         f = a + t[:, None] * ab
         d2 = np.einsum("ij,ij->i", p - f, p - f)
         # first segment with the smallest distance, per point (segments are grouped by point)
-        seg0 = np.cumsum(n_seg) - n_seg
+        seg0 = offsets_from_counts(n_seg)[:-1]
         is_min = d2 == np.repeat(np.minimum.reduceat(d2, seg0), n_seg)
         cand = np.flatnonzero(is_min)
         head = cand[np.searchsorted(cand, seg0)]
