@@ -808,3 +808,25 @@ def test_one_way_street_changes_the_service_area_as_it_changes_nearest_facilitie
     G.add_edge(2, 1, length=400.0)
     both = WalkNetwork.from_graph(G).nearest_facilities(homes, fac, max_distance_m=limit)
     assert xs[(both["dist_m__shop"] <= limit).to_numpy()].max() == 795  # the street's end
+
+
+def test_service_area_holds_every_home_that_reaches_the_facility_in_time():
+    from coverage15.maps import service_areas
+
+    net = WalkNetwork.from_graph(one_way_tail())
+    fac = facilities_at([[600, 0]])
+    # off the street: 20 m and 40 m legs (the leg counts as walking)
+    homes = homes_at([[350, 20], [350, -40], [700, 20], [250, 5]], index=list("abcd"))
+    r = net.nearest_facilities(homes, fac, max_distance_m=1000)
+    # a: 20 + 250 = 270; b: 40 + 250 = 290; c: past the facility on the one-way: no path;
+    # d: 5 + 350 = 355
+    assert r["dist_m__shop"].tolist()[:2] == [270.0, 290.0]
+    assert r["reach__shop"].tolist() == ["reached", "reached", "no_path", "reached"]
+    gdf = gpd.GeoDataFrame({"dist_m__shop": r["dist_m__shop"]}, geometry=homes, crs=CRS)
+    sa = service_areas(
+        net, fac, minutes=[5], speed_m_per_min=60, buffer_m=1, fill_holes_m2=0,
+        homes=gdf, distance_column="dist_m__shop",
+    )
+    area = sa.geometry.iloc[0]
+    inside = [area.contains(p) for p in homes]
+    assert inside == [True, True, False, False]  # within 300 m: a and b only

@@ -972,9 +972,8 @@ def service_areas(
     if homes is not None and distance_column is not None and len(homes):
         h = homes if e.crs is None or homes.crs == e.crs else homes.to_crs(e.crs)
         hp = _as_points(h.geometry)
-        home_dist = pd.to_numeric(h.loc[hp.index, distance_column], errors="coerce").to_numpy(
-            dtype="float64"
-        )
+        has = (h.geometry.notna() & ~h.geometry.is_empty).to_numpy()
+        home_dist = pd.to_numeric(h[distance_column], errors="coerce").to_numpy("float64")[has]
         on = e.network.snap(hp.set_crs(e.crs, allow_override=True), max_leg_m=None)
         home_legs = shapely.linestrings(
             np.stack(
