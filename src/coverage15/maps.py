@@ -852,7 +852,9 @@ def _street_midpoint_distances(e: _Edges, facilities: gpd.GeoDataFrame) -> np.nd
     net = e.network
     if not len(facilities):
         return np.full(len(e.u), np.inf)
-    pts = _as_points(_same_crs(facilities, e.crs).geometry)
+    fac = _same_crs(facilities, e.crs)
+    assert fac is not None  # facilities is not None
+    pts = _as_points(fac.geometry)
     pieces = net.service_area_pieces(pts, max_distance_m=np.inf, max_leg_m=None)
     d = pieces.distance_at(np.arange(len(e.u)), e.length / 2)
     street = net.streets.street_of_edge

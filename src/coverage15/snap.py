@@ -14,6 +14,12 @@ Positions along an edge are measured on its geometry and scaled to the edge's
 ``length`` attribute (osmnx measures ``length`` geodesically before
 projection, so it can differ slightly from the projected geometry's length).
 
+A point whose nearest street lies on an island (a small piece of the network)
+is linked to the nearest other street instead (:func:`snap_avoiding_islands`),
+and keeps the island link and the extra leg in its snap table. Snaps are kept
+by the points' coordinates in a :class:`SnapCache`, which can be saved with the
+network's signature and loaded on the next run.
+
 Examples
 --------
 >>> import geopandas as gpd
@@ -350,10 +356,10 @@ class StreetIndex:
             order = cand[np.lexsort((cand, length[cand], slot[cand]))]
             first = run_starts(slot[order])
             best[slot[order[first]]] = order[first]
-        best = best.reshape(n_streets, 2)
-        has_fwd = best[:, 0] >= 0
-        rep = np.where(has_fwd, best[:, 0], best[:, 1])
-        rev = np.where(has_fwd, best[:, 1], -1)
+        pair = best.reshape(n_streets, 2)
+        has_fwd = pair[:, 0] >= 0
+        rep = np.where(has_fwd, pair[:, 0], pair[:, 1])
+        rev = np.where(has_fwd, pair[:, 1], -1)
         # the streets' vertices and distances along them
         s_n = n_coord[rep]
         s_start = offsets_from_counts(s_n)
