@@ -138,7 +138,9 @@ def test_one_way_street_home_cannot_walk_back_to_its_start_node():
     r = nearest(G, homes_at([[30, 0]]), facilities_at([[0, 0]]), max_distance_m=1000)
     assert np.isnan(r.loc[0, "dist_m__shop"])
     # the facility at node 0 sits at the street's start: 30 m back is against the one-way
-    assert r.attrs["counts"]["shop"]["beyond_bound"] == 1  # same component, no path found
+    # same weak component, but no directed path at any distance: "no_path", not "too far"
+    assert r.attrs["counts"]["shop"]["unreachable"] == 1
+    assert r.loc[0, "reach__shop"] == "no_path"
 
 
 def test_disconnected_component_is_nan_and_counted_unreachable():
@@ -238,9 +240,11 @@ def test_several_categories_and_the_nearest_one_of_each():
         "dist_m__clinic",
         "time_min__clinic",
         "facility__clinic",
+        "reach__clinic",
         "dist_m__school",
         "time_min__school",
         "facility__school",
+        "reach__school",
     ]
 
 
@@ -502,11 +506,13 @@ def test_snapped_points_match_the_split_edge_reference(beijing):
     homes_xy = _points_near_streets(G, 150, rng)
     fac_xy = _points_near_streets(G, 12, rng)
     cats = ["a"] * 6 + ["b"] * 6
-    net = WalkNetwork.from_graph(G)
+    # the reference snaps every point to its nearest street, islands included
+    net = WalkNetwork.from_graph(G, island_max_nodes=0)
     homes = homes_at(homes_xy.tolist())
     fac = facilities_at(fac_xy.tolist(), cats=cats)
     limit = 1200.0
     ref = split_edge_reference(G, homes_xy, fac_xy, limit)
+    unbounded = split_edge_reference(G, homes_xy, fac_xy, np.inf)
     r = net.nearest_facilities(homes, fac, max_distance_m=limit)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -515,6 +521,14 @@ def test_snapped_points_match_the_split_edge_reference(beijing):
             expected = np.nanmin(ref[:, cols], axis=1)
             np.testing.assert_allclose(r[f"dist_m__{cat}"].to_numpy(), expected, atol=0.01)
             assert np.isfinite(expected).sum() > 50
+            # the status at 300 m: too far when a path exists at any distance, else no path
+            near = net.nearest_facilities(homes, fac, max_distance_m=300.0)
+            anywhere = np.isfinite(np.nanmin(unbounded[:, cols], axis=1))
+            want = np.where(
+                expected <= 300.0, "reached", np.where(anywhere, "beyond_bound", "no_path")
+            )
+            assert near[f"reach__{cat}"].astype(str).tolist() == want.tolist()
+            assert (want == "beyond_bound").any()
     # catchment pairs of the first three facilities
     pairs = net.catchment_pairs(homes, fac.iloc[:3], max_distance_m=600)
     sub = ref[:, :3]
@@ -547,3 +561,272 @@ def test_undirected_graph_and_progress_bar():
     assert net.n_edges == 8  # both directions
     r = net.nearest_facilities(homes_at([[400, 0]]), facilities_at([[50, 0]]), progress=True)
     assert r.loc[0, "dist_m__shop"] == 350.0
+
+
+# ------------------------------------------------------------------ reach statuses (15.6)
+# 0 ⇄ 1 → 2 → 3 along y = 0 (100 m each; 1 → 2 → 3 one-way), and a separate
+# two-way street 4 ⇄ 5 at y = 500. The one-way spur is in the same *weak*
+# component as node 0, but nothing on it can walk back.
+REACH_NODES = {0: (0, 0), 1: (100, 0), 2: (200, 0), 3: (300, 0), 4: (0, 500), 5: (100, 500)}
+
+
+def reach_graph() -> nx.MultiDiGraph:
+    G = graph(REACH_NODES, [(0, 1, 100), (4, 5, 100)])
+    G.add_edge(1, 2, length=100.0)
+    G.add_edge(2, 3, length=100.0)
+    return G
+
+
+def test_reach_status_honours_one_way_streets():
+    net = WalkNetwork.from_graph(reach_graph(), island_max_nodes=0)
+    homes = homes_at([[50, 0], [250, 0], [50, 500], [50, 2000]], index=list("abcd"))
+    fac = facilities_at([[0, 0], [300, 0]], cats=["shop", "park"])
+    with pytest.warns(UnsnappedWarning):
+        r = net.nearest_facilities(homes, fac, max_distance_m=120)
+    # shop at node 0: a walks 50 m; b is on 2 → 3 and can only go on to the dead end 3;
+    # c is on the other street; d is 1500 m from every street
+    assert r["dist_m__shop"].tolist()[:2] == [50.0, pytest.approx(np.nan, nan_ok=True)]
+    assert r["reach__shop"].tolist() == ["reached", "no_path", "no_path", "off_network"]
+    # park at node 3: a walks 50 + 100 + 100 = 250 m (> 120: beyond the bound); b 50 m
+    assert r["reach__park"].tolist() == ["beyond_bound", "reached", "no_path", "off_network"]
+    assert r.loc["b", "dist_m__park"] == 50.0
+    c = r.attrs["counts"]
+    assert (c["park"]["within"], c["park"]["beyond_bound"]) == (1, 1)
+    assert (c["shop"]["unreachable"], c["shop"]["not_snapped"]) == (2, 1)
+    # a weak component holds a and b with both facilities: weak pieces alone would say
+    # "beyond the bound" for b; with the bound lifted a reaches the park at 250 m
+    assert net.component[net.node_positions([0])][0] == net.component[net.node_positions([3])][0]
+    with pytest.warns(UnsnappedWarning):
+        far = net.nearest_facilities(homes, fac, max_distance_m=1000)
+    assert far.loc["a", "dist_m__park"] == 250.0
+    assert far["reach__shop"].tolist() == ["reached", "no_path", "no_path", "off_network"]
+
+
+def test_reach_status_without_facilities_of_a_category():
+    net = WalkNetwork.from_graph(reach_graph(), island_max_nodes=0)
+    r = net.nearest_facilities(
+        homes_at([[50, 0]]), facilities_at([[0, 0]]), categories=["shop", "school"]
+    )
+    assert r["reach__school"].tolist() == ["no_path"]
+    assert list(r["reach__shop"].cat.categories) == [
+        "reached",
+        "beyond_bound",
+        "no_path",
+        "off_network",
+    ]
+
+
+# ------------------------------------------------------------------------- islands (15.3)
+# the main street: 41 nodes 0 … 40 along y = 0, 100 m apart (4 km, two-way: not an
+# island with the defaults, 40 nodes and 300 m); a 20 m fragment 500 → 520 at y = 6
+# (two nodes: an island)
+MAIN = {i: (100 * i, 0) for i in range(41)}
+ISLAND_NODES = {**MAIN, "i0": (500, 6), "i1": (520, 6)}
+ISLAND_EDGES = [(i, i + 1, 100) for i in range(40)] + [("i0", "i1", 20)]
+
+
+def test_home_nearest_to_an_island_is_linked_to_the_main_network():
+    G = graph(ISLAND_NODES, ISLAND_EDGES)
+    home = homes_at([[510, 4]], index=["h"])  # 2 m from the fragment, 4 m from the main street
+    shop = facilities_at([[800, 0]])
+    net = WalkNetwork.from_graph(G)
+    assert net.islands["island"].tolist() == [False, True]  # 41 nodes / 2 nodes
+    r = net.nearest_facilities(home, shop)
+    assert r.loc["h", "dist_m__shop"] == 4 + 290  # leg to the main street + 290 m along it
+    table = r.attrs["homes_on_islands"]
+    assert table.index.tolist() == ["h"]
+    assert table.loc["h", ["island_leg_m", "leg_m", "extra_leg_m"]].tolist() == [2.0, 4.0, 2.0]
+    assert table.loc["h", "linked"] == "main network"
+    assert table.loc["h", ["island_nodes", "island_street_m"]].tolist() == [2, 20.0]
+    assert len(r.attrs["facilities_on_islands"]) == 0
+    # the old behaviour, every point on its nearest street: the home reaches nothing
+    old = WalkNetwork.from_graph(G, island_max_nodes=0).nearest_facilities(home, shop)
+    assert old.loc["h", "reach__shop"] == "no_path"
+    # the thresholds are settable: with fewer than 2 nodes and 10 m, no island here
+    small = WalkNetwork.from_graph(G, island_max_nodes=2, island_max_m=10)
+    assert small.nearest_facilities(home, shop).loc["h", "reach__shop"] == "no_path"
+
+
+def test_island_by_length_and_staying_when_nothing_else_is_near():
+    G = graph(ISLAND_NODES, ISLAND_EDGES)
+    net = WalkNetwork.from_graph(G, island_max_nodes=1, island_max_m=25.0)  # 20 m < 25 m
+    assert net.islands["island"].tolist() == [False, True]
+    home = homes_at([[510, 4]], index=["h"])
+    # no other street within 3 m: the home stays on the island and says so
+    s = net.snap(home, max_leg_m=3.0)
+    assert (s.loc["h", "on_island"], s.loc["h", "leg_m"], s.loc["h", "island_edge"]) == (
+        True,
+        2.0,
+        -1,
+    )
+    links = net.island_links(home, max_leg_m=3.0)
+    assert links.loc["h", "linked"] == "island" and np.isnan(links.loc["h", "extra_leg_m"])
+    r = net.nearest_facilities(home, facilities_at([[800, 0]]), max_leg_m=3.0)
+    assert r.loc["h", "reach__shop"] == "no_path"
+
+
+def test_a_facility_on_the_same_island_is_walked_to_along_it():
+    G = graph(ISLAND_NODES, ISLAND_EDGES)
+    net = WalkNetwork.from_graph(G)
+    homes = homes_at([[510, 4], [100, -3]], index=["h", "m"])
+    # the kiosk is 1 m from the fragment and 7 m from the main street
+    kiosk = facilities_at([[505, 7]], cats=["kiosk"], ids=["K"])
+    r = net.nearest_facilities(homes, kiosk)
+    # h: along the island, 2 m leg + 5 m back along the fragment + 1 m leg = 8 m
+    #    (over the main street it would be 4 + 5 + 7 = 16 m)
+    assert r.loc["h", "dist_m__kiosk"] == 8.0
+    # m, on the main street, reaches the kiosk through its main-street link:
+    # 3 m leg + 405 m along the street + 7 m leg
+    assert r.loc["m", "dist_m__kiosk"] == 3 + 405 + 7
+    assert r["facility__kiosk"].tolist() == ["K", "K"]
+    fac_table = r.attrs["facilities_on_islands"]
+    assert fac_table["id"].tolist() == ["K"] and fac_table["extra_leg_m"].tolist() == [6.0]
+    # with a bound below the main-street walk, only the island walk counts
+    near = net.nearest_facilities(homes, kiosk, max_distance_m=10)
+    assert near["reach__kiosk"].tolist() == ["reached", "beyond_bound"]
+    # catchment pairs measure the same way
+    pairs = net.catchment_pairs(homes, kiosk, max_distance_m=1000)
+    assert pairs.values.tolist() == [[0, 0, 8.0], [0, 1, 415.0]]
+    assert net.catchment_pairs(homes, kiosk, max_distance_m=10).values.tolist() == [[0, 0, 8.0]]
+
+
+def test_islands_never_leave_the_graph_and_settings_are_checked():
+    G = graph(ISLAND_NODES, ISLAND_EDGES)
+    net = WalkNetwork.from_graph(G)
+    assert net.n_nodes == len(ISLAND_NODES) and net.n_edges == 2 * len(ISLAND_EDGES)
+    with pytest.raises(InputError, match="island"):
+        WalkNetwork.from_graph(G, island_max_nodes=-1)
+    # island settings are part of the signature: saved snaps do not mix
+    assert net.signature != WalkNetwork.from_graph(G, island_max_nodes=0).signature
+
+
+@pytest.mark.realdata
+def test_beijing_cau_homes_on_fragments_are_linked_to_the_main_network():
+    """Regression (issue 15.3): homes whose nearest street is a 2–10-node fragment."""
+    path = OSM / "beijing_haidian_cau_2026.osm.bz2"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    import osmnx as ox
+
+    from coverage15.network import build_walk_network
+
+    G = build_walk_network(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = ox.features_from_xml(path, tags={"building": True})
+    b = b[b.geometry.geom_type.isin(["Polygon", "MultiPolygon"])].to_crs(G.graph["crs"])
+    homes = gpd.GeoSeries(b.representative_point().to_numpy(), crs=G.graph["crs"])
+    old = WalkNetwork.from_graph(G, island_max_nodes=0)
+    new = WalkNetwork.from_graph(G)
+    main = int(new.islands["nodes"].idxmax())
+    assert not new.islands.loc[main, "island"] and new.islands["island"].sum() == len(
+        new.islands
+    ) - 1
+
+    def pieces(net):
+        s = net.snap(homes)
+        assert s["snapped"].all()
+        return net.component[net.edge_u[s["edge"].to_numpy()]]
+
+    comp_old = pieces(old)
+    off_old = comp_old != main
+    sizes = new.islands["nodes"].to_numpy()[comp_old[off_old]]
+    assert off_old.sum() > 0 and sizes.min() >= 2 and sizes.max() <= 10
+    comp_new = pieces(new)
+    assert (comp_new == main).all()
+    links = new.island_links(homes)
+    assert links.index.tolist() == list(np.flatnonzero(off_old))
+    assert (links["linked"] == "main network").all()
+    np.testing.assert_allclose(links["extra_leg_m"], links["leg_m"] - links["island_leg_m"])
+    assert (links["extra_leg_m"] >= 0).all()
+    # routed to facilities on the main piece: no_path before, a distance after
+    fac = gpd.GeoDataFrame(
+        {"category": ["x"] * 5, "facility_id": list("abcde")},
+        geometry=homes[np.flatnonzero(~off_old)[:5]].to_numpy(),
+        crs=G.graph["crs"],
+    )
+    before = old.nearest_facilities(homes, fac, max_distance_m=5000)
+    after = new.nearest_facilities(homes, fac, max_distance_m=5000)
+    assert (before["reach__x"][off_old] == "no_path").all()
+    assert (after["reach__x"] == "reached").all()
+
+
+# ------------------------------------------------------------------ service areas (14.2)
+# 0 ⇄ 1 two-way (0 → 400 m), then 1 → 2 one-way (400 → 800 m); a facility at 600 m
+SA_NODES = {0: (0, 0), 1: (400, 0), 2: (800, 0)}
+
+
+def one_way_tail() -> nx.MultiDiGraph:
+    G = graph(SA_NODES, [(0, 1, 400)])
+    G.add_edge(1, 2, length=400.0)
+    return G
+
+
+def test_service_area_pieces_by_hand():
+    net = WalkNetwork.from_graph(one_way_tail(), island_max_nodes=0)
+    pieces = net.service_area_pieces(facilities_at([[600, 0]]), max_distance_m=300)
+    iv = pieces.intervals(300)
+    got = {
+        (int(net.node_ids[net.edge_u[e]]), int(net.node_ids[net.edge_v[e]]), a, b)
+        for e, a, b in iv.itertuples(index=False)
+    }
+    # towards the facility: the last 100 m of 0 → 1 (400 - (300 - 200)), 200 m of 1 → 2
+    # before it; nothing of 1 → 0 (it walks away from 1) nor past the facility
+    assert got == {(0, 1, 300.0, 400.0), (1, 2, 0.0, 200.0)}
+    one_two = net.edge_index.get_loc((1, 2, 0))
+    assert pieces.intervals(150).values.tolist() == [[one_two, 50.0, 200.0]]
+    d = pieces.distance_at(np.array([net.edge_index.get_loc((0, 1, 0))]), np.array([350.0]))
+    assert d.tolist() == [250.0]
+    with pytest.raises(InputError, match="beyond the search bound"):
+        pieces.intervals(301)
+
+
+def test_one_way_street_changes_the_service_area_as_it_changes_nearest_facilities():
+    from coverage15.maps import service_areas
+
+    G = one_way_tail()
+    net = WalkNetwork.from_graph(G)
+    fac = facilities_at([[600, 0]])
+    # homes on the street every 10 m (5, 15, …, 795), none on a cut
+    xs = np.arange(5.0, 800.0, 10.0)
+    homes = homes_at(np.column_stack([xs, np.zeros_like(xs)]).tolist())
+    limit = 300.0
+    r = net.nearest_facilities(homes, fac, max_distance_m=limit)
+    inside_by_distance = (r["dist_m__shop"] <= limit).to_numpy()
+    for network in (net, G):
+        sa = service_areas(
+            network, fac, minutes=[limit / 60], speed_m_per_min=60, buffer_m=1, fill_holes_m2=0
+        )
+        area = sa.geometry.iloc[0]
+        inside_area = shapely.contains(area, shapely.points(np.column_stack([xs, 0 * xs])))
+        assert inside_area.tolist() == inside_by_distance.tolist()
+    # by hand: 305 … 595 m reach the facility (600 - x ≤ 300 on the way there); past it,
+    # the one-way street leads away for good (an undirected search would add 605 … 895)
+    assert xs[inside_by_distance].min() == 305 and xs[inside_by_distance].max() == 595
+    assert (r["reach__shop"][xs > 600] == "no_path").all()
+    # made two-way, the street past the facility joins both
+    G.add_edge(2, 1, length=400.0)
+    both = WalkNetwork.from_graph(G).nearest_facilities(homes, fac, max_distance_m=limit)
+    assert xs[(both["dist_m__shop"] <= limit).to_numpy()].max() == 795  # the street's end
+
+
+def test_service_area_holds_every_home_that_reaches_the_facility_in_time():
+    from coverage15.maps import service_areas
+
+    net = WalkNetwork.from_graph(one_way_tail())
+    fac = facilities_at([[600, 0]])
+    # off the street: 20 m and 40 m legs (the leg counts as walking)
+    homes = homes_at([[350, 20], [350, -40], [700, 20], [250, 5]], index=list("abcd"))
+    r = net.nearest_facilities(homes, fac, max_distance_m=1000)
+    # a: 20 + 250 = 270; b: 40 + 250 = 290; c: past the facility on the one-way: no path;
+    # d: 5 + 350 = 355
+    assert r["dist_m__shop"].tolist()[:2] == [270.0, 290.0]
+    assert r["reach__shop"].tolist() == ["reached", "reached", "no_path", "reached"]
+    gdf = gpd.GeoDataFrame({"dist_m__shop": r["dist_m__shop"]}, geometry=homes, crs=CRS)
+    sa = service_areas(
+        net, fac, minutes=[5], speed_m_per_min=60, buffer_m=1, fill_holes_m2=0,
+        homes=gdf, distance_column="dist_m__shop",
+    )
+    area = sa.geometry.iloc[0]
+    inside = [area.contains(p) for p in homes]
+    assert inside == [True, True, False, False]  # within 300 m: a and b only

@@ -305,6 +305,7 @@ def test_service_areas_cut_edges_at_the_limit() -> None:
     g = nx.MultiDiGraph(crs=CRS)
     g.add_nodes_from([(0, {"x": X0, "y": Y0}), (1, {"x": X0 + 1000.0, "y": Y0})])
     g.add_edge(0, 1, length=1000.0)
+    g.add_edge(1, 0, length=1000.0)  # two-way: one-way streets are tested in test_access
     fac = gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0)], crs=CRS)
     sa = maps.service_areas(g, fac, minutes=[2.5], speed_m_per_min=80, buffer_m=5)
     x0, _, x1, _ = sa.total_bounds
@@ -720,6 +721,7 @@ def test_walk_map_of_a_category_without_facilities(analysis) -> None:
     cat = "health_station"
     analysis.facilities = analysis.facilities[analysis.facilities["category"] != cat]
     analysis.homes[f"dist_m__{cat}"] = np.nan
+    analysis.homes[f"reach__{cat}"] = "no_path"  # as the engine reports a category without any
     ax = maps.plot_walk_times(analysis, cat, lang="en")
     n = int(analysis.homes["households"].sum())
     assert f"No path (no facility in the home's network piece)  {n:,} hh" in legend_texts(ax)

@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from coverage15 import InputError, NetworkError
-from coverage15.access import WalkNetwork
-from coverage15.snap import StreetIndex, UnsnappedWarning, snap_points
+from coverage15.access import WalkNetwork, snap_points
+from coverage15.snap import StreetIndex, UnsnappedWarning
 
 CRS = "EPSG:32650"  # UTM 50N, metres
 
@@ -64,6 +64,11 @@ def test_leg_position_and_location():
         "snapped",
         "x",
         "y",
+        "on_island",
+        "island_edge",
+        "island_leg_m",
+        "island_pos_m",
+        "extra_leg_m",
     ]
 
 
@@ -177,7 +182,7 @@ def test_network_snap_cache_reuses_coordinates():
     net = WalkNetwork.from_graph(graph(LINE, [(1, 2, 100)]))
     first = net.snap(points([[30, 4]], index=["x"]))
     again = net.snap(points([[30, 4]], index=["y"]))
-    assert len(net._snap_cache) == 1
+    assert len(net.snap_cache) == 1
     assert again.index.tolist() == ["y"]
     assert first.reset_index(drop=True).equals(again.reset_index(drop=True))
 
@@ -256,3 +261,80 @@ def test_thread_setting_must_be_a_number(monkeypatch):
     monkeypatch.setenv("COVERAGE15_THREADS", "many")
     with pytest.raises(InputError, match="COVERAGE15_THREADS"):
         snap_threads()
+
+
+def _tangled_graph() -> nx.MultiDiGraph:
+    """Curved two-way streets, two different streets between the same nodes, a one-way
+    street, a two-way loop and straight edges without geometry."""
+    nodes = {1: (0, 0), 2: (100, 0), 3: (100, 100), 4: (0, 100)}
+    curve = shapely.LineString([(0, 0), (50, -20), (100, 0)])
+    other = shapely.LineString([(0, 0), (50, 30), (100, 0)])
+    loop = shapely.LineString([(100, 100), (130, 120), (140, 90), (100, 100)])
+    G = graph(nodes, [(1, 2, 110, curve), (1, 2, 115, other), (2, 3, 100), (3, 4, 100)])
+    G.add_edge(4, 1, length=100.0)  # one-way, straight
+    G.add_edge(3, 3, length=95.0, geometry=loop)
+    G.add_edge(3, 3, length=95.0, geometry=shapely.reverse(loop))
+    return G
+
+
+def test_street_index_hash_collision_fallback_gives_the_same_streets(monkeypatch):
+    import coverage15.snap as snap_mod
+
+    G = _tangled_graph()
+    normal = WalkNetwork.from_graph(G)
+    a = normal.streets
+    calls = []
+
+    def colliding(z):  # every hash the same: every edge looks like one street at first
+        calls.append(len(z))
+        return np.zeros_like(z)
+
+    fallback = []
+    exact = snap_mod._streets_by_geometry
+
+    def counted(*args):
+        fallback.append(1)
+        return exact(*args)
+
+    monkeypatch.setattr(snap_mod, "_mix", colliding)
+    monkeypatch.setattr(snap_mod, "_streets_by_geometry", counted)
+    forced = WalkNetwork.from_graph(G)
+    b = forced.streets
+    assert calls and fallback == [1]  # the keys collided and the exact fallback ran
+    monkeypatch.undo()
+    # 6 streets: two between 1 and 2, 2-3, 3-4, the one-way 4 → 1, the loop
+    assert len(a.edge) == 6
+    for name in ("edge", "reverse_edge", "street_of_edge", "start", "coords", "cum"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    assert [g.wkt for g in b.geometry] == [g.wkt for g in a.geometry]
+    # and routing on it is the same
+    homes = points([[50, -18], [50, 25], [120, 112], [2, 60]])
+    fac = gpd.GeoDataFrame(
+        {"category": ["x"], "facility_id": ["F"]}, geometry=[shapely.Point(100, 50)], crs=CRS
+    )
+    ra = normal.nearest_facilities(homes, fac)
+    rb = forced.nearest_facilities(homes, fac)
+    assert ra.equals(rb)
+    assert ra["reach__x"].tolist() == ["reached"] * 4
+
+
+def test_street_index_collision_check_is_exact():
+    """Equal hashes alone never merge streets: the members' vertices are compared."""
+    import coverage15.snap as snap_mod
+
+    coords = np.array([[0.0, 0.0], [5.0, 1.0], [10.0, 0.0], [0.0, 0.0], [5.0, -1.0], [10.0, 0.0]])
+    e_start, n_coord = np.array([0, 3]), np.array([3, 3])
+    same = snap_mod._same_as_first_member(
+        np.array([0, 0]),  # claimed one street (as after a collision)
+        np.array([0, 0]),
+        np.array([1, 1]),
+        np.array([False, False]),
+        coords,
+        e_start,
+        n_coord,
+    )
+    assert not same
+    street = snap_mod._streets_by_geometry(
+        np.array([0, 0]), np.array([1, 1]), np.array([False, False]), coords, e_start, n_coord
+    )
+    assert street.tolist() == [0, 1]

@@ -684,7 +684,7 @@ def gated_compounds(
     homes
         Optional home points (GeoDataFrame, network CRS or with a CRS) with a
         ``households`` column (1 per home when absent): they are snapped to the
-        nearest edge of the cut network (:func:`coverage15.snap.snap_points`)
+        nearest edge of the cut network (:func:`coverage15.access.snap_points`)
         and those on a part that lost every way out are counted per compound.
     copy
         Return a modified copy (default); with False, edit ``G`` in place.
@@ -1161,7 +1161,7 @@ class _SealCheck:
         self, homes: Any, G: nx.MultiDiGraph, cut: set[int], target: pyproj.CRS, crs: Any
     ) -> tuple[np.ndarray, np.ndarray]:
         """Node position (or -1) of each home snapped onto the cut network, and households."""
-        from coverage15.snap import snap_points
+        from coverage15.access import WalkNetwork, snap_points
 
         pts = homes if isinstance(homes, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=homes)
         if pts.crs is None:
@@ -1179,9 +1179,12 @@ class _SealCheck:
                 H.remove_edge(u, v, k)
             else:
                 H.remove_edge(u, v)
+        # by the nearest street as it is (no island relinking): a home whose nearest
+        # street lies in a cut-off part is shut in, whatever routing would do next
+        net = WalkNetwork.from_graph(H, island_max_nodes=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # homes far from every street: not this report's
-            snapped = snap_points(H, pts.geometry, max_leg_m=None, source="homes")
+            snapped = snap_points(net, pts.geometry, max_leg_m=None, source="homes")
         ok = snapped["snapped"].to_numpy(dtype=bool)
         u = np.array([self.pos.get(x, -1) for x in snapped["u"].to_numpy()], dtype=np.int64)
         return np.where(ok, u, -1), hh
@@ -1381,7 +1384,7 @@ def _compounds_from_data(
         btree = shapely.STRtree(bounds)
         gate_nodes = {nid: t for nid, (_, _, t) in data.nodes.items() if _is_gate_tags(t)}
         used_nodes: set[int] = set()
-        from coverage15.osm_features import _lines
+        from coverage15.osm_features import way_runs
 
         # 1. highway ways that pass the boundary: a gate node on them near the crossing, or
         #    their access tags
@@ -1391,7 +1394,7 @@ def _compounds_from_data(
         run_xy: list[np.ndarray] = []
         for wid, (_, xy, tags) in data.ways.items():
             if "highway" in tags:
-                for r in _lines(xy):
+                for r in way_runs(xy):
                     run_way.append(wid)
                     run_xy.append(r)
         runs = np.empty(0, dtype=object)

@@ -429,15 +429,14 @@ def _draw_footer(fig: Figure, ax: Axes, lines: Sequence[str], own: bool) -> None
     out: list[str] = []
     for line in lines:
         out.extend(_pack(line.split("  ·  "), width_pt, size))
-    fig.text(0.012, 0.008, "\n".join(out), fontsize=size, color="#333333", ha="left",
-             va="bottom")
+    fig.text(0.012, 0.008, "\n".join(out), fontsize=size, color="#333333", ha="left", va="bottom")
 
 
-def _draw_streets(
+def draw_streets(
     ax: Axes, network: Any, crs: Any, *, zorder: float = 2.5, linewidth: float = 0.45
 ) -> bool:
     """The walking network under a map, thin grey; False when there is none."""
-    streets = _street_lines(network) if network is not None else None
+    streets = street_lines(network) if network is not None else None
     if streets is None or not len(streets):
         return False
     if streets.crs is not None and crs is not None and streets.crs != crs:
@@ -506,17 +505,35 @@ def _draw_gates_cuts(
     zh = lang == "zh"
     if g is not None:
         g = g.to_crs(crs) if g.crs is not None and crs is not None and g.crs != crs else g
-        ax.scatter(g.x, g.y, s=22, marker="D", c="white", edgecolors="#1a1a1a",
-                   linewidths=0.9, zorder=13)
-        handles.append(Line2D([], [], linestyle="none", marker="D", markersize=5,
-                              markerfacecolor="white", markeredgecolor="#1a1a1a",
-                              label="小区出入口" if zh else "Compound gate"))
+        ax.scatter(
+            g.x, g.y, s=22, marker="D", c="white", edgecolors="#1a1a1a", linewidths=0.9, zorder=13
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="D",
+                markersize=5,
+                markerfacecolor="white",
+                markeredgecolor="#1a1a1a",
+                label="小区出入口" if zh else "Compound gate",
+            )
+        )
     if c is not None:
         c = c.to_crs(crs) if c.crs is not None and crs is not None and c.crs != crs else c
         ax.scatter(c.x, c.y, s=26, marker="x", c="#1a1a1a", linewidths=1.2, zorder=13)
-        handles.append(Line2D([], [], linestyle="none", marker="x", markersize=6,
-                              color="#1a1a1a",
-                              label="围墙截断的路口" if zh else "Crossing cut by a wall"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="x",
+                markersize=6,
+                color="#1a1a1a",
+                label="围墙截断的路口" if zh else "Crossing cut by a wall",
+            )
+        )
     return handles
 
 
@@ -728,7 +745,10 @@ def _metadata(fmt: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- choropleth
 
 
-def _centre(gdf: pd.DataFrame, column: str, standard: float | None, profile: Any) -> float | None:
+def class_centre(
+    gdf: pd.DataFrame, column: str, standard: float | None, profile: Any
+) -> float | None:
+    """The value a diverging classification centres on: the standard, else the area target."""
     if standard is not None:
         return float(standard)
     if column in AREA_COLUMNS:
@@ -891,8 +911,9 @@ def plot_communities(
         raise InputError("expected an Analysis or a GeoDataFrame of communities", source="map")
     if column == "share_underserved" and column not in gdf.columns:
         if not {"hh_underserved", "households"} <= set(gdf.columns):
-            raise InputError("share_underserved needs hh_underserved and households",
-                             source="communities")
+            raise InputError(
+                "share_underserved needs hh_underserved and households", source="communities"
+            )
         gdf = gdf.copy()
         hh = pd.to_numeric(gdf["households"], errors="coerce")
         gdf[column] = pd.to_numeric(gdf["hh_underserved"], errors="coerce") / hh.where(hh > 0)
@@ -903,7 +924,7 @@ def plot_communities(
         )
     gdf = _metric(gdf, "communities")
     profile = analysis.profile if analysis is not None else None
-    centre = _centre(gdf, column, standard, profile)
+    centre = class_centre(gdf, column, standard, profile)
     if centre is not None and column not in AREA_COLUMNS and standard is None:
         centre = None
     if scheme is None or scheme == "auto":
@@ -924,7 +945,7 @@ def plot_communities(
         )
     network = getattr(analysis, "network", None) if analysis is not None else None
     if streets and network is not None:
-        _draw_streets(ax, network, gdf.crs, zorder=2.6, linewidth=0.35)
+        draw_streets(ax, network, gdf.crs, zorder=2.6, linewidth=0.35)
     extra: list[Any] = []
     if dots == "underserved" and analysis is not None:
         extra.extend(_underserved_dots(ax, analysis, gdf.crs, lang))
@@ -955,7 +976,7 @@ def plot_communities(
         )
     handles.extend(extra)
     u = "%" if is_share(column) else unit(column, lang)
-    name = _column_label(column, lang)
+    name = column_label(column, lang)
     legend_title = name + (f" ({u})" if u and u.lower() not in name.lower() else "")
     if classes.centre is not None:
         legend_title += "\n" + (
@@ -1022,7 +1043,8 @@ _COLUMN_LABELS = {
 }
 
 
-def _column_label(column: str, lang: str) -> str:
+def column_label(column: str, lang: str) -> str:
+    """The map title of an indicator column in ``lang`` (map-specific wording first)."""
     if column in _COLUMN_LABELS:
         return _COLUMN_LABELS[column][0 if lang == "zh" else 1]
     return label(column, lang)
@@ -1039,12 +1061,32 @@ def _underserved_dots(ax: Axes, analysis: Any, crs: Any, lang: str) -> list[Any]
     if not len(sel):
         return []
     hh = _hh(sel)
-    ax.scatter(sel.geometry.x, sel.geometry.y, s=np.clip(2 + 1.5 * np.sqrt(hh), 2, 30),
-               c="white", edgecolors="#1a1a1a", linewidths=0.5, zorder=8)
-    lab = (f"服务不足住户点（点大小示户数，共 {_hh_text(hh.sum(), lang)}）" if lang == "zh"
-           else f"Underserved homes (size: households; {_hh_text(hh.sum(), lang)})")
-    return [Line2D([], [], linestyle="none", marker="o", markersize=5, markerfacecolor="white",
-                   markeredgecolor="#1a1a1a", label=lab)]
+    ax.scatter(
+        sel.geometry.x,
+        sel.geometry.y,
+        s=np.clip(2 + 1.5 * np.sqrt(hh), 2, 30),
+        c="white",
+        edgecolors="#1a1a1a",
+        linewidths=0.5,
+        zorder=8,
+    )
+    lab = (
+        f"服务不足住户点（点大小示户数，共 {_hh_text(hh.sum(), lang)}）"
+        if lang == "zh"
+        else f"Underserved homes (size: households; {_hh_text(hh.sum(), lang)})"
+    )
+    return [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            markeredgecolor="#1a1a1a",
+            label=lab,
+        )
+    ]
 
 
 def _profile_note(profile: Any, lang: str) -> str | None:
@@ -1110,6 +1152,9 @@ def _label_communities(ax: Axes, gdf: gpd.GeoDataFrame, lang: str, above: bool =
 
 @dataclass
 class _Edges:
+    """A walking network prepared by the routing engine, with its edge arrays at hand."""
+
+    network: Any  # a coverage15.access.WalkNetwork
     x: np.ndarray
     y: np.ndarray
     u: np.ndarray
@@ -1120,99 +1165,72 @@ class _Edges:
 
 
 def _edges_from(network: Any) -> _Edges | None:
-    """Node and edge arrays of a WalkNetwork-like object or a networkx graph, else None."""
+    """The routing engine's network for a WalkNetwork or a networkx graph (else None).
+
+    Every distance a map shows comes from :class:`~coverage15.access.WalkNetwork`
+    (its snapping, one-way streets and islands): a networkx graph is prepared
+    with :meth:`~coverage15.access.WalkNetwork.from_graph` first.
+    """
     import networkx as nx
+
+    from coverage15.access import WalkNetwork
 
     if network is None:
         return None
-    graph = network if isinstance(network, nx.Graph) else getattr(network, "graph", None)
-    if isinstance(graph, nx.Graph):
-        nodes = list(graph.nodes(data=True))
-        index = {n: i for i, (n, _) in enumerate(nodes)}
-        x = np.array([d["x"] for _, d in nodes], dtype="float64")
-        y = np.array([d["y"] for _, d in nodes], dtype="float64")
-        edges = list(graph.edges(data=True))
-        u = np.array([index[a] for a, _, _ in edges], dtype=np.int64)
-        v = np.array([index[b] for _, b, _ in edges], dtype=np.int64)
-        length = np.array([d.get("length", np.nan) for _, _, d in edges], dtype="float64")
-        geom = np.empty(len(edges), dtype=object)
-        geom[:] = [d.get("geometry") for _, _, d in edges]
-        straight = (
-            shapely.linestrings(
-                np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1)
-            )
-            if len(edges)
-            else np.empty(0, dtype=object)
-        )
-        miss = np.array([g is None for g in geom], dtype=bool)
-        geom[miss] = straight[miss]
-        length = np.where(np.isfinite(length), length, shapely.length(geom))
-        return _Edges(x, y, u, v, length, geom, graph.graph.get("crs"))
-    needed = ("node_x", "node_y", "edge_u", "edge_v", "edge_length", "edge_geometries")
-    if all(hasattr(network, a) for a in needed):
-        return _Edges(
-            np.asarray(network.node_x, dtype="float64"),
-            np.asarray(network.node_y, dtype="float64"),
-            np.asarray(network.edge_u, dtype=np.int64),
-            np.asarray(network.edge_v, dtype=np.int64),
-            np.asarray(network.edge_length, dtype="float64"),
-            np.asarray(network.edge_geometries, dtype=object),
-            getattr(network, "crs", None),
-        )
-    return None
-
-
-def _street_lines(network: Any) -> gpd.GeoSeries | None:
-    e = _edges_from(network)
-    if e is not None:
-        return gpd.GeoSeries(e.geometry, crs=e.crs)
-    geoms = getattr(network, "edge_geometries", None)
-    if geoms is not None:
-        return gpd.GeoSeries(np.asarray(geoms, dtype=object), crs=getattr(network, "crs", None))
-    return None
-
-
-def _node_distances(
-    e: _Edges, points: np.ndarray, limit: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Walking metres from the nearest of ``points`` to every node.
-
-    Each point is snapped to its nearest edge (perpendicular leg + position
-    along it) and joined to the edge's two ends, as the routing engine does;
-    walking is two-way. Returns node distances (inf beyond ``limit``) and, per
-    point, its edge, position along the edge geometry and leg.
-    """
-    from scipy import sparse
-    from scipy.sparse.csgraph import dijkstra
-
-    n = len(e.x)
-    tree = shapely.STRtree(e.geometry)
-    idx, leg = tree.query_nearest(points, return_distance=True, all_matches=False)
-    pt_i, edge_i = idx
-    order = np.argsort(pt_i, kind="stable")
-    pt_i, edge_i, leg = pt_i[order], edge_i[order], leg[order]
-    _, first = np.unique(pt_i, return_index=True)
-    edge_i, leg = edge_i[first], leg[first]
-    geom = e.geometry[edge_i]
-    glen = shapely.length(geom)
-    pos = shapely.line_locate_point(geom, points)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(glen > 0, e.length[edge_i] / glen, 1.0)
-    to_u = leg + pos * scale
-    to_v = leg + (glen - pos) * scale
-    src = n
-    rows = np.concatenate([e.u, np.full(len(edge_i) * 2, src)])
-    cols = np.concatenate([e.v, e.u[edge_i], e.v[edge_i]])
-    w = np.concatenate([e.length, to_u, to_v])
-    w = np.maximum(w, 1e-9)  # csgraph treats explicit zeros as missing edges
-    table = pd.DataFrame({"r": np.minimum(rows, cols), "c": np.maximum(rows, cols), "w": w})
-    table = table[table["r"] != table["c"]].groupby(["r", "c"], as_index=False)["w"].min()
-    mat = sparse.csr_array(
-        (table["w"].to_numpy(), (table["r"].to_numpy(), table["c"].to_numpy())),
-        shape=(n + 1, n + 1),
+    if not isinstance(network, WalkNetwork):
+        graph = network if isinstance(network, nx.Graph) else getattr(network, "graph", None)
+        if not isinstance(graph, nx.Graph):
+            return None
+        network = WalkNetwork.from_graph(graph)
+    return _Edges(
+        network,
+        network.node_x,
+        network.node_y,
+        network.edge_u,
+        network.edge_v,
+        network.edge_length,
+        network.edge_geometry,
+        network.crs,
     )
-    d = dijkstra(mat, directed=False, indices=src, limit=limit)
-    return np.asarray(d[:n]), edge_i, pos, leg
+
+
+def street_lines(network: Any) -> gpd.GeoSeries | None:
+    """One line per street (both directions of a two-way street drawn once), or None."""
+    e = _edges_from(network)
+    if e is None:
+        return None
+    return gpd.GeoSeries(e.network.street_geometries, crs=e.crs)
+
+
+def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Representative points of non-empty geometries (index kept)."""
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    return gpd.GeoSeries(
+        shapely.points(shapely.get_coordinates(geoms.representative_point())),
+        index=geoms.index,
+        crs=geoms.crs,
+    )
+
+
+def _street_midpoint_distances(e: _Edges, facilities: gpd.GeoDataFrame) -> np.ndarray:
+    """Per directed edge: walking metres from its street's midpoint to the nearest facility.
+
+    From the engine (:meth:`~coverage15.access.WalkNetwork.service_area_pieces`,
+    unbounded): the shorter of the street's usable directions; inf when none
+    reaches a facility.
+    """
+    net = e.network
+    if not len(facilities):
+        return np.full(len(e.u), np.inf)
+    fac = _same_crs(facilities, e.crs)
+    assert fac is not None  # facilities is not None
+    pts = _as_points(fac.geometry)
+    pieces = net.service_area_pieces(pts, max_distance_m=np.inf, max_leg_m=None)
+    d = pieces.distance_at(np.arange(len(e.u)), e.length / 2)
+    street = net.streets.street_of_edge
+    best = np.full(int(street.max()) + 1 if len(street) else 0, np.inf)
+    np.minimum.at(best, street, d)
+    return best[street]
 
 
 def service_areas(
@@ -1228,19 +1246,21 @@ def service_areas(
 ) -> gpd.GeoDataFrame:
     """Walking service areas of facilities for given minutes, from network distances.
 
-    Method: each facility is placed on its nearest street (the perpendicular
-    leg counts as walking), a bounded multi-source Dijkstra gives the walking
-    distance to every street node, and every street is kept as far as it can
-    be walked within the limit — whole when reachable end to end, else cut at
-    the limit from each reachable end (and around the facility on its own
-    street). The reachable street pieces are buffered by ``buffer_m`` (homes
-    stand beside the street, not on its centre line) and merged; holes smaller
-    than ``fill_holes_m2`` (blocks enclosed by reachable streets) are filled.
-    With ``homes`` and their walking distances (from the analysis), every home
-    within the limit is added too, joined to its nearest street by its leg, so
-    each home that reaches a facility in time lies inside the area.
-    This follows the streets, unlike a convex hull or a crow-fly circle, so a
-    river without a bridge or a walled compound shows as a gap.
+    Method: the routing engine
+    (:meth:`~coverage15.access.WalkNetwork.service_area_pieces`) finds, on every
+    street, the part from which a facility can be walked to within the limit,
+    exactly as :meth:`~coverage15.access.WalkNetwork.nearest_facilities`
+    measures a home's walk: facilities snapped to their street (the
+    perpendicular leg counts as walking, islands avoided), walking *towards*
+    the facility with one-way streets honoured, each street cut at the limit.
+    The reachable street pieces are buffered by ``buffer_m`` (homes stand
+    beside the street, not on its centre line) and merged; holes smaller than
+    ``fill_holes_m2`` (blocks enclosed by reachable streets) are filled. With
+    ``homes`` and their walking distances (from the analysis), every home
+    within the limit is added too, joined to its street by its leg, so each
+    home that reaches a facility in time lies inside the area. This follows
+    the streets, unlike a convex hull or a crow-fly circle, so a river without
+    a bridge or a walled compound shows as a gap.
 
     Parameters
     ----------
@@ -1271,8 +1291,9 @@ def service_areas(
 
     Examples
     --------
-    A straight street 0–1000 m with a facility at 100 m; 5 minutes at 80 m/min
-    reach 400 m each way, cut at 0 on one side and at 500 m on the other:
+    A one-way street 0 → 1000 m with a facility at 100 m; 5 minutes at
+    80 m/min = 400 m: one can walk to it only from the 100 m before it (and
+    from its own 0 m leg), never back against the one-way street:
 
     >>> import networkx as nx, shapely, geopandas as gpd
     >>> G = nx.MultiDiGraph(crs="EPSG:32648")
@@ -1281,7 +1302,7 @@ def service_areas(
     >>> fac = gpd.GeoSeries([shapely.Point(100, 0)], crs="EPSG:32648")
     >>> sa = service_areas(G, fac, minutes=[5], buffer_m=10)
     >>> [round(b) for b in sa.total_bounds]
-    [-10, -10, 510, 10]
+    [-10, -10, 110, 10]
     """
     if _is_analysis(network):
         network = network.network
@@ -1295,9 +1316,9 @@ def service_areas(
     geoms = facilities.geometry if isinstance(facilities, gpd.GeoDataFrame) else facilities
     if e.crs is not None and geoms.crs is not None and geoms.crs != e.crs:
         geoms = geoms.to_crs(e.crs)
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
-    pts = shapely.get_coordinates(geoms.representative_point())
-    pts = shapely.points(pts)
+    pts = _as_points(geoms)
+    if pts.crs is None:
+        pts = pts.set_crs(e.crs, allow_override=True)
     limits = sorted((float(m) * speed_m_per_min for m in minutes), reverse=True)
     rows = []
     if len(pts) == 0 or len(e.u) == 0:
@@ -1306,55 +1327,48 @@ def service_areas(
                 {"minutes": lim / speed_m_per_min, "distance_m": lim, "geometry": shapely.Polygon()}
             )
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=e.crs)
-    d, fedge, fpos, fleg = _node_distances(e, pts, limits[0])
-    home_pts = home_dist = home_legs = None
+    pieces = e.network.service_area_pieces(pts, max_distance_m=limits[0], max_leg_m=None)
+    src = pieces.sources
+    src_ok = src["snapped"].to_numpy()
+    src_legs = shapely.linestrings(
+        np.stack(
+            [
+                shapely.get_coordinates(pts.to_numpy())[src_ok],
+                src[["x", "y"]].to_numpy(dtype="float64")[src_ok],
+            ],
+            axis=1,
+        )
+    )
+    src_leg_m = src["leg_m"].to_numpy(dtype="float64")[src_ok]
+    home_legs = home_dist = None
     if homes is not None and distance_column is not None and len(homes):
         h = homes if e.crs is None or homes.crs == e.crs else homes.to_crs(e.crs)
-        h = h[h.geometry.notna() & ~h.geometry.is_empty]
-        home_pts = shapely.points(shapely.get_coordinates(h.geometry.representative_point()))
-        home_dist = pd.to_numeric(h[distance_column], errors="coerce").to_numpy(dtype="float64")
-        near = shapely.STRtree(e.geometry).query_nearest(home_pts, all_matches=False)
-        first = np.unique(near[0], return_index=True)[1]
-        on = shapely.shortest_line(home_pts[near[0][first]], e.geometry[near[1][first]])
-        home_legs = np.empty(len(home_pts), dtype=object)
-        home_legs[near[0][first]] = on
+        hp = _as_points(h.geometry)
+        has = (h.geometry.notna() & ~h.geometry.is_empty).to_numpy()
+        home_dist = pd.to_numeric(h[distance_column], errors="coerce").to_numpy("float64")[has]
+        on = e.network.snap(hp.set_crs(e.crs, allow_override=True), max_leg_m=None)
+        home_legs = shapely.linestrings(
+            np.stack(
+                [shapely.get_coordinates(hp.to_numpy()), on[["x", "y"]].to_numpy("float64")],
+                axis=1,
+            )
+        )
     glen = shapely.length(e.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_m = np.where(e.length > 0, glen / e.length, 1.0)  # geometry metres per cost metre
     for lim in limits:
-        r_u = (lim - d[e.u]) * per_m
-        r_v = (lim - d[e.v]) * per_m
-        r_u = np.where(np.isfinite(r_u), r_u, -1.0)
-        r_v = np.where(np.isfinite(r_v), r_v, -1.0)
-        whole = (r_u >= glen) | (r_v >= glen) | ((r_u > 0) & (r_v > 0) & (r_u + r_v >= glen))
-        pieces = list(e.geometry[whole])
-        part = ~whole & ((r_u > 0) | (r_v > 0))
-        for i in np.flatnonzero(part):
-            g = e.geometry[i]
-            if r_u[i] > 0:
-                pieces.append(substring(g, 0.0, float(r_u[i])))
-            if r_v[i] > 0:
-                pieces.append(substring(g, float(glen[i] - r_v[i]), float(glen[i])))
-        # each facility's own street, around the facility
-        reach = (lim - fleg) * per_m[fedge]
-        for j in np.flatnonzero(reach > 0):
-            g = e.geometry[fedge[j]]
-            pieces.append(
-                substring(
-                    g,
-                    float(max(fpos[j] - reach[j], 0.0)),
-                    float(min(fpos[j] + reach[j], glen[fedge[j]])),
-                )
-            )
-        # the legs from each facility to its street
-        on_street = shapely.line_interpolate_point(e.geometry[fedge], fpos)
-        legs = shapely.linestrings(
-            np.stack([shapely.get_coordinates(pts), shapely.get_coordinates(on_street)], axis=1)
-        )
-        pieces.extend(legs[fleg <= lim])
+        iv = pieces.intervals(lim)
+        edge = iv["edge"].to_numpy()
+        a = iv["start_m"].to_numpy() * per_m[edge]
+        b = np.minimum(iv["end_m"].to_numpy() * per_m[edge], glen[edge])
+        whole = (a <= 0.0) & (b >= glen[edge])
+        pieces_geo = list(e.geometry[edge[whole]])
+        for k in np.flatnonzero(~whole & (b > a)):
+            pieces_geo.append(substring(e.geometry[edge[k]], float(a[k]), float(b[k])))
+        pieces_geo.extend(src_legs[src_leg_m <= lim])
         if home_legs is not None and home_dist is not None:
-            pieces.extend(home_legs[np.nan_to_num(home_dist, nan=np.inf) <= lim])
-        arr = np.asarray(pieces, dtype=object)
+            pieces_geo.extend(home_legs[np.nan_to_num(home_dist, nan=np.inf) <= lim])
+        arr = np.asarray(pieces_geo, dtype=object)
         if len(arr):
             arr = arr[~shapely.is_missing(arr)]
             arr = arr[shapely.get_type_id(arr) == shapely.GeometryType.LINESTRING]
@@ -1565,7 +1579,8 @@ def _hh_text(n: float, lang: str) -> str:
     return f"{n:,.0f} 户" if lang == "zh" else f"{n:,.0f} hh"
 
 
-def _threshold(profile: Any, category: str, group: str, given: float | None) -> float:
+def category_threshold(profile: Any, category: str, group: str, given: float | None) -> float:
+    """Metres a category must be within: ``given``, else the profile's threshold."""
     if given is not None:
         return float(given)
     if profile is not None and category in getattr(profile, "requirements", {}):
@@ -1663,7 +1678,7 @@ def plot_walk_times(
     profile = analysis.profile
     group = getattr(analysis, "group", "general")
     speed = profile.speed(group) if profile is not None else 80.0
-    threshold = _threshold(profile, category, group, threshold_m)
+    threshold = category_threshold(profile, category, group, threshold_m)
     near = NEAR_FACTOR * threshold
     comm = _same_crs(_metric(analysis.communities, "communities"), crs)
     bounds = comm.total_bounds if len(comm) else homes.total_bounds
@@ -1714,17 +1729,12 @@ def plot_walk_times(
                 h.set_label(h.get_label() + "*")
     labels = reach_labels(threshold, lang)
     if show == "homes":
-        _draw_streets(ax, network, crs, zorder=3)
+        draw_streets(ax, network, crs, zorder=3)
     if show == "streets":
         edges = _edges_from(network)
         if edges is None:
             raise InputError("show='streets' needs the walking network", source="network")
-        if len(fac):
-            pts = shapely.points(shapely.get_coordinates(fac.geometry.representative_point()))
-            d, *_ = _node_distances(edges, pts, np.inf)
-        else:
-            d = np.full(len(edges.x), np.inf)
-        mid = np.minimum(d[edges.u], d[edges.v]) + edges.length / 2
+        mid = _street_midpoint_distances(edges, fac)
         cls = np.where(
             ~np.isfinite(mid),
             "no_path",
@@ -1736,8 +1746,9 @@ def plot_walk_times(
         )
         for c in ("within", "near", "beyond", "no_path"):
             if (cls == c).any() or c != "no_path":
-                handles.append(Line2D([], [], color=REACH_COLORS[c], linewidth=2.5,
-                                      label=labels[c]))
+                handles.append(
+                    Line2D([], [], color=REACH_COLORS[c], linewidth=2.5, label=labels[c])
+                )
     else:
         cls = reach_classes(homes, category, threshold_m=threshold, facilities=analysis.facilities)
         labels = reach_labels(threshold, lang, statuses=cls.attrs["statuses"])
@@ -1896,8 +1907,9 @@ def missing_counts(homes: pd.DataFrame) -> pd.Series:
     else:
         cov = [c for c in homes.columns if c.startswith("covered__")]
         if not cov:
-            raise InputError("homes have neither n_required/n_covered nor covered__ columns",
-                             source="homes")
+            raise InputError(
+                "homes have neither n_required/n_covered nor covered__ columns", source="homes"
+            )
         n = (~homes[cov].fillna(False).astype(bool)).sum(axis=1)
     n = n.astype("Int64")
     if "status" in homes.columns:
@@ -1981,16 +1993,18 @@ def plot_missing_categories(
     homes = _metric(analysis.homes, "homes")
     crs = homes.crs
     n = missing_counts(homes)
-    n_req = int(pd.to_numeric(homes.get("n_required"), errors="coerce").max()) if (
-        "n_required" in homes.columns and len(homes)
-    ) else int(sum(c.startswith("covered__") for c in homes.columns))
+    n_req = (
+        int(pd.to_numeric(homes.get("n_required"), errors="coerce").max())
+        if ("n_required" in homes.columns and len(homes))
+        else int(sum(c.startswith("covered__") for c in homes.columns))
+    )
     bins = missing_bins(n_req)
     comm = _same_crs(_metric(analysis.communities, "communities"), crs)
     bounds = comm.total_bounds if len(comm) else homes.total_bounds
     fig, ax, own = _new_axes(ax, path, figsize, bounds)
     comm.plot(ax=ax, facecolor="white", edgecolor="none", zorder=1)
     comm.boundary.plot(ax=ax, color=BOUNDARY_COLOR, linewidth=1.0, zorder=6)
-    _draw_streets(ax, getattr(analysis, "network", None), crs, zorder=3)
+    draw_streets(ax, getattr(analysis, "network", None), crs, zorder=3)
     hh = _hh(homes)
     sizes = np.clip(4 + 2.2 * np.sqrt(hh), 4, 40)
     xs, ys = homes.geometry.x.to_numpy(), homes.geometry.y.to_numpy()
@@ -2006,20 +2020,53 @@ def plot_missing_categories(
         else:
             lab = f"缺 {lo}–{hi} 类" if zh else f"{lo}–{hi} categories lacking"
         if sel.any():
-            ax.scatter(xs[sel], ys[sel], s=sizes[sel], c=color, edgecolors="#1a1a1a",
-                       linewidths=0.3, marker="o", zorder=7 + k)
-        handles.append(Line2D([], [], linestyle="none", marker="o", markersize=6,
-                              markerfacecolor=color, markeredgecolor="#1a1a1a",
-                              label=f"{lab}  {_hh_text(hh[sel].sum(), lang)}"))
+            ax.scatter(
+                xs[sel],
+                ys[sel],
+                s=sizes[sel],
+                c=color,
+                edgecolors="#1a1a1a",
+                linewidths=0.3,
+                marker="o",
+                zorder=7 + k,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=6,
+                markerfacecolor=color,
+                markeredgecolor="#1a1a1a",
+                label=f"{lab}  {_hh_text(hh[sel].sum(), lang)}",
+            )
+        )
     off = np.isnan(vals)
     if off.any():
         c = REACH_COLORS["off_network"]
-        ax.scatter(xs[off], ys[off], s=sizes[off], c=c, edgecolors="#1a1a1a", linewidths=0.3,
-                   marker="s", zorder=12)
-        handles.append(Line2D([], [], linestyle="none", marker="s", markersize=6,
-                              markerfacecolor=c, markeredgecolor="#1a1a1a",
-                              label=f"{reach_labels(1, lang)['off_network']}  "
-                              f"{_hh_text(hh[off].sum(), lang)}"))
+        ax.scatter(
+            xs[off],
+            ys[off],
+            s=sizes[off],
+            c=c,
+            edgecolors="#1a1a1a",
+            linewidths=0.3,
+            marker="s",
+            zorder=12,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="s",
+                markersize=6,
+                markerfacecolor=c,
+                markeredgecolor="#1a1a1a",
+                label=f"{reach_labels(1, lang)['off_network']}  {_hh_text(hh[off].sum(), lang)}",
+            )
+        )
     handles.extend(_draw_gates_cuts(ax, analysis, crs, gates, cuts, lang))
     _pad_extent(ax, bounds)
     legend_title = (
@@ -2027,8 +2074,16 @@ def plot_missing_categories(
         if zh
         else f"Homes: required categories not within\ntheir standard ({n_req} required)"
     )
-    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-              frameon=False, fontsize=8, title_fontsize=9, alignment="left")
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        frameon=False,
+        fontsize=8,
+        title_fontsize=9,
+        alignment="left",
+    )
     _label_communities(ax, comm, lang, above=True)
     add_scale_bar(ax, lang=lang)
     add_north_arrow(ax, lang=lang)
@@ -2049,7 +2104,8 @@ def plot_missing_categories(
     return ax
 
 
-def _with_facilities(analysis: Any, categories: Sequence[str]) -> list[str]:
+def categories_with_facilities(analysis: Any, categories: Sequence[str]) -> list[str]:
+    """The categories that have at least one facility in the analysis (automatic maps)."""
     fac = getattr(analysis, "facilities", None)
     if fac is None or "category" not in fac.columns:
         return list(categories)
@@ -2111,8 +2167,9 @@ def plot_coverage_by_category(
     if categories is None:
         categories = list(getattr(profile, "required_categories", []) or [])
         if not categories:
-            categories = [c.removeprefix("share__") for c in comm.columns
-                          if c.startswith("share__")]
+            categories = [
+                c.removeprefix("share__") for c in comm.columns if c.startswith("share__")
+            ]
     cats = [c for c in categories if f"share__{c}" in comm.columns]
     if not cats:
         raise InputError("no share__<category> columns to map", source="communities")
@@ -2143,32 +2200,47 @@ def plot_coverage_by_category(
         ax = fig.add_axes((0.01 + c * w, top - (r + 1) * h, w * 0.96, h * 0.9))
         values = pd.to_numeric(comm[f"share__{cat}"], errors="coerce")
         classes = classify(values, scheme="shares", column=f"share__{cat}")
-        comm.plot(ax=ax, color=classes.color_of(), edgecolor=BOUNDARY_COLOR, linewidth=0.4,
-                  zorder=2)
-        _draw_streets(ax, network, crs, zorder=2.5, linewidth=0.3)
+        comm.plot(
+            ax=ax, color=classes.color_of(), edgecolor=BOUNDARY_COLOR, linewidth=0.4, zorder=2
+        )
+        draw_streets(ax, network, crs, zorder=2.5, linewidth=0.3)
         if fac_all is not None and len(fac_all):
             pts = fac_all[fac_all["category"] == cat].geometry.representative_point()
-            ax.scatter(pts.x, pts.y, s=55, marker="*", c="#1a1a1a", edgecolors="white",
-                       linewidths=0.5, zorder=5)
+            ax.scatter(
+                pts.x,
+                pts.y,
+                s=55,
+                marker="*",
+                c="#1a1a1a",
+                edgecolors="white",
+                linewidths=0.5,
+                zorder=5,
+            )
         _pad_extent(ax, comm.total_bounds)
         ax.set_axis_off()
         ax.set_aspect("equal")
         std = ""
         if profile is not None and cat in getattr(profile, "requirements", {}):
-            std = f"（{_fmt_m(profile.threshold_m(cat, group), lang)}）" if zh else (
-                f" (≤ {_fmt_m(profile.threshold_m(cat, group), lang)})")
+            std = (
+                f"（{_fmt_m(profile.threshold_m(cat, group), lang)}）"
+                if zh
+                else (f" (≤ {_fmt_m(profile.threshold_m(cat, group), lang)})")
+            )
         ax.set_title(category_label(cat, lang) + std, fontsize=9)
         if i == 0:
             add_north_arrow(ax, lang=lang)
         if i == n - 1:
             add_scale_bar(ax, lang=lang)
     assert classes is not None
-    handles = [Patch(facecolor=col, edgecolor=BOUNDARY_COLOR, linewidth=0.5, label=lab)
-               for col, lab in zip(classes.colors, classes.labels, strict=True)]
+    handles = [
+        Patch(facecolor=col, edgecolor=BOUNDARY_COLOR, linewidth=0.5, label=lab)
+        for col, lab in zip(classes.colors, classes.labels, strict=True)
+    ]
     handles.append(_star_handle(lang))
     fig.legend(
         handles=handles,
-        title="步行标准内户数比例\n（各类设施按其标准距离）" if zh
+        title="步行标准内户数比例\n（各类设施按其标准距离）"
+        if zh
         else "Households within the\nstandard of each category",
         loc="upper left",
         bbox_to_anchor=(1 - 2.5 / fig_w, top),
@@ -2177,14 +2249,31 @@ def plot_coverage_by_category(
         title_fontsize=9,
         alignment="left",
     )
-    fig.text(0.01, 1 - 0.2 / fig_h, title or (
-        "各类设施步行覆盖率（按社区）" if zh else "Coverage by facility category, per community"),
-        fontsize=14, fontweight="bold", ha="left", va="top")
+    fig.text(
+        0.01,
+        1 - 0.2 / fig_h,
+        title
+        or (
+            "各类设施步行覆盖率（按社区）" if zh else "Coverage by facility category, per community"
+        ),
+        fontsize=14,
+        fontweight="bold",
+        ha="left",
+        va="top",
+    )
     if profile is not None:
-        fig.text(0.01, 1 - 0.55 / fig_h, profile.name_zh if zh else profile.name_en, fontsize=9,
-                 color="#444444", ha="left", va="top")
-    footer = map_footer(analysis, lang=lang, crs=crs,
-                        osm=uses_osm(analysis) if osm is None else osm)
+        fig.text(
+            0.01,
+            1 - 0.55 / fig_h,
+            profile.name_zh if zh else profile.name_en,
+            fontsize=9,
+            color="#444444",
+            ha="left",
+            va="top",
+        )
+    footer = map_footer(
+        analysis, lang=lang, crs=crs, osm=uses_osm(analysis) if osm is None else osm
+    )
     _draw_footer(fig, fig.axes[0], footer, True)
     from matplotlib.text import Text
 
@@ -2199,8 +2288,16 @@ def plot_coverage_by_category(
 def _star_handle(lang: str) -> Any:
     from matplotlib.lines import Line2D
 
-    return Line2D([], [], linestyle="none", marker="*", markersize=9, markerfacecolor="#1a1a1a",
-                  markeredgecolor="white", label="该类设施" if lang == "zh" else "Facilities")
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker="*",
+        markersize=9,
+        markerfacecolor="#1a1a1a",
+        markeredgecolor="white",
+        label="该类设施" if lang == "zh" else "Facilities",
+    )
 
 
 # --------------------------------------------------------------------------- map sets
@@ -2238,11 +2335,13 @@ def worst_category(analysis: Any) -> str | None:
     comm = analysis.communities
     total = float(pd.to_numeric(comm["households"], errors="coerce").sum())
     cats = [c.removeprefix("hh_covered__") for c in comm.columns if c.startswith("hh_covered__")]
-    cats = _with_facilities(analysis, cats)
+    cats = categories_with_facilities(analysis, cats)
     if not cats or not total > 0:
         return None
-    shares = {c: float(pd.to_numeric(comm[f"hh_covered__{c}"], errors="coerce").sum()) / total
-              for c in cats}
+    shares = {
+        c: float(pd.to_numeric(comm[f"hh_covered__{c}"], errors="coerce").sum()) / total
+        for c in cats
+    }
     return min(sorted(shares), key=lambda k: shares[k])
 
 
@@ -2326,7 +2425,7 @@ def _standard_maps(analysis: Any) -> list[tuple[str, dict[str, Any]]]:
     if (
         "area_per_100hh" in comm.columns
         and comm["area_per_100hh"].notna().any()
-        and _centre(comm, "area_per_100hh", None, profile) is not None
+        and class_centre(comm, "area_per_100hh", None, profile) is not None
     ):
         # only against a standard (without one the map is a bare number), with the
         # facilities the indicator counts

@@ -57,9 +57,9 @@ import pandas as pd
 import pyproj
 import shapely
 
+from coverage15._arrays import gc_paused
 from coverage15._errors import InputError, NetworkError
 from coverage15._progress import progress_bar
-from coverage15.snap import gc_paused
 
 __all__ = [
     "OSM_SUFFIXES",

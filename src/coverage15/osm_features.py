@@ -214,7 +214,7 @@ def read_osm(
     return OsmData(source, bounds, nodes, ways, relations)
 
 
-def _lines(xy: np.ndarray) -> list[np.ndarray]:
+def way_runs(xy: np.ndarray) -> list[np.ndarray]:
     """Runs of valid coordinates of a way (split where nodes are missing), ≥ 2 points each."""
     ok = np.isfinite(xy).all(axis=1)
     runs, cur = [], []
@@ -352,7 +352,7 @@ def assemble_relation(
         _, xy, _ = data.ways[ref]
         ok = np.isfinite(xy).all(axis=1)
         missing_nodes += int((~ok).sum())
-        (inner_lines if role == "inner" else outer_lines).extend(_lines(xy))
+        (inner_lines if role == "inner" else outer_lines).extend(way_runs(xy))
         # ends of a run where the way goes on to a node missing from the file (clipped)
         for i in np.flatnonzero(ok).tolist():
             if (i > 0 and not ok[i - 1]) or (i < len(ok) - 1 and not ok[i + 1]):
@@ -680,7 +680,7 @@ def _features_from_file(path: Path, keys: set[str]) -> tuple[list[_Feature], lis
         if poly is not None:
             feats.append(_Feature(osm_id("w", wid), tags, poly))
             continue
-        lines = _lines(xy)
+        lines = way_runs(xy)
         if not lines:
             dropped.append({"osm_id": osm_id("w", wid), "reason": "no node in the file"})
             continue

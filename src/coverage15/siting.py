@@ -191,11 +191,11 @@ class SitingResult:
         from coverage15.styles import SITING_COLORS as col
 
         if analysis is not None:
-            from coverage15.maps import _draw_streets
+            from coverage15.maps import draw_streets
 
             analysis.communities.plot(ax=ax, facecolor="#f7f7f7", edgecolor="#777", lw=0.6)
             homes = analysis.homes
-            _draw_streets(ax, getattr(analysis, "network", None), homes.crs, zorder=1.5)
+            draw_streets(ax, getattr(analysis, "network", None), homes.crs, zorder=1.5)
             dist = homes[f"dist_m__{self.category}"].to_numpy(dtype=float)
             before = dist <= self.threshold_m
             new = np.zeros(len(homes), dtype=bool)

@@ -14,11 +14,18 @@ Positions along an edge are measured on its geometry and scaled to the edge's
 ``length`` attribute (osmnx measures ``length`` geodesically before
 projection, so it can differ slightly from the projected geometry's length).
 
+A point whose nearest street lies on an island (a small piece of the network)
+is linked to the nearest other street instead (:func:`snap_avoiding_islands`),
+and keeps the island link and the extra leg in its snap table. Snaps are kept
+by the points' coordinates in a :class:`SnapCache`, which can be saved with the
+network's signature and loaded on the next run.
+
 Examples
 --------
 >>> import geopandas as gpd
 >>> import networkx as nx
 >>> import shapely
+>>> from coverage15.access import snap_points
 >>> G = nx.MultiDiGraph(crs="EPSG:32650")
 >>> G.add_node(1, x=0.0, y=0.0)
 >>> G.add_node(2, x=100.0, y=0.0)
@@ -34,16 +41,17 @@ True
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import os
+import pickle
 import warnings
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -51,10 +59,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from coverage15._arrays import gc_paused, offsets_from_counts, ragged_arange, run_starts
 from coverage15._errors import InputError, NetworkError
-
-if TYPE_CHECKING:
-    from coverage15.access import WalkNetwork
+from coverage15._files import atomic_path
 
 #: Columns of a snap table, in order.
 SNAP_COLUMNS = (
@@ -70,32 +77,12 @@ SNAP_COLUMNS = (
     "y",
 )
 
+#: Columns added by :func:`snap_avoiding_islands` (see :func:`~coverage15.access.snap_points`).
+ISLAND_COLUMNS = ("on_island", "island_edge", "island_leg_m", "island_pos_m", "extra_leg_m")
+
 
 #: STRtree node capacity: small nodes make nearest queries markedly faster.
 _NODE_CAPACITY = 4
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while creating many small objects.
-
-    With a large networkx graph in memory, each automatic collection rescans
-    millions of objects: creating 1e5 geometries can take 10× longer. The
-    collector is enabled again on leaving the block (also on an error) if it was
-    enabled before.
-
-    Examples
-    --------
-    >>> with gc_paused():
-    ...     pass
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class UnsnappedWarning(UserWarning):
@@ -104,7 +91,7 @@ class UnsnappedWarning(UserWarning):
     Examples
     --------
     >>> import warnings, networkx as nx, geopandas as gpd, shapely
-    >>> from coverage15.access import WalkNetwork
+    >>> from coverage15.access import WalkNetwork, snap_points
     >>> G = nx.MultiDiGraph(crs="EPSG:32648")
     >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
     >>> _ = G.add_edge(1, 2, length=100.0)
@@ -145,6 +132,70 @@ def _line_hashes(
         hf = np.add.reduceat(_mix(base ^ (j + np.uint64(1)) * _K3), starts)
         hr = np.add.reduceat(_mix(base ^ (jr + np.uint64(1)) * _K3), starts)
     return hf, hr
+
+
+def _canonical_vertices(
+    edges: np.ndarray, backward: np.ndarray, e_start: np.ndarray, n_coord: np.ndarray
+) -> np.ndarray:
+    """Positions in ``coords`` of each edge's vertices, read backwards where ``backward``."""
+    n = n_coord[edges]
+    j = ragged_arange(n)
+    rev = np.repeat(backward, n)
+    return np.repeat(e_start[edges], n) + np.where(rev, np.repeat(n - 1, n) - j, j)
+
+
+def _same_as_first_member(
+    street: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    backward: np.ndarray,
+    coords: np.ndarray,
+    e_start: np.ndarray,
+    n_coord: np.ndarray,
+) -> bool:
+    """Whether every edge has the same ends and canonical vertices as its street's first edge."""
+    m = len(street)
+    if not m:
+        return True
+    first = np.full(int(street.max()) + 1, -1, dtype=np.int64)
+    first[street[::-1]] = np.arange(m)[::-1]
+    r = first[street]
+    if not ((a == a[r]) & (b == b[r]) & (n_coord == n_coord[r])).all():
+        return False
+    mine = coords[_canonical_vertices(np.arange(m), backward, e_start, n_coord)]
+    theirs = coords[_canonical_vertices(r, backward[r], e_start, n_coord)]
+    return bool((mine == theirs).all())
+
+
+def _loop_runs_backward(coords: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per loop edge: its vertices read backwards sort lower (bytewise) than forwards."""
+    out = np.zeros(len(start), dtype=bool)
+    for k, (s0, c) in enumerate(zip(start.tolist(), count.tolist(), strict=True)):
+        seq = coords[s0 : s0 + c]
+        out[k] = seq[::-1].tobytes() < seq.tobytes()
+    return out
+
+
+def _streets_by_geometry(
+    a: np.ndarray,
+    b: np.ndarray,
+    backward: np.ndarray,
+    coords: np.ndarray,
+    e_start: np.ndarray,
+    n_coord: np.ndarray,
+) -> np.ndarray:
+    """Streets from the exact vertices (the hash-collision fallback).
+
+    Edges with the same ends and the same vertices in canonical order (read
+    backwards where ``backward``) are one street, numbered in order of first
+    appearance like the hashed path. One Python step per edge, but only needed
+    after a 64-bit hash collision.
+    """
+    keys = []
+    for i in range(len(a)):
+        c = coords[e_start[i] : e_start[i] + n_coord[i]]
+        keys.append((int(a[i]), int(b[i]), (c[::-1] if backward[i] else c).tobytes()))
+    return pd.factorize(pd.Series(keys, dtype=object))[0].astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -259,15 +310,10 @@ class StreetIndex:
         # every edge's vertices: its geometry's, or its two nodes'
         n_coord = np.full(m, 2, dtype=np.int64)
         n_coord[hi] = nc[hi]
-        e_start = np.cumsum(n_coord) - n_coord
+        e_start = offsets_from_counts(n_coord)[:-1]
         coords = np.empty((int(n_coord.sum()), 2))
         if len(hi):
-            cg = shapely.get_coordinates(geoms[hi])
-            rows = np.repeat(e_start[hi], n_coord[hi])
-            rows += np.arange(len(cg)) - np.repeat(
-                np.cumsum(n_coord[hi]) - n_coord[hi], n_coord[hi]
-            )
-            coords[rows] = cg
+            coords[ragged_arange(n_coord[hi], e_start[hi])] = shapely.get_coordinates(geoms[hi])
             # orient every geometry from u (some sources store it from v)
             first = coords[e_start[hi]]
             du = np.hypot(first[:, 0] - node_x[u[hi]], first[:, 1] - node_y[u[hi]])
@@ -275,39 +321,31 @@ class StreetIndex:
             flip = hi[(dv < du) & (u[hi] != v[hi])]
             if len(flip):
                 geoms[flip] = shapely.reverse(geoms[flip])
-                owner = np.repeat(np.arange(m), n_coord)
-                sel = np.isin(owner, flip)
-                pos = np.flatnonzero(sel)
-                o = owner[pos]
-                k = pos - e_start[o]
-                coords[pos] = coords[e_start[o] + n_coord[o] - 1 - k]
+                coords[ragged_arange(n_coord[flip], e_start[flip])] = coords[
+                    _canonical_vertices(flip, np.ones(len(flip), dtype=bool), e_start, n_coord)
+                ]
         mi = np.flatnonzero(~has)
         coords[e_start[mi]] = np.column_stack([node_x[u[mi]], node_y[u[mi]]])
         coords[e_start[mi] + 1] = np.column_stack([node_x[v[mi]], node_y[v[mi]]])
-        owner_all = np.repeat(np.arange(m), n_coord)
         if m:
-            hf, hr = _line_hashes(coords, e_start, n_coord, owner_all)
+            hf, hr = _line_hashes(coords, e_start, n_coord, np.repeat(np.arange(m), n_coord))
         else:
             hf = hr = np.empty(0, dtype=np.uint64)
-        # canonical orientation: from the lower node position; loops by their hashes
-        loop = u == v
-        backward = np.where(loop, hr < hf, u > v)
+        # canonical orientation: from the lower node position; a loop, the way its
+        # vertices sort lower (bytewise), so both directions of a loop are one street
+        backward = u > v
+        loops = np.flatnonzero(u == v)
+        backward[loops] = _loop_runs_backward(coords, e_start[loops], n_coord[loops])
         canon = np.where(backward, hr, hf)
         a, b = np.minimum(u, v), np.maximum(u, v)
         with np.errstate(over="ignore"):
             key = _mix(canon ^ _mix(a.astype(np.uint64) * _K1 + b.astype(np.uint64)))
         street = pd.factorize(key)[0].astype(np.int64)
+        # a 64-bit hash collision is practically impossible, but check every street's
+        # members exactly (same ends, same vertices in canonical order) all the same
+        if not _same_as_first_member(street, a, b, backward, coords, e_start, n_coord):
+            street = _streets_by_geometry(a, b, backward, coords, e_start, n_coord)
         n_streets = int(street.max()) + 1 if m else 0
-        # guard against a (practically impossible) hash collision: exact check of members
-        rep0 = np.full(n_streets, -1, dtype=np.int64)
-        rep0[street[::-1]] = np.arange(m)[::-1]
-        r = rep0[street]
-        same = (a == a[r]) & (b == b[r]) & (n_coord == n_coord[r]) & (canon == canon[r])
-        if not same.all():  # pragma: no cover - needs a 64-bit hash collision
-            keys = pd.DataFrame({"a": a, "b": b, "g": shapely.to_wkb(geoms)})
-            street = keys.groupby(["a", "b", "g"], sort=False, dropna=False).ngroup()
-            street = street.to_numpy(np.int64)
-            n_streets = int(street.max()) + 1
         # shortest edge per (street, direction)
         slot = street * 2 + backward
         best = np.full(2 * n_streets, -1, dtype=np.int64)
@@ -316,19 +354,16 @@ class StreetIndex:
         if dup.any():  # ... and the shortest where a slot holds several
             cand = np.flatnonzero(dup[slot])
             order = cand[np.lexsort((cand, length[cand], slot[cand]))]
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = slot[order[1:]] != slot[order[:-1]]
+            first = run_starts(slot[order])
             best[slot[order[first]]] = order[first]
-        best = best.reshape(n_streets, 2)
-        has_fwd = best[:, 0] >= 0
-        rep = np.where(has_fwd, best[:, 0], best[:, 1])
-        rev = np.where(has_fwd, best[:, 1], -1)
+        pair = best.reshape(n_streets, 2)
+        has_fwd = pair[:, 0] >= 0
+        rep = np.where(has_fwd, pair[:, 0], pair[:, 1])
+        rev = np.where(has_fwd, pair[:, 1], -1)
         # the streets' vertices and distances along them
         s_n = n_coord[rep]
-        s_start = np.zeros(n_streets + 1, dtype=np.int64)
-        np.cumsum(s_n, out=s_start[1:])
-        within = np.arange(int(s_start[-1])) - np.repeat(s_start[:-1], s_n)
-        s_coords = coords[np.repeat(e_start[rep], s_n) + within]
+        s_start = offsets_from_counts(s_n)
+        s_coords = coords[ragged_arange(s_n, e_start[rep])]
         seg = np.zeros(len(s_coords))
         if len(seg) > 1:
             seg[1:] = np.hypot(*(s_coords[1:] - s_coords[:-1]).T)
@@ -439,7 +474,7 @@ class StreetIndex:
         first = self.start[street]
         n_seg = self.start[street + 1] - first - 1
         pt = np.repeat(np.arange(len(street)), n_seg)
-        k = np.repeat(first - (np.cumsum(n_seg) - n_seg), n_seg) + np.arange(len(pt))
+        k = ragged_arange(n_seg, first)  # the first vertex of every segment of each street
         a, b, p = self.coords[k], self.coords[k + 1], xy[pt]
         ab = b - a
         ab2 = np.einsum("ij,ij->i", ab, ab)
@@ -449,7 +484,7 @@ class StreetIndex:
         f = a + t[:, None] * ab
         d2 = np.einsum("ij,ij->i", p - f, p - f)
         # first segment with the smallest distance, per point (segments are grouped by point)
-        seg0 = np.cumsum(n_seg) - n_seg
+        seg0 = offsets_from_counts(n_seg)[:-1]
         is_min = d2 == np.repeat(np.minimum.reduceat(d2, seg0), n_seg)
         cand = np.flatnonzero(is_min)
         head = cand[np.searchsorted(cand, seg0)]
@@ -671,23 +706,105 @@ def _in_threads(work: Any, n: int) -> list[tuple[slice, Any]]:
 
 
 def _nearest_streets(
-    streets: StreetIndex, arr: np.ndarray, xy: np.ndarray, max_leg_m: float | None
+    streets: StreetIndex,
+    among: StreetSubset | None,
+    arr: np.ndarray,
+    xy: np.ndarray,
+    max_leg_m: float | None,
 ) -> tuple[np.ndarray, ...]:
     """Nearest street of each point within ``max_leg_m``: (point, street, leg, frac, foot)."""
-    (i_q, i_st), dist = streets.tree.query_nearest(arr, return_distance=True, all_matches=False)
+    tree = streets.tree if among is None else among.tree
+    (i_q, i_st), dist = tree.query_nearest(arr, return_distance=True, all_matches=False)
     if max_leg_m is not None and np.isfinite(max_leg_m):
         near = dist <= max_leg_m
         i_q, i_st = i_q[near], i_st[near]
+    if among is not None:
+        i_st = among.street[i_st]
     leg, frac, foot = streets.locate(i_st, xy[i_q])
     return i_q, i_st, leg, frac, foot
 
 
+@dataclass(frozen=True)
+class StreetSubset:
+    """Some of a :class:`StreetIndex`'s streets with their own STRtree (e.g. not on islands).
+
+    Parameters
+    ----------
+    street
+        Street positions (into the index) of the subset.
+    tree
+        ``shapely.STRtree`` over those streets' geometries, in the same order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = StreetIndex.from_edges(np.array([0, 1]), np.array([1, 2]), np.array([1.0, 1.0]),
+    ...                            None, np.array([0.0, 1.0, 5.0]), np.zeros(3))
+    >>> StreetSubset.of(s, np.array([False, True])).street.tolist()
+    [1]
+    """
+
+    street: np.ndarray
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, streets: StreetIndex, keep: np.ndarray) -> StreetSubset:
+        """The streets where ``keep`` is True, indexed.
+
+        Parameters
+        ----------
+        streets
+            The full index.
+        keep
+            Boolean per street.
+
+        Returns
+        -------
+        StreetSubset
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> s = StreetIndex.from_edges(np.array([0]), np.array([1]), np.array([1.0]), None,
+        ...                            np.array([0.0, 1.0]), np.zeros(2))
+        >>> len(StreetSubset.of(s, np.array([True])).street)
+        1
+        """
+        ids = np.flatnonzero(keep)
+        return cls(ids, shapely.STRtree(streets.geometry[ids], node_capacity=_NODE_CAPACITY))
+
+
+@runtime_checkable
+class Snappable(Protocol):
+    """What :func:`snap_array` needs of a network (a :class:`~coverage15.access.WalkNetwork`).
+
+    Examples
+    --------
+    >>> from coverage15.access import WalkNetwork
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 10.0, "y": 0.0})])
+    >>> _ = G.add_edge(1, 2, length=10.0)
+    >>> isinstance(WalkNetwork.from_graph(G), Snappable)
+    True
+    """
+
+    node_ids: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length: np.ndarray
+
+    @property
+    def streets(self) -> StreetIndex: ...
+
+
 def snap_array(
-    network: WalkNetwork,
+    network: Snappable,
     arr: np.ndarray,
     *,
     max_leg_m: float | None = 500.0,
     xy: np.ndarray | None = None,
+    among: StreetSubset | None = None,
 ) -> dict[str, np.ndarray]:
     """Snap a validated point array; the columns of a snap table as arrays (no warning).
 
@@ -702,13 +819,15 @@ def snap_array(
         no limit).
     xy
         The points' coordinates (n × 2), when already at hand.
+    among
+        Snap only to these streets (default: all).
 
     Returns
     -------
     dict of str to numpy.ndarray
-        The columns of :func:`snap_points`' table: ``edge``, ``reverse_edge``,
-        ``u``, ``v``, ``leg_m``, ``pos_m``, ``edge_length_m``, ``snapped``,
-        ``x``, ``y``.
+        The first columns of :func:`~coverage15.access.snap_points`' table:
+        ``edge``, ``reverse_edge``, ``u``, ``v``, ``leg_m``, ``pos_m``,
+        ``edge_length_m``, ``snapped``, ``x``, ``y``.
 
     Examples
     --------
@@ -732,12 +851,12 @@ def snap_array(
     elen = np.full(n, np.nan)
     sx = np.full(n, np.nan)
     sy = np.full(n, np.nan)
-    if n and len(streets.edge):
+    if n and len(streets.edge if among is None else among.street):
         # query in Hilbert order (tree locality: several times faster than input order);
         # without max_distance (an envelope pre-query there costs more than it saves)
         order = np.argsort(gpd.GeoSeries(arr).hilbert_distance().to_numpy(), kind="stable")
         parts = _in_threads(
-            lambda sl: _nearest_streets(streets, arr[order[sl]], xy[order[sl]], max_leg_m),
+            lambda sl: _nearest_streets(streets, among, arr[order[sl]], xy[order[sl]], max_leg_m),
             n,
         )
         i_q = np.concatenate([sl.start + p[0] for sl, p in parts])
@@ -769,6 +888,98 @@ def snap_array(
         "x": sx,
         "y": sy,
     }
+
+
+def snap_avoiding_islands(
+    network: Snappable,
+    arr: np.ndarray,
+    *,
+    island_street: np.ndarray,
+    mainland: StreetSubset | Callable[[], StreetSubset | None] | None,
+    max_leg_m: float | None = 500.0,
+    xy: np.ndarray | None = None,
+    snap: Callable[..., dict[str, np.ndarray]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Snap points to their nearest street, or off an island to the nearest other street.
+
+    A point whose nearest street lies on an island is linked instead to the
+    nearest street of the ``mainland`` streets within ``max_leg_m``; when there
+    is none, it stays on the island.
+
+    Parameters
+    ----------
+    network
+        The prepared network.
+    arr
+        Validated points (see :func:`point_array`).
+    island_street
+        Boolean per street of ``network.streets``: on an island.
+    mainland
+        The streets not on islands, indexed (None when there are none), or a
+        function returning them (called only when a point needs them).
+    max_leg_m
+        Snapping tolerance (``None``: no limit).
+    xy
+        The points' coordinates (n × 2), when already at hand.
+    snap
+        The snapping function (default :func:`snap_array`; its signature).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The columns of :func:`snap_array` for the street each point is linked
+        to, then ``on_island`` (the linked street is on an island),
+        ``island_edge`` (the nearest street's edge when it was on an island
+        and the point was linked elsewhere, else -1), ``island_leg_m`` and
+        ``island_pos_m`` (leg and position on that nearest street, else NaN)
+        and ``extra_leg_m`` (``leg_m - island_leg_m``: how much longer the
+        leg is for avoiding the island, else NaN).
+
+    Examples
+    --------
+    A 20 m fragment 2 m from the point, the main street 5 m from it:
+
+    >>> import networkx as nx, shapely
+    >>> from coverage15.access import WalkNetwork
+    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
+    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 500.0, "y": 0.0}),
+    ...                   (3, {"x": 0.0, "y": 7.0}), (4, {"x": 20.0, "y": 7.0})])
+    >>> _ = G.add_edge(1, 2, length=500.0); _ = G.add_edge(3, 4, length=20.0)
+    >>> net = WalkNetwork.from_graph(G, island_max_nodes=2)
+    >>> cols = net.snap(gpd.GeoSeries(shapely.points([[10.0, 5.0]]), crs="EPSG:32650"))
+    >>> cols[["leg_m", "on_island", "island_leg_m", "extra_leg_m"]].values.tolist()
+    [[5.0, False, 2.0, 3.0]]
+    """
+    if xy is None:
+        xy = shapely.get_coordinates(arr)
+    if snap is None:
+        snap = snap_array
+    cols = snap(network, arr, max_leg_m=max_leg_m, xy=xy)
+    n = len(arr)
+    edge = cols["edge"]
+    ok = edge >= 0
+    street = network.streets.street_of_edge
+    on = np.zeros(n, dtype=bool)
+    on[ok] = island_street[street[edge[ok]]]
+    cols["on_island"] = on
+    cols["island_edge"] = np.full(n, -1, dtype=np.int64)
+    for c in ("island_leg_m", "island_pos_m", "extra_leg_m"):
+        cols[c] = np.full(n, np.nan)
+    todo = np.flatnonzero(on)
+    if len(todo) and callable(mainland):
+        mainland = mainland()
+    if len(todo) and isinstance(mainland, StreetSubset) and len(mainland.street):
+        alt = snap(network, arr[todo], max_leg_m=max_leg_m, xy=xy[todo], among=mainland)
+        moved = alt["snapped"]
+        at = todo[moved]
+        cols["island_edge"][at] = edge[at]
+        cols["island_leg_m"][at] = cols["leg_m"][at]
+        cols["island_pos_m"][at] = cols["pos_m"][at]
+        for c in SNAP_COLUMNS:
+            cols[c][at] = alt[c][moved]
+        cols["extra_leg_m"][at] = cols["leg_m"][at] - cols["island_leg_m"][at]
+        on[at] = False
+    return cols
 
 
 def warn_unsnapped(
@@ -829,7 +1040,7 @@ def warn_unsnapped(
 def snap_table(
     cols: dict[str, Any], index: pd.Index, *, unsnapped: list, max_leg_m: float | None
 ) -> pd.DataFrame:
-    """The public snap table from snap columns (see :func:`snap_points`).
+    """The public snap table from snap columns (see :func:`~coverage15.access.snap_points`).
 
     Parameters
     ----------
@@ -865,90 +1076,249 @@ def snap_table(
     return table
 
 
-def snap_points(
-    network: WalkNetwork | Any,
-    points: gpd.GeoSeries | gpd.GeoDataFrame,
-    *,
-    max_leg_m: float | None = 500.0,
-    ids: str | None = None,
-    source: str = "points",
-) -> pd.DataFrame:
-    """Snap points to the nearest street edge of a walking network.
+def network_signature(
+    node_x: np.ndarray,
+    node_y: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    edge_length: np.ndarray,
+) -> str:
+    """A digest of a network's nodes, edges and costs: snaps are valid only for it.
 
     Parameters
     ----------
-    network
-        A :class:`~coverage15.access.WalkNetwork` (its snap cache is used), or
-        a projected networkx MultiDiGraph as osmnx builds it (then a
-        WalkNetwork is built from it; build it once yourself when snapping
-        more than once).
-    points
-        Point geometries in the network's CRS. Polygons and multipart features
-        must be turned into representative points first.
-    max_leg_m
-        Points farther than this from every edge are not snapped (``None``: no limit).
-    ids
-        Column naming the points in the warning (default: the index labels).
-    source
-        Name of the input in messages (e.g. ``"homes"``).
+    node_x, node_y
+        Node coordinates.
+    edge_u, edge_v
+        Node positions of each directed edge's ends.
+    edge_length
+        Edge costs in metres.
 
     Returns
     -------
-    pandas.DataFrame
-        Index-aligned with ``points``:
-
-        ``edge``
-            Index of the edge in the network's edge arrays (-1 when not snapped).
-        ``reverse_edge``
-            The edge running ``v → u`` along the same street, or -1 (one-way
-            street, or not snapped).
-        ``u``, ``v``
-            Node labels of ``edge``'s ends.
-        ``leg_m``
-            Perpendicular distance from the point to the edge.
-        ``pos_m``
-            Distance along the edge from ``u`` (fraction along the geometry ×
-            the edge's ``length``).
-        ``edge_length_m``
-            The edge's ``length``.
-        ``snapped``
-            False for points farther than ``max_leg_m`` from every edge (their
-            distances are NaN).
-        ``x``, ``y``
-            The snapped location on the edge.
-
-        ``attrs``: ``n_unsnapped``, ``unsnapped`` (ids), ``max_leg_m``.
-
-    Warns
-    -----
-    UnsnappedWarning
-        When some points are not snapped, naming how many and which.
-
-    Raises
-    ------
-    InputError
-        Points in another CRS, missing or non-point geometries.
+    str
+        SHA-1 hex digest (40 characters) of the arrays' bytes.
 
     Examples
     --------
-    >>> import geopandas as gpd
-    >>> import networkx as nx
-    >>> import shapely
-    >>> G = nx.MultiDiGraph(crs="EPSG:32650")
-    >>> G.add_nodes_from([(1, {"x": 0.0, "y": 0.0}), (2, {"x": 100.0, "y": 0.0})])
-    >>> _ = G.add_edge(1, 2, length=101.0)  # geodesic length, a little longer
-    >>> pts = gpd.GeoSeries(shapely.points([[50, -3], [50, 900]]), crs="EPSG:32650")
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     s = snap_points(G, pts)
-    >>> s[["leg_m", "pos_m", "snapped"]].values.tolist()
-    [[3.0, 50.5, True], [nan, nan, False]]
-    >>> s.attrs["n_unsnapped"], len(w)
-    (1, 1)
+    >>> import numpy as np
+    >>> x = np.array([0.0, 10.0])
+    >>> a = network_signature(x, 0 * x, np.array([0]), np.array([1]), np.array([10.0]))
+    >>> b = network_signature(x, 0 * x, np.array([0]), np.array([1]), np.array([11.0]))
+    >>> len(a), a == b
+    (40, False)
     """
-    if not hasattr(network, "snap"):
-        from coverage15.access import WalkNetwork
+    h = hashlib.sha1()
+    for arr in (node_x, node_y, edge_u, edge_v, edge_length):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
 
-        network = WalkNetwork.from_graph(network)
-    return network.snap(points, max_leg_m=max_leg_m, ids=ids, source=source)
+
+@dataclass
+class SnapEntry:
+    """One cached snap: its columns (see :func:`snap_array`) and derived routing arrays.
+
+    Parameters
+    ----------
+    cols
+        The snap columns.
+    derived
+        Whatever the routing engine derives from ``cols`` once (filled on first use).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SnapEntry({"snapped": np.array([True])}).derived is None
+    True
+    """
+
+    cols: dict[str, Any]
+    derived: Any = None
+
+
+class SnapCache:
+    """Snaps of point sets on one network, kept by the points' coordinates (most recent first).
+
+    Snapping a million homes costs seconds; a rerun with new facilities or
+    another profile reuses the homes' snap. The cache is tied to the network
+    by its signature (see :func:`network_signature`): :meth:`save` writes it
+    with the signature and :meth:`load` reads only a file saved for the same
+    network.
+
+    Parameters
+    ----------
+    signature
+        A function returning the network's signature (called when saving or
+        loading, so a network that never saves does not compute it).
+    size
+        Point sets kept; the least recently used is dropped beyond it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cache = SnapCache(lambda: "net-1", size=2)
+    >>> key = points_key(np.array([[0.0, 0.0]]), 500.0)
+    >>> cache.put(key, SnapEntry({"snapped": np.array([True])}))
+    >>> cache.get(key).cols["snapped"].tolist(), len(cache)
+    ([True], 1)
+    """
+
+    def __init__(self, signature: Callable[[], str], *, size: int = 8) -> None:
+        self._signature = signature
+        self.size = size
+        self._entries: OrderedDict[str, SnapEntry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> SnapEntry | None:
+        """The entry for a points key (marked most recently used), or None.
+
+        Parameters
+        ----------
+        key
+            From :func:`points_key`.
+
+        Returns
+        -------
+        SnapEntry or None
+
+        Examples
+        --------
+        >>> SnapCache(lambda: "x").get("no such key") is None
+        True
+        """
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, entry: SnapEntry) -> None:
+        """Keep an entry (dropping the least recently used beyond :attr:`size`).
+
+        Parameters
+        ----------
+        key
+            From :func:`points_key`.
+        entry
+            The snap.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cache = SnapCache(lambda: "x", size=1)
+        >>> cache.put("a", SnapEntry({})); cache.put("b", SnapEntry({}))
+        >>> cache.get("a") is None, len(cache)
+        (True, 1)
+        """
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def snap(
+        self,
+        xy: np.ndarray,
+        *,
+        max_leg_m: float | None,
+        make: Callable[[], dict[str, Any]],
+    ) -> SnapEntry:
+        """The cached snap of points with these coordinates, made by ``make()`` if new.
+
+        Parameters
+        ----------
+        xy
+            The points' coordinates (n × 2): with ``max_leg_m``, the key.
+        max_leg_m
+            Snapping tolerance.
+        make
+            Snaps the points (e.g. with :func:`snap_array`) when not cached.
+
+        Returns
+        -------
+        SnapEntry
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cache = SnapCache(lambda: "net-1")
+        >>> calls = []
+        >>> make = lambda: calls.append(1) or {"snapped": np.array([True])}
+        >>> xy = np.array([[2.0, 1.0]])
+        >>> a = cache.snap(xy, max_leg_m=500.0, make=make)
+        >>> a is cache.snap(xy.copy(), max_leg_m=500.0, make=make), len(calls)
+        (True, 1)
+        """
+        key = points_key(xy, max_leg_m)
+        entry = self.get(key)
+        if entry is None:
+            with gc_paused():
+                entry = SnapEntry(make())
+            self.put(key, entry)
+        return entry
+
+    def save(self, path: str | os.PathLike) -> int:
+        """Write the cached snaps and the network's signature to a file (atomically).
+
+        Parameters
+        ----------
+        path
+            File to write (a pickle, e.g. ``snaps.pkl``); replaced if it exists.
+
+        Returns
+        -------
+        int
+            The number of snap sets saved.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "snaps.pkl"
+        >>> cache = SnapCache(lambda: "net-1")
+        >>> cache.put("k", SnapEntry({}))
+        >>> cache.save(f), SnapCache(lambda: "net-1").load(f), SnapCache(lambda: "other").load(f)
+        (1, 1, 0)
+        """
+        payload = {
+            "signature": self._signature(),
+            "snaps": {k: e.cols for k, e in self._entries.items()},
+        }
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return len(payload["snaps"])
+
+    def load(self, path: str | os.PathLike) -> int:
+        """Read snaps written by :meth:`save` for the same network; others are ignored (0).
+
+        Parameters
+        ----------
+        path
+            File written by :meth:`save`. A missing or unreadable file, or one
+            saved for a network with another signature, is ignored.
+
+        Returns
+        -------
+        int
+            The number of snap sets read (0 when the file was ignored).
+
+        Examples
+        --------
+        >>> SnapCache(lambda: "x").load("no/such/snaps.pkl")
+        0
+        """
+        path = Path(path)
+        if not path.is_file():
+            return 0
+        try:
+            with open(path, "rb") as fh, gc_paused():
+                payload = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return 0
+        if not isinstance(payload, dict) or payload.get("signature") != self._signature():
+            return 0
+        for key, cols in payload["snaps"].items():
+            if key not in self._entries:
+                self._entries[key] = SnapEntry(cols)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return len(payload["snaps"])

@@ -218,10 +218,10 @@ def _community_layer(
         scheme, centre = schemes.get(col, ("auto", None))
         cl = classify(values, scheme=scheme, standard=centre, column=col)
         fills[col] = cl.color_of()
-        from coverage15.maps import _column_label
+        from coverage15.maps import column_label
 
         u = "%" if col in _MAP_SHARES else unit(col, lang)
-        name = _column_label(col, lang)
+        name = column_label(col, lang)
         title = name + (f" ({u})" if u and u.lower() not in name.lower() else "")
         items = [[cl.colors[i], cl.labels[i]] for i in (cl.shown or range(cl.k))]
         if values.isna().any():
@@ -378,9 +378,9 @@ def _rounded_lines(geoms: np.ndarray, crs: Any, tolerance_m: float, digits: int)
 
 
 def _street_layer(analysis: Any, tolerance_m: float, digits: int) -> list[Any]:
-    from coverage15.maps import _street_lines
+    from coverage15.maps import street_lines
 
-    streets = _street_lines(getattr(analysis, "network", None))
+    streets = street_lines(getattr(analysis, "network", None))
     if streets is None or not len(streets):
         return []
     return _rounded_lines(streets.to_numpy(), streets.crs, tolerance_m, digits)
@@ -406,7 +406,12 @@ def _walk_layers(
     analysis: Any, lang: str, max_homes: int, digits: int, tolerance_m: float, areas: bool
 ) -> tuple[list[float], list[dict[str, Any]], list[dict[str, Any]]]:
     """Home points once, one class string per category, and service areas per category."""
-    from coverage15.maps import _threshold, _with_facilities, reach_classes, service_areas
+    from coverage15.maps import (
+        categories_with_facilities,
+        category_threshold,
+        reach_classes,
+        service_areas,
+    )
     from coverage15.styles import NEAR_FACTOR, REACH_CLASSES
 
     homes = getattr(analysis, "homes", None)
@@ -415,7 +420,7 @@ def _walk_layers(
         return [], [], []
     group = getattr(analysis, "group", "general")
     cats = [c for c in profile.categories if f"dist_m__{c}" in homes.columns]
-    cats = _with_facilities(analysis, cats)
+    cats = categories_with_facilities(analysis, cats)
     if not cats:
         return [], [], []
     sel = homes[homes.geometry.notna() & ~homes.geometry.is_empty]
@@ -432,7 +437,7 @@ def _walk_layers(
     network = getattr(analysis, "network", None)
     fac = analysis.facilities
     for cat in cats:
-        t = _threshold(profile, cat, group, None)
+        t = category_threshold(profile, cat, group, None)
         cls = reach_classes(sel, cat, threshold_m=t, facilities=fac)
         codes = "".join(str(REACH_CLASSES.index(c)) for c in cls)
         name = category_label(cat, lang)
@@ -758,7 +763,7 @@ def webmap_html(
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     if homes not in ("underserved", "all", "none"):
         raise ValueError(f"homes must be 'underserved', 'all' or 'none', got {homes!r}")
-    from coverage15.maps import _centre
+    from coverage15.maps import class_centre
     from coverage15.styles import AREA_COLUMNS
 
     profile = getattr(analysis, "profile", None)
@@ -777,14 +782,14 @@ def webmap_html(
             for c in DEFAULT_COLUMNS
             if c in comm.columns
             and comm[c].notna().any()
-            and (c not in AREA_COLUMNS or _centre(comm, c, None, profile) is not None)
+            and (c not in AREA_COLUMNS or class_centre(comm, c, None, profile) is not None)
         ]
     missing = [c for c in columns if c not in comm.columns]
     if missing:
         raise KeyError(f"communities have no column(s) {missing}")
     schemes: dict[str, Any] = {}
     for c in columns:
-        centre = _centre(comm, c, None, profile) if c in AREA_COLUMNS else None
+        centre = class_centre(comm, c, None, profile) if c in AREA_COLUMNS else None
         schemes[c] = ("standard", centre) if centre is not None else ("auto", None)
     communities, legends = _community_layer(comm, columns, lang, schemes)
     fac = getattr(analysis, "facilities", None)
