@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -458,3 +458,79 @@ class ValidationReport:
 
     def _repr_html_(self) -> str:  # Jupyter
         return f"<b>{self.source or 'input'}</b>" + self.to_frame().to_html(index=False)
+
+
+def check_required_categories(
+    facilities: pd.DataFrame,
+    categories: Iterable[str] | Any,
+    report: ValidationReport | None = None,
+    *,
+    source: str | None = None,
+) -> list[str]:
+    """Warn (loudly) about required categories that have no facility, and record them.
+
+    Parameters
+    ----------
+    facilities
+        Loaded facilities with a ``category`` column.
+    categories
+        A :class:`~coverage15.standards.Profile` (its categories with ``required =
+        true``), or the category keys to check.
+    report
+        Where to record the finding ``category_without_facilities`` (an ``info`` about
+        the whole layer, with the keys in ``rows``); nothing recorded when None.
+    source
+        The facilities' file, for the warning.
+
+    Returns
+    -------
+    list of str
+        The required category keys without any facility (empty: all present).
+
+    Warns
+    -----
+    MissingCategoryWarning
+        When any is missing.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"category": ["kindergarten"]})
+    >>> r = ValidationReport("facilities.csv")
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     check_required_categories(f, ["kindergarten", "clinic"], r)
+    ['clinic']
+    >>> w[0].category.__name__, r.findings[0].kind, r.findings[0].rows
+    ('MissingCategoryWarning', 'category_without_facilities', ('clinic',))
+    """
+    import warnings
+
+    from coverage15._errors import MissingCategoryWarning
+
+    requirements = getattr(categories, "requirements", None)
+    if requirements is not None:
+        categories = [k for k, r in requirements.items() if r.required]
+    present = set(facilities["category"].dropna().astype(str)) if len(facilities) else set()
+    missing = [c for c in categories if c not in present]
+    if missing:
+        text = (
+            f"{len(missing)} required categor(ies) have no facility at all, so every share "
+            f"of them is 0 %: {', '.join(missing)}. Check the category mapping and the "
+            "facility layer (缺少设施类别)"
+        )
+        if report is not None:
+            report.findings.append(
+                Finding(
+                    "category_without_facilities",
+                    "flagged",
+                    tuple(missing),
+                    "category",
+                    text,
+                    source or report.source,
+                )
+            )
+        where = f"{source}: " if source else ""
+        warnings.warn(where + text, MissingCategoryWarning, stacklevel=2)
+    return missing
