@@ -146,20 +146,89 @@ def _key(name: Any) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _dbf_encoding(path: Path) -> str | None:
-    """Encoding of a Shapefile's .dbf: from its .cpg, else UTF-8 if it decodes, else GBK."""
-    cpg = path.with_suffix(".cpg")
-    if cpg.exists():
-        return None  # GDAL reads the .cpg itself
+def _dbf_parts(path: Path) -> tuple[list[bytes], bytes] | None:
+    """The raw field names and the record bytes of a Shapefile's .dbf (None: no .dbf)."""
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         return None
     raw = dbf.read_bytes()
+    if len(raw) < 32:
+        return [], raw
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = []
+    for start in range(32, min(header_len, len(raw)) - 1, 32):
+        if raw[start] == 0x0D:
+            break
+        names.append(raw[start : start + 11].split(b"\0", 1)[0])
+    return names, raw[header_len:]
+
+
+def _utf8_cut(name: bytes) -> bool | None:
+    """True: UTF-8 cut mid-character at the end; False: whole UTF-8; None: not UTF-8."""
     try:
-        raw.decode("utf-8")
-        return "UTF-8"
+        name.decode("utf-8")
+        return False
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(name) - 3:
+            try:
+                name[: exc.start].decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                return None
+        return None
+
+
+def _dbf_encoding(path: Path) -> str | None:
+    """Encoding of a Shapefile's .dbf: from its .cpg, else UTF-8 if it decodes, else GBK.
+
+    Field names cut at 10 bytes in the middle of a UTF-8 character still count as UTF-8.
+    """
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        return None  # GDAL reads the .cpg itself
+    parts = _dbf_parts(path)
+    if parts is None:
+        return None
+    names, records = parts
+    try:
+        records.decode("utf-8")
     except UnicodeDecodeError:
         return "GBK"
+    if any(_utf8_cut(n) is None for n in names):
+        return "GBK"
+    return "UTF-8"
+
+
+def _read_cut_names(path: Path, layer: str | int | None, report: ValidationReport) -> Any:
+    """Read a UTF-8 Shapefile whose field names were cut mid-character (10-byte limit).
+
+    GDAL refuses to decode such names, so the file is read byte for byte (ISO-8859-1),
+    turned back into UTF-8, and the broken last character of each cut name dropped.
+    """
+    gdf = pyogrio.read_dataframe(path, layer=layer, encoding="ISO-8859-1", on_invalid="ignore")
+
+    def back(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        return text.encode("latin-1").decode("utf-8", errors="ignore")
+
+    geom = gdf.geometry.name
+    renamed = {c: back(c) for c in gdf.columns if c != geom}
+    cut = [f"{renamed[c]}…" for c in renamed if _utf8_cut(c.encode("latin-1"))]
+    gdf = gdf.rename(columns=renamed)
+    for c in gdf.columns:
+        if c != geom and (
+            pd.api.types.is_object_dtype(gdf[c]) or pd.api.types.is_string_dtype(gdf[c])
+        ):
+            gdf[c] = gdf[c].map(back)
+    report.add(
+        "field_names_cut",
+        "info",
+        detail=f"UTF-8 field names cut at 10 bytes mid-character, read without the broken "
+        f"character: {', '.join(cut)}. Name columns by argument if needed; GeoPackage keeps "
+        "whole names",
+    )
+    return gdf
 
 
 def _separator(path: Path) -> str:
@@ -500,8 +569,15 @@ def _read_layer(
         encoding = _dbf_encoding(path)
         if encoding == "GBK":
             report.add("encoding", "info", detail=".dbf has no .cpg and is not UTF-8: read as GBK")
+    cut_names = suffix == ".shp" and encoding in (None, "UTF-8", "utf-8", "UTF8", "utf8")
+    cut_names = cut_names and any(_utf8_cut(n) for n in (_dbf_parts(path) or ([], b""))[0])
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
+        if cut_names:
+            gdf = _read_cut_names(path, layer, report)
+        else:
+            gdf = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, on_invalid="ignore"
+            )
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"cannot open as a GIS layer: {exc}", source=source) from None
     except pyogrio.errors.DataLayerError as exc:
@@ -509,8 +585,7 @@ def _read_layer(
     except UnicodeDecodeError as exc:
         raise InputError(
             f"text in the file is not valid {encoding or 'UTF-8'} ({exc.reason}); pass the "
-            "file's encoding, e.g. encoding='GBK'. Shapefile field names are cut at 10 bytes, "
-            "which can split a UTF-8 Chinese character: rename long fields or use GeoPackage",
+            "file's real encoding (encoding='GBK' for most Chinese files without a .cpg)",
             source=source,
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
