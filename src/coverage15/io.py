@@ -309,8 +309,12 @@ def _table_to_geo(
             except shapely.errors.GEOSException:
                 geoms[i] = None
                 bad.append(int(df["_row"].iloc[i]))
-        report.add(
-            "unreadable_wkt", "dropped", rows=bad, column=wkt, detail="WKT text could not be parsed"
+        report.add(  # counted as dropped once, with their households, as empty_geometry
+            "unreadable_wkt",
+            "info",
+            rows=bad,
+            column=wkt,
+            detail="WKT text could not be parsed: dropped (see empty_geometry)",
         )
         geometry = gpd.GeoSeries(geoms, index=df.index)
         out = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geometry)
