@@ -659,3 +659,32 @@ def test_snap_and_piece_records_carry_households() -> None:
     frame = report.to_frame()
     assert frame["rows"].tolist() == [["H1", "H3"], ["F9"]]
     assert frame["households"].tolist()[0] == 47.0 and pd.isna(frame["households"].tolist()[1])
+
+
+def test_validate_config_fails_on_a_required_category_without_facilities(
+    tmp_path: Path, capsys
+) -> None:
+    from coverage15.cli import EXIT_ERROR, EXIT_OK, main
+    from coverage15.sample import sample_path
+    from test_cli import _run_config
+
+    f = gpd.read_file(sample_path("facilities.geojson"))
+    kept = f[load_facilities(f)["category"].to_numpy() != "kindergarten"]
+    path = tmp_path / "no_kindergarten.geojson"
+    kept.to_file(path, driver="GeoJSON")
+    config = _run_config(tmp_path, profile="gb50180_2018")
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(sample_path("facilities.geojson").as_posix(), path.as_posix())
+    config.write_text(text, encoding="utf-8")
+    import warnings
+
+    from coverage15._errors import MissingCategoryWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", MissingCategoryWarning)  # printed, as on a terminal
+        code = main(["validate", str(config)])
+        err = capsys.readouterr().err
+        assert code == EXIT_ERROR
+        assert "warning: " in err and "have no facility at all" in err  # loud
+        assert "required categories without any facility: kindergarten" in err
+        assert main(["validate", str(config), "--allow-missing-categories"]) == EXIT_OK

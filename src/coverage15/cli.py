@@ -319,7 +319,19 @@ def _validate_run(
         if checked[key] is not None:
             raise InputError(f"inputs as above: {checked[key]}", source=run.name)
         print("  inputs: as above")
-        return []
+        # the same facilities, but this district's profile may require other categories
+        import pandas as pd
+
+        from coverage15.validation import check_required_categories
+
+        report = ValidationReport(source=run.name)
+        present = pd.DataFrame({"category": (checked.get(key + " categories") or "").split("\t")})
+        check_required_categories(
+            present, profile, report, source=str(run.inputs["facilities"]["path"])
+        )
+        if report.findings:
+            print("  " + str(report).replace("\n", "\n  "))
+        return _validate_problems(report, allow_drop, allow_missing)
     whole = dataclasses.replace(run, district_filter=None)
     report = ValidationReport(source=run.name)
     try:
@@ -358,7 +370,12 @@ def _validate_run(
     )
     print("  " + str(report).replace("\n", "\n  "))
     print("  " + report.summary())
-    return _validate_problems(report, allow_drop, allow_missing)
+    checked[key + " categories"] = "\t".join(sorted(set(facilities["category"].dropna())))
+    problems = _validate_problems(report, allow_drop, allow_missing)
+    dropped = _validate_problems(report, allow_drop, allow_missing=True)
+    if dropped:  # the next districts with these inputs fail too ("inputs as above")
+        checked[key] = "; ".join(dropped)
+    return problems
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
