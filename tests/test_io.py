@@ -688,3 +688,28 @@ def test_validate_config_fails_on_a_required_category_without_facilities(
         assert "warning: " in err and "have no facility at all" in err  # loud
         assert "required categories without any facility: kindergarten" in err
         assert main(["validate", str(config), "--allow-missing-categories"]) == EXIT_OK
+
+
+def test_record_unreached_homes_per_category_with_households() -> None:
+    from coverage15.validation import ValidationReport, record_unreached
+
+    homes = pd.DataFrame(
+        {
+            "home_id": ["H1", "H2", "H3", "H4"],
+            "households": [40, 25, 7, 3],
+            "reach__clinic": ["reached", "no_path", "off_network", "no_path"],
+            "reach__market": ["no_path", "beyond_bound", "off_network", "reached"],
+        }
+    )
+    report = ValidationReport("analysis")
+    got = record_unreached(homes, ["clinic", "market", "pharmacy"], report)
+    assert got == {
+        "home_no_facility_in_piece:clinic": 28,
+        "home_no_facility_in_piece:market": 40,
+        "home_off_network": 7,
+    }
+    frame = report.to_frame()
+    assert frame["rows"].tolist() == [["H2", "H4"], ["H1"], ["H3"]]
+    assert frame["column"].tolist() == ["reach__clinic", "reach__market", "geometry"]
+    assert frame["households"].tolist() == [28.0, 40.0, 7.0]
+    assert report.count("flagged") == 4  # beyond_bound is a distance, not a repair

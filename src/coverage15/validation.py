@@ -534,3 +534,86 @@ def check_required_categories(
         where = f"{source}: " if source else ""
         warnings.warn(where + text, MissingCategoryWarning, stacklevel=2)
     return missing
+
+
+#: ``reach__<category>`` statuses (from the engine) recorded by :func:`record_unreached`,
+#: with the finding kind each becomes
+UNREACHED_KINDS: dict[str, str] = {
+    "no_path": "home_no_facility_in_piece",
+    "off_network": "home_off_network",
+}
+
+
+def record_unreached(
+    homes: pd.DataFrame,
+    categories: Iterable[str],
+    report: ValidationReport,
+    *,
+    id_column: str = "home_id",
+) -> dict[str, int]:
+    """Record the homes the network could not connect to a category, with their households.
+
+    For each category, homes whose ``reach__<category>`` is ``"no_path"`` (no facility of
+    the category on the home's piece of the network, or none at all) become a flagged
+    finding ``home_no_facility_in_piece`` and homes ``"off_network"`` (not snapped) one
+    finding ``home_off_network`` (once, not per category), each with the homes' ids and
+    their households summed; they reach the report and ``repairs.csv``.
+
+    Parameters
+    ----------
+    homes
+        The homes with ``id_column``, ``households`` and ``reach__<category>`` columns.
+    categories
+        The category keys to check (a missing ``reach__`` column is skipped).
+    report
+        Where to add the findings.
+    id_column
+        The homes' id column (default ``"home_id"``).
+
+    Returns
+    -------
+    dict
+        Households per finding, keyed ``"<kind>"`` or ``"<kind>:<category>"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> homes = pd.DataFrame({"home_id": ["H1", "H2", "H3"], "households": [40, 25, 7],
+    ...                       "reach__clinic": ["reached", "no_path", "off_network"]})
+    >>> r = ValidationReport("analysis")
+    >>> record_unreached(homes, ["clinic"], r)
+    {'home_no_facility_in_piece:clinic': 25, 'home_off_network': 7}
+    >>> [(f.kind, f.rows, f.households) for f in r.findings]
+    [('home_no_facility_in_piece', ('H2',), 25.0), ('home_off_network', ('H3',), 7.0)]
+    """
+    out: dict[str, int] = {}
+    off = pd.Series(False, index=homes.index)
+    for cat in categories:
+        col = f"reach__{cat}"
+        if col not in homes.columns:
+            continue
+        status = homes[col].astype("string")
+        off |= (status == "off_network").fillna(False).to_numpy()
+        none = homes[(status == "no_path").fillna(False).to_numpy()]
+        if len(none):
+            report.add_records(
+                UNREACHED_KINDS["no_path"],
+                "flagged",
+                none,
+                id_column=id_column,
+                column=col,
+                detail=f"no facility of '{cat}' on the piece of the walking network these "
+                "homes are on (or none at all): counted as not covered",
+            )
+            out[f"{UNREACHED_KINDS['no_path']}:{cat}"] = int(none["households"].sum())
+    if off.any():
+        report.add_records(
+            UNREACHED_KINDS["off_network"],
+            "flagged",
+            homes[off.to_numpy()],
+            id_column=id_column,
+            column="geometry",
+            detail="home could not be placed on the walking network: counted as not covered",
+        )
+        out[UNREACHED_KINDS["off_network"]] = int(homes.loc[off.to_numpy(), "households"].sum())
+    return out
