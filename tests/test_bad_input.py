@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 import coverage15 as c15
 from coverage15._errors import Coverage15Error, InputError, NetworkError
+from coverage15.homes import homes_from_points
 
 CRS = "EPSG:4326"
 OUTCOMES: Counter = Counter()
@@ -355,3 +356,50 @@ def test_facility_csv_rows_are_source_rows(tmp_path_factory, rows, unknown) -> N
     assert report.rows("missing_category") == empty
     assert report.rows("unknown_category") == unknown_rows
     assert len(out) == len(located)
+
+
+bad_hh = st.sampled_from([-3, 2.5, None])
+home_cells = st.tuples(
+    st.sampled_from(["in_a", "in_b", "outside", "edge"]),
+    st.integers(0, 11).flatmap(lambda k: bad_hh if k == 0 else st.integers(0, 500)),
+    st.integers(0, 11).map(lambda k: "dup" if k == 0 else "none" if k == 1 else "own"),
+)
+_HOME_AT = {"in_a": (5, 5), "in_b": (15, 5), "outside": (50, 50), "edge": (10, 5)}
+
+
+@SETTINGS
+@given(st.lists(home_cells, min_size=1, max_size=8))
+def test_home_points_hostile(rows) -> None:
+    """Caller's ids kept; households in = kept + dropped (outside), or an error naming rows."""
+    comm = gpd.GeoDataFrame(
+        {"community_id": ["A", "B"], "households": [0, 0]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+        crs="EPSG:4547",
+    )
+    ids = [
+        "门牌0" if kind == "dup" else None if kind == "none" else f"门牌{k}"
+        for k, (_, _, kind) in enumerate(rows)
+    ]
+    rows = [(w, h, i) for (w, h, _), i in zip(rows, ids, strict=True)]
+    pts = gpd.GeoDataFrame(
+        {"hh": [h for _, h, _ in rows], "home_id": ids},
+        geometry=[shapely.Point(_HOME_AT[w]) for w, _, _ in rows],
+        crs="EPSG:4547",
+    )
+    try:
+        homes = homes_from_points(pts, comm, households="hh")
+    except InputError as exc:
+        assert exc.source == "homes" and exc.column in ("hh", "home_id")
+        assert exc.rows and all(1 <= r <= len(rows) for r in exc.rows)
+        OUTCOMES[f"home points: InputError, column {exc.column}"] += 1
+        return
+    OUTCOMES["home points: loaded; outside points dropped with households"] += 1
+    report = homes.attrs["report"]
+    assert homes["home_id"].tolist() == [i for w, _, i in rows if w != "outside"]
+    total = sum(h for _, h, _ in rows)
+    assert int(homes["households"].sum()) + report.households("dropped") == total
+    assert report.rows("home_outside_communities") == [
+        k + 1 for k, (w, _, _) in enumerate(rows) if w == "outside"
+    ]
+    # a point on the shared edge goes to one community only
+    assert len(homes) == sum(w != "outside" for w, _, _ in rows)
