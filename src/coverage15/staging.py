@@ -50,6 +50,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -95,11 +96,15 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    if hasattr(value, "item"):  # numpy scalars
-        with contextlib.suppress(Exception):
-            return value.item()
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) > 0:  # frames, arrays: a summary, not the data
+        return f"<{type(value).__name__} {'x'.join(str(n) for n in shape)}>"
     return str(value)
 
 
