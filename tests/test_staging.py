@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coverage15._errors import InputError
@@ -39,7 +40,10 @@ def test_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
     data.write_bytes(b'{"type": "FeatureCollection", "features": []}')
     target = tmp_path / "out"
     with staged_folder(
-        target, profile="leshan_2018", inputs=[data], network={"nodes": 12, "path": data}
+        target,
+        profile="leshan_2018",
+        inputs=[data],
+        network={"nodes": np.int64(12), "path": data, "slope": float("nan"), "t": np.zeros(3)},
     ) as stage:
         _write(stage, {"district.csv": "a\n1\n", "maps/基本.png": "png"})
     m = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
@@ -50,7 +54,7 @@ def test_manifest_lists_every_file_with_its_hash(tmp_path: Path) -> None:
         {"path": "社区.geojson", "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}
     ]  # the file name only, never its folder
     assert m["profile"] == "leshan_2018"
-    assert m["network"] == {"nodes": 12, "path": str(data)}
+    assert m["network"] == {"nodes": 12, "path": str(data), "slope": None, "t": "<ndarray 3>"}
     import coverage15
 
     assert m["version"] == coverage15.__version__
