@@ -721,7 +721,7 @@ def _to_number(
             column=column,
         )
     huge = out.abs() > MAX_NUMBER
-    if huge.any():
+    if huge.any() and not allow_negative:  # counts and areas (coordinates are checked later)
         raise InputError(
             f"values are far too large (e.g. {out[huge].tolist()[:3]}; above 2**53 = "
             f"{MAX_NUMBER:,.0f}): not a count or an area; check the column",
