@@ -663,3 +663,15 @@ def test_detect_offset_on_osm_pois_dense_campus_is_inconclusive():
     amap = detect_offset(_apply(pois, wgs84_to_gcj02), streets)
     assert amap["likely"] is None and not amap["conclusive"]
     assert amap["median_m_gcj02"] < amap["median_m_as_given"]
+
+
+def test_swapped_axes_in_offset_coordinates_are_named(tmp_path) -> None:
+    """GCJ-02 lon/lat columns given the wrong way round: 'swapped', not 'projected metres'."""
+    from coverage15 import InputError
+    from coverage15.io import load_facilities
+
+    path = tmp_path / "amap.csv"
+    path.write_text("名称,类别,lon,lat\n甲,幼儿园,29.5512,103.7634\n", encoding="utf-8")
+    with pytest.raises(InputError, match="axes look swapped") as info:
+        load_facilities(path, crs="gcj02")
+    assert info.value.rows == [1] and "projected metres" not in str(info.value)

@@ -89,3 +89,35 @@ def test_homes_from_points() -> None:
     assert h.attrs["report"].rows("home_outside_communities") == [3]
     with pytest.raises(InputError, match=r"column 'hh', row\(s\) 2: households must be whole"):
         homes_from_points(pts.assign(hh=[1, -1, 1]), _communities(), households="hh")
+
+
+def test_homes_from_points_keeps_the_callers_ids_and_counts_dropped_households() -> None:
+    c = gpd.GeoDataFrame(
+        {"community_id": ["A"], "households": [0]},
+        geometry=[shapely.box(0, 0, 100, 100)],
+        crs=CRS,
+    )
+    pts = gpd.GeoDataFrame(
+        {"home_id": ["门牌-12", "门牌-7", "门牌-3"], "hh": [4, 9, 2]},
+        geometry=[shapely.Point(10, 10), shapely.Point(500, 500), shapely.Point(90, 90)],
+        crs=CRS,
+    )
+    homes = homes_from_points(pts, c, households="hh")
+    assert homes["home_id"].tolist() == ["门牌-12", "门牌-3"]  # not renumbered H1, H2
+    report = homes.attrs["report"]
+    [f] = report.findings
+    assert f.kind == "home_outside_communities" and f.rows == (2,) and f.households == 9
+    assert int(homes["households"].sum()) + 9 == 4 + 9 + 2
+    # without an id column: ids from the source rows, stable when a point is dropped
+    no_ids = pts.drop(columns="home_id")
+    assert homes_from_points(no_ids, c, households="hh")["home_id"].tolist() == ["H1", "H3"]
+    # another id column by name; missing or repeated ids are refused with their rows
+    named = pts.rename(columns={"home_id": "编号"})
+    assert homes_from_points(named, c, households="hh", home_id="编号")["home_id"].tolist() == [
+        "门牌-12",
+        "门牌-3",
+    ]
+    dup = pts.assign(home_id=["a", "b", "a"])
+    with pytest.raises(InputError, match="repeated") as info:
+        homes_from_points(dup, c, households="hh")
+    assert info.value.rows == [1, 3] and info.value.column == "home_id"

@@ -34,8 +34,9 @@ class InputError(Coverage15Error, ValueError):
     source
         The file (or table name) the problem is in.
     rows
-        Row / feature labels concerned (at most 10 are shown in the message; all
-        are kept in :attr:`rows`).
+        Row / feature labels concerned: record numbers in the source file, 1-based
+        (the first feature, or the first data line after a CSV header, is 1). At most
+        10 are shown in the message, which then says so; all are kept in :attr:`rows`.
     column
         The column concerned.
 
@@ -67,7 +68,11 @@ class InputError(Coverage15Error, ValueError):
             parts.append(f"column '{column}'")
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:10])
-            more = f" (+{len(self.rows) - 10} more)" if len(self.rows) > 10 else ""
+            more = (
+                f" (+{len(self.rows) - 10} more; all {len(self.rows)} in the error's .rows)"
+                if len(self.rows) > 10
+                else ""
+            )
             parts.append(f"row(s) {shown}{more}")
         where = ": ".join([", ".join(parts)]) if parts else ""
         super().__init__(f"{where}: {message}" if where else message)
@@ -136,4 +141,24 @@ class ConservationError(Coverage15Error):
     Traceback (most recent call last):
     ...
     coverage15._errors.ConservationError: households not conserved in 1 community(ies), e.g. A: ...
+    """
+
+
+class MissingCategoryWarning(UserWarning):
+    """A category the standard profile requires has no facility at all.
+
+    Every share of that category is then 0 %: usually facilities that were not loaded
+    (a wrong category mapping, an empty layer), not a district without any. Raised by
+    :func:`coverage15.validation.check_required_categories`, which also records the
+    finding ``category_without_facilities`` in the report.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", MissingCategoryWarning)
+    ...     warnings.warn("no facilities of: kindergarten", MissingCategoryWarning)
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.MissingCategoryWarning: no facilities of: kindergarten
     """

@@ -420,7 +420,10 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
 
     What is written follows the config's ``[outputs]``: the tables and layers
     in ``formats``; with ``maps``, the PNG maps in ``maps/`` and the offline
-    web map ``map.html``; with ``report``, ``report.html``.
+    web map ``map.html``; with ``report``, ``report.html``. They are written into a
+    staging folder beside the output folder and swapped in whole, with ``manifest.json``
+    (:func:`coverage15.staging.staged_folder`): a failed or interrupted run leaves the
+    previous outputs as they were. A ``cache/`` subfolder is carried over.
 
     Parameters
     ----------
@@ -446,20 +449,28 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
     True
     """
     from coverage15.export import write_results
+    from coverage15.staging import staged_folder
 
     folder = Path(run.output_folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_results(result, folder, lang=run.lang, formats=run.formats, inputs=result.inputs)
-    if run.maps:
-        from coverage15.maps import write_maps
-        from coverage15.webmap import write_webmap
+    # written into a staging folder beside it, swapped in whole with manifest.json
+    # (coverage15.staging): an interrupted or failed run leaves the previous set as it was
+    with staged_folder(
+        folder,
+        profile=result.profile.key,
+        inputs=result.inputs,
+        network=result.network_record,
+    ) as stage:
+        write_results(result, stage, lang=run.lang, formats=run.formats, inputs=result.inputs)
+        if run.maps:
+            from coverage15.maps import write_maps
+            from coverage15.webmap import write_webmap
 
-        write_maps(result, folder / "maps", lang=run.lang, progress=progress)
-        write_webmap(result, folder / "map.html", lang=run.lang)
-    if run.report:
-        from coverage15.report import write_report
+            write_maps(result, stage / "maps", lang=run.lang, progress=progress)
+            write_webmap(result, stage / "map.html", lang=run.lang)
+        if run.report:
+            from coverage15.report import write_report
 
-        write_report(result, folder / "report.html", lang=run.lang, maps=run.maps)
+            write_report(result, stage / "report.html", lang=run.lang, maps=run.maps)
     return folder
 
 

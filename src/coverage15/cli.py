@@ -152,6 +152,20 @@ def _parser() -> argparse.ArgumentParser:
         default="raise",
         help="what to do with facility categories not in the catalogue",
     )
+    v.add_argument(
+        "--profile",
+        help="also check that every category this profile requires has facilities",
+    )
+    v.add_argument(
+        "--allow-drop",
+        action="store_true",
+        help="exit 0 even when records with households were dropped (default: exit 1)",
+    )
+    v.add_argument(
+        "--allow-missing-categories",
+        action="store_true",
+        help="exit 0 even when a category the profile requires has no facility",
+    )
     v.set_defaults(subparser=v)
     b.set_defaults(subparser=b)
     return p
@@ -204,7 +218,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.config is not None:
         if any(files):
             args.subparser.error("give either a CONFIG or input files, not both")
-        return _validate_config(args.config, debug=args.debug)
+        return _validate_config(
+            args.config,
+            debug=args.debug,
+            allow_drop=args.allow_drop,
+            allow_missing=args.allow_missing_categories,
+        )
     report = ValidationReport(source="inputs")
     communities = None
     if args.communities:
@@ -222,18 +241,51 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             report=report,
         )
         print(f"facilities 服务设施: {len(facilities)}")
+        if args.profile:
+            from coverage15.standards import load_profile
+            from coverage15.validation import check_required_categories
+
+            check_required_categories(
+                facilities, load_profile(args.profile), report, source=str(args.facilities)
+            )
     if args.buildings:
         buildings = load_buildings(args.buildings, crs=args.crs, report=report)
         print(f"residential buildings 住宅建筑: {len(buildings)}")
     print(report)
-    return EXIT_OK
+    print(report.summary())
+    problems = _validate_problems(report, args.allow_drop, args.allow_missing_categories)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    return EXIT_ERROR if problems else EXIT_OK
 
 
-def _validate_config(path: Path, debug: bool = False) -> int:
+def _validate_problems(report: Any, allow_drop: bool, allow_missing: bool) -> list[str]:
+    """What makes ``validate`` exit 1 although every file loaded."""
+    problems = []
+    dropped = report.households("dropped")
+    if dropped and not allow_drop:
+        problems.append(
+            f"{dropped:,.0f} households were dropped with their records ({report.summary()}); "
+            "fix the records, or pass --allow-drop to accept"
+        )
+    missing = report.rows("category_without_facilities")
+    if missing and not allow_missing:
+        problems.append(
+            f"required categories without any facility: {', '.join(map(str, missing))}; "
+            "pass --allow-missing-categories to accept"
+        )
+    return problems
+
+
+def _validate_config(
+    path: Path, debug: bool = False, allow_drop: bool = False, allow_missing: bool = False
+) -> int:
     """Load every input of a config, as a run would, without building anything.
 
     Every district is checked, even after one fails; each failure is printed
-    (``error: [district] ...`` on stderr) and the exit code is 1 when any failed.
+    (``error: [district] ...`` on stderr) and the exit code is 1 when any failed,
+    including a district whose inputs lost households (unless ``allow_drop``) or
+    lack a category its profile requires (unless ``allow_missing``).
     """
     from coverage15.config import load_batch_config
 
@@ -244,7 +296,9 @@ def _validate_config(path: Path, debug: bool = False) -> int:
     for run in runs:
         print(f"\n[{run.name}] profile {run.profile}, output {run.output_folder}")
         try:
-            _validate_run(run, checked)
+            problems = _validate_run(run, checked, allow_drop, allow_missing)
+            if problems:
+                raise InputError("; ".join(problems), source=run.name)
         except Exception as exc:
             if debug:
                 raise
@@ -263,13 +317,19 @@ def _validate_config(path: Path, debug: bool = False) -> int:
     return EXIT_OK
 
 
-def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
-    """Check one district of a config; raise on the first problem of this district."""
+def _validate_run(
+    run: Any, checked: dict[str, str | None], allow_drop: bool = False, allow_missing: bool = False
+) -> list[str]:
+    """Check one district of a config; raise on the first problem of this district.
+
+    Returns the problems that make ``validate`` fail although the inputs loaded
+    (households dropped, required categories without facilities).
+    """
     from coverage15.batch import load_inputs
     from coverage15.standards import load_profile
     from coverage15.validation import ValidationReport
 
-    load_profile(run.profile)
+    profile = load_profile(run.profile)
     for layer in (run.dem, run.barriers, run.compounds, run.gates):
         if layer and layer != "osm" and not Path(layer).exists():
             raise InputError("file not found", source=layer)
@@ -281,7 +341,19 @@ def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
         if checked[key] is not None:
             raise InputError(f"inputs as above: {checked[key]}", source=run.name)
         print("  inputs: as above")
-        return
+        # the same facilities, but this district's profile may require other categories
+        import pandas as pd
+
+        from coverage15.validation import check_required_categories
+
+        report = ValidationReport(source=run.name)
+        present = pd.DataFrame({"category": (checked.get(key + " categories") or "").split("\t")})
+        check_required_categories(
+            present, profile, report, source=str(run.inputs["facilities"]["path"])
+        )
+        if report.findings:
+            print("  " + str(report).replace("\n", "\n  "))
+        return _validate_problems(report, allow_drop, allow_missing)
     whole = dataclasses.replace(run, district_filter=None)
     report = ValidationReport(source=run.name)
     try:
@@ -310,7 +382,22 @@ def _validate_run(run: Any, checked: dict[str, str | None]) -> None:
             f"  split by {col}: {len(counts)} district(s): "
             + ", ".join(f"{k} ({n})" for k, n in counts.items())
         )
+    from coverage15.validation import check_required_categories
+
+    check_required_categories(
+        facilities,
+        profile,
+        report,
+        source=str(run.inputs["facilities"]["path"]),
+    )
     print("  " + str(report).replace("\n", "\n  "))
+    print("  " + report.summary())
+    checked[key + " categories"] = "\t".join(sorted(set(facilities["category"].dropna())))
+    problems = _validate_problems(report, allow_drop, allow_missing)
+    dropped = _validate_problems(report, allow_drop, allow_missing=True)
+    if dropped:  # the next districts with these inputs fail too ("inputs as above")
+        checked[key] = "; ".join(dropped)
+    return problems
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

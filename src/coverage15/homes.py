@@ -32,6 +32,10 @@ import shapely
 from coverage15._errors import Coverage15Error, InputError
 from coverage15.validation import ValidationReport
 
+#: fewer m² of floor per household than this is beyond any real dwelling (China's
+#: smallest public-rental flats are ~30-40 m²; 10 m² is a dormitory bed space)
+MIN_FLOOR_M2_PER_HOUSEHOLD = 10.0
+
 HOME_COLUMNS = ["home_id", "community_id", "households", "home_source", "building_id", "geometry"]
 
 
@@ -95,6 +99,66 @@ def _spread(community_ids: np.ndarray, totals: dict[Any, int], weights: np.ndarr
     return out
 
 
+def _resolve_overlaps(
+    joined: pd.DataFrame,
+    several: pd.Index,
+    buildings: gpd.GeoDataFrame,
+    communities: gpd.GeoDataFrame,
+    overlaps: str,
+    report: ValidationReport,
+) -> pd.DataFrame:
+    """Buildings inside two or more communities: refuse, or keep the largest overlap."""
+    from coverage15.io import OVERLAP_MIN_M2, OVERLAP_SHARE, community_overlaps
+
+    if overlaps not in ("raise", "largest"):
+        raise InputError(f"overlaps must be 'raise' or 'largest', got {overlaps!r}")
+    pairs = community_overlaps(communities.geometry, communities["community_id"])
+    big = set(zip(pairs["community_a"], pairs["community_b"], strict=True))
+    big |= {(b, a) for a, b in big}
+    ambiguous = [
+        i
+        for i in several
+        if any(
+            (a, c) in big
+            for a in joined.loc[[i], "community_id"].astype(str)
+            for c in joined.loc[[i], "community_id"].astype(str)
+        )
+    ]
+    if not ambiguous:
+        return joined
+    ids = buildings["building_id"].to_numpy()
+    if overlaps == "raise":
+        raise InputError(
+            f"{len(ambiguous)} residential building(s) lie where communities overlap (beyond "
+            f"{OVERLAP_SHARE:.0%} of the smaller and {OVERLAP_MIN_M2:g} m²): their households "
+            "would go to an arbitrary one. Fix the boundaries, or pass overlaps='largest' "
+            "(each building to the community its footprint overlaps most)",
+            source="buildings",
+            rows=ids[ambiguous].tolist(),
+            column="geometry",
+        )
+    polys = communities.set_index("community_id").geometry
+    foot = buildings.to_crs(communities.crs).geometry.to_numpy()
+    keep = []
+    for i, part in joined.groupby(level=0, sort=False):
+        if i in ambiguous:
+            area = [
+                shapely.area(shapely.intersection(foot[i], polys[c]))
+                for c in part["community_id"]
+            ]
+            keep.append(part.iloc[[int(np.argmax(area))]])
+        else:
+            keep.append(part)
+    report.add(
+        "building_in_overlap",
+        "flagged",
+        rows=ids[ambiguous].tolist(),
+        column="geometry",
+        detail="in overlapping communities: given to the one its footprint overlaps most",
+    )
+    return pd.concat(keep)
+
+
 def _street_points(
     community: shapely.Geometry, streets: np.ndarray, spacing_m: float
 ) -> np.ndarray:
@@ -117,9 +181,17 @@ def homes_from_buildings(
     *,
     streets: gpd.GeoSeries | None = None,
     spacing_m: float = 50.0,
+    overlaps: str = "raise",
     report: ValidationReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Spread each community's households over its residential buildings by floor area.
+
+    A building whose representative point lies in two communities that overlap beyond
+    the tolerance of :func:`coverage15.io.community_overlaps` would have its households
+    counted for an arbitrary one: refused unless ``overlaps="largest"`` (the community
+    its footprint overlaps most; flagged ``building_in_overlap``). Buildings left with
+    less than :data:`MIN_FLOOR_M2_PER_HOUSEHOLD` m² of floor per household are flagged
+    ``implausible_households_per_building``.
 
     Parameters
     ----------
@@ -136,6 +208,8 @@ def homes_from_buildings(
         every ``spacing_m`` along the streets inside the community.
     spacing_m
         Spacing of street points, metres (in the communities' CRS units).
+    overlaps
+        ``"raise"`` (default) or ``"largest"``: see above.
     report
         Where to record the fallbacks used (an ``info`` per community).
 
@@ -171,7 +245,10 @@ def homes_from_buildings(
             how="left",
             predicate="within",
         )
-        joined = joined[~joined.index.duplicated(keep="first")]
+        several = joined.index[joined.index.duplicated(keep=False)].unique()
+        if len(several):
+            joined = _resolve_overlaps(joined, several, b, communities, overlaps, report)
+        joined = joined[~joined.index.duplicated(keep="first")].sort_index()
         cid = joined["community_id"].to_numpy()
         outside = pd.isna(cid)
         if outside.any():
@@ -185,6 +262,19 @@ def homes_from_buildings(
         if keep.any():
             weights = b["floor_area_m2"].to_numpy(dtype="float64")[keep]
             hh = _spread(cid[keep], totals, weights)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                crowded = (hh > 0) & (weights / np.maximum(hh, 1) < MIN_FLOOR_M2_PER_HOUSEHOLD)
+            if crowded.any():
+                report.add(
+                    "implausible_households_per_building",
+                    "flagged",
+                    rows=b["building_id"].to_numpy()[keep][crowded].tolist(),
+                    column="households",
+                    detail=f"less than {MIN_FLOOR_M2_PER_HOUSEHOLD:g} m² of floor per household "
+                    "in these buildings: the community's households (or its buildings' floor "
+                    "area) look wrong",
+                    households=hh[crowded].sum(),
+                )
             parts.append(
                 gpd.GeoDataFrame(
                     {
@@ -244,13 +334,17 @@ def homes_from_points(
     communities: gpd.GeoDataFrame,
     *,
     households: str = "households",
+    home_id: str | None = None,
+    overlaps: str = "raise",
     report: ValidationReport | None = None,
 ) -> gpd.GeoDataFrame:
     """Use a planner's own home points (e.g. from a household survey or address layer).
 
-    Each point is assigned to the community it lies in; points outside every
-    community are dropped and counted. ``households`` names the column with the
-    households at each point (whole numbers ≥ 0).
+    Each point is assigned to the community it lies in (see
+    :func:`coverage15.io.assign_communities` for points in overlapping communities);
+    points outside every community are dropped and counted with their households.
+    ``households`` names the column with the households at each point (whole numbers
+    ≥ 0). The caller's ids are kept.
 
     Parameters
     ----------
@@ -262,23 +356,31 @@ def homes_from_points(
     households
         The column of ``points`` with the number of households at each point
         (default ``"households"``).
+    home_id
+        The column with the points' ids, kept as ``home_id`` (text). Default: the
+        ``home_id`` column when there is one, else ids ``H<row>`` from each point's
+        1-based row number (stable when other points are dropped).
+    overlaps
+        Points where communities overlap: ``"raise"`` (default) or ``"largest"``
+        (see :func:`coverage15.io.assign_communities`).
     report
         Where to record the dropped points (``home_outside_communities``, by
-        1-based row number); a new report named ``homes`` when not given.
+        1-based row number, with their households); a new report named ``homes``
+        when not given.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per point inside a community, in input order, in the
-        communities' CRS: ``home_id`` (``H1``, ``H2`` ...), ``community_id``,
+        communities' CRS: ``home_id`` (the caller's, else ``H<row>``), ``community_id``,
         ``households``, ``home_source`` (``"input"``), ``building_id`` (None) and
         the point geometry; the report is in ``attrs["report"]``.
 
     Raises
     ------
     InputError
-        The ``households`` column is missing, or holds values that are not
-        whole numbers ≥ 0.
+        The ``households`` or ``home_id`` column is missing, households are not
+        whole numbers ≥ 0, or ids are missing or repeated.
 
     Examples
     --------
@@ -289,6 +391,9 @@ def homes_from_points(
     >>> p = gpd.GeoDataFrame({"hh": [2, 1, 4]}, geometry=pts, crs="EPSG:4547")
     >>> homes_from_points(p, c, households="hh")["households"].tolist()
     [2, 1]
+    >>> p["addr"] = ["a-7", "b-2", "c-9"]
+    >>> homes_from_points(p, c, households="hh", home_id="addr")["home_id"].tolist()
+    ['a-7', 'b-2']
     """
     report = report if report is not None else ValidationReport(source="homes")
     if households not in points.columns:
@@ -306,26 +411,55 @@ def homes_from_points(
             rows=(np.flatnonzero(bad.to_numpy()) + 1).tolist(),
             column=households,
         )
+    rowno = np.arange(1, len(points) + 1)
+    if home_id is None and "home_id" in points.columns:
+        home_id = "home_id"
+    if home_id is not None:
+        if home_id not in points.columns:
+            raise InputError(
+                f"no column '{home_id}'; columns are {list(points.columns)}",
+                source="homes",
+                column=home_id,
+            )
+        ids = points[home_id].astype("string").str.strip()
+        missing = (ids.isna() | (ids == "")).to_numpy()
+        dup = ids.duplicated(keep=False).to_numpy() & ~missing
+        if missing.any() or dup.any():
+            raise InputError(
+                "home ids must be given and unique ("
+                + (f"{int(missing.sum())} missing" if missing.any() else "")
+                + (", " if missing.any() and dup.any() else "")
+                + (f"{int(dup.sum())} repeated" if dup.any() else "")
+                + ")",
+                source="homes",
+                rows=rowno[missing | dup].tolist(),
+                column=home_id,
+            )
+        ids = ids.to_numpy()
+    else:
+        ids = np.array([f"H{r}" for r in rowno], dtype=object)
+    from coverage15.io import assign_communities
+
     pts = points.to_crs(communities.crs)
-    joined = gpd.sjoin(
-        gpd.GeoDataFrame({"_i": np.arange(len(pts))}, geometry=pts.geometry.values, crs=pts.crs),
-        communities[["community_id", communities.geometry.name]],
-        how="left",
-        predicate="within",
+    assigned = assign_communities(
+        gpd.GeoDataFrame(geometry=pts.geometry.values, crs=pts.crs),
+        communities,
+        source="homes",
+        overlaps=overlaps,  # type: ignore[arg-type]
     )
-    joined = joined[~joined.index.duplicated(keep="first")].sort_values("_i")
-    cid = joined["community_id"].to_numpy()
+    cid = assigned["community_id"].to_numpy(dtype=object)
     outside = pd.isna(cid)
     report.add(
         "home_outside_communities",
         "dropped",
-        rows=(np.flatnonzero(outside) + 1).tolist(),
+        rows=rowno[outside].tolist(),
         column="geometry",
         detail="home point outside every community",
+        households=hh.to_numpy()[outside].sum(),
     )
     homes = gpd.GeoDataFrame(
         {
-            "home_id": [f"H{i + 1}" for i in range(int((~outside).sum()))],
+            "home_id": pd.array(ids[~outside], dtype="string"),
             "community_id": pd.array(cid[~outside], dtype="string"),
             "households": hh.to_numpy()[~outside].astype("int64"),
             "home_source": "input",

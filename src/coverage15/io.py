@@ -179,6 +179,7 @@ RESIDENTIAL_USES = (
 DEFAULT_LEVELS = 3
 
 UnknownPolicy = Literal["raise", "drop", "keep"]
+OverlapPolicy = Literal["raise", "largest"]
 #: the values of ``unknown_categories`` (checked by the loader and by run configs)
 UNKNOWN_POLICIES: tuple[str, ...] = get_args(UnknownPolicy)
 
@@ -190,30 +191,121 @@ def _key(name: Any) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _dbf_encoding(path: Path) -> str | None:
-    """Encoding of a Shapefile's .dbf: from its .cpg, else UTF-8 if it decodes, else GBK."""
-    cpg = path.with_suffix(".cpg")
-    if cpg.exists():
-        return None  # GDAL reads the .cpg itself
+def _dbf_parts(path: Path) -> tuple[list[bytes], bytes] | None:
+    """The raw field names and the record bytes of a Shapefile's .dbf (None: no .dbf)."""
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         return None
     raw = dbf.read_bytes()
+    if len(raw) < 32:
+        return [], raw
+    header_len = int.from_bytes(raw[8:10], "little")
+    names = []
+    for start in range(32, min(header_len, len(raw)) - 1, 32):
+        if raw[start] == 0x0D:
+            break
+        names.append(raw[start : start + 11].split(b"\0", 1)[0])
+    return names, raw[header_len:]
+
+
+def _utf8_cut(name: bytes) -> bool | None:
+    """True: UTF-8 cut mid-character at the end; False: whole UTF-8; None: not UTF-8."""
     try:
-        raw.decode("utf-8")
-        return "UTF-8"
+        name.decode("utf-8")
+        return False
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(name) - 3:
+            try:
+                name[: exc.start].decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                return None
+        return None
+
+
+def _dbf_encoding(path: Path) -> str | None:
+    """Encoding of a Shapefile's .dbf: from its .cpg, else UTF-8 if it decodes, else GBK.
+
+    Field names cut at 10 bytes in the middle of a UTF-8 character still count as UTF-8.
+    """
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        return None  # GDAL reads the .cpg itself
+    parts = _dbf_parts(path)
+    if parts is None:
+        return None
+    names, records = parts
+    try:
+        records.decode("utf-8")
     except UnicodeDecodeError:
         return "GBK"
+    if any(_utf8_cut(n) is None for n in names):
+        return "GBK"
+    return "UTF-8"
+
+
+def _read_cut_names(path: Path, layer: str | int | None, report: ValidationReport) -> Any:
+    """Read a UTF-8 Shapefile whose field names were cut mid-character (10-byte limit).
+
+    GDAL refuses to decode such names, so the file is read byte for byte (ISO-8859-1),
+    turned back into UTF-8, and the broken last character of each cut name dropped.
+    """
+    gdf = pyogrio.read_dataframe(path, layer=layer, encoding="ISO-8859-1", on_invalid="ignore")
+
+    def back(text: Any) -> Any:
+        if not isinstance(text, str):
+            return text
+        return text.encode("latin-1").decode("utf-8", errors="ignore")
+
+    geom = gdf.geometry.name
+    renamed = {c: back(c) for c in gdf.columns if c != geom}
+    cut = [f"{renamed[c]}…" for c in renamed if _utf8_cut(c.encode("latin-1"))]
+    gdf = gdf.rename(columns=renamed)
+    for c in gdf.columns:
+        if c != geom and (
+            pd.api.types.is_object_dtype(gdf[c]) or pd.api.types.is_string_dtype(gdf[c])
+        ):
+            gdf[c] = gdf[c].map(back)
+    report.add(
+        "field_names_cut",
+        "info",
+        detail=f"UTF-8 field names cut at 10 bytes mid-character, read without the broken "
+        f"character: {', '.join(cut)}. Name columns by argument if needed; GeoPackage keeps "
+        "whole names",
+    )
+    return gdf
+
+
+def _separator(path: Path) -> str:
+    """``\\t`` for ``.tsv`` (and a ``.txt`` whose first line has tabs but no commas), else ``,``."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    if path.suffix.lower() == ".txt":
+        with open(path, "rb") as f:
+            first = f.readline()
+        if b"\t" in first and b"," not in first:
+            return "\t"
+    return ","
 
 
 def _read_text_table(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes)", source=str(path))
     if path.suffix.lower() in (".xlsx", ".xls"):
         return pd.read_excel(path, dtype=object), "xlsx"
     encodings = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    sep = _separator(path)
     last: Exception | None = None
     for enc in encodings:
         try:
-            return pd.read_csv(path, dtype=object, encoding=enc, skipinitialspace=True), enc
+            return (
+                pd.read_csv(path, dtype=object, encoding=enc, skipinitialspace=True, sep=sep),
+                enc,
+            )
+        except pd.errors.EmptyDataError:
+            raise InputError(
+                "the file holds no table (blank lines only)", source=str(path)
+            ) from None
         except UnicodeDecodeError as exc:
             last = exc
     raise InputError(
@@ -222,7 +314,26 @@ def _read_text_table(path: Path, encoding: str | None) -> tuple[pd.DataFrame, st
     )
 
 
-def _find(columns: Sequence[str], names: Sequence[str]) -> str | None:
+def find_column(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    """The first of ``columns`` that matches one of ``names`` (case, width and spaces ignored).
+
+    Parameters
+    ----------
+    columns
+        The layer's column names.
+    names
+        Accepted names, most specific first (e.g. ``["街道", "乡镇", "street"]``).
+
+    Returns
+    -------
+    str or None
+        The matching column as the layer spells it, or None.
+
+    Examples
+    --------
+    >>> find_column(["社区名称", "Street "], ["街道", "street"])
+    'Street '
+    """
     lookup = {_key(c): c for c in columns}
     for n in names:
         if _key(n) in lookup:
@@ -243,10 +354,10 @@ def _table_to_geo(
     """Geometry from lon/lat (x/y) columns or a WKT column of a plain table."""
     cols = list(df.columns)
     if wkt is None and x is None and y is None:
-        x, y = _find(cols, LON_NAMES), _find(cols, LAT_NAMES)
+        x, y = find_column(cols, LON_NAMES), find_column(cols, LAT_NAMES)
         if x is None or y is None:
             x = y = None
-            wkt = _find(cols, WKT_NAMES)
+            wkt = find_column(cols, WKT_NAMES)
     if wkt is not None:
         if wkt not in df.columns:
             raise InputError(f"no WKT column '{wkt}'; columns are {cols}", source=source)
@@ -261,9 +372,13 @@ def _table_to_geo(
                 geoms[i] = shapely.from_wkt(str(t))
             except shapely.errors.GEOSException:
                 geoms[i] = None
-                bad.append(i + 1)
-        report.add(
-            "unreadable_wkt", "dropped", rows=bad, column=wkt, detail="WKT text could not be parsed"
+                bad.append(int(df["_row"].iloc[i]))
+        report.add(  # counted as dropped once, with their households, as empty_geometry
+            "unreadable_wkt",
+            "info",
+            rows=bad,
+            column=wkt,
+            detail="WKT text could not be parsed: dropped (see empty_geometry)",
         )
         geometry = gpd.GeoSeries(geoms, index=df.index)
         out = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geometry)
@@ -284,13 +399,17 @@ def _table_to_geo(
     for c in (x, y):
         if c not in df.columns:
             raise InputError(f"no column '{c}'; columns are {cols}", source=source, column=c)
-    xs = _to_number(df[x], source=source, column=x, allow_missing=True, allow_negative=True)
-    ys = _to_number(df[y], source=source, column=y, allow_missing=True, allow_negative=True)
-    missing = df.index[xs.isna() | ys.isna()]
+    rows = df["_row"]
+    xs = _to_number(
+        df[x], source=source, column=x, allow_missing=True, allow_negative=True, rows=rows
+    )
+    ys = _to_number(
+        df[y], source=source, column=y, allow_missing=True, allow_negative=True, rows=rows
+    )
     report.add(
         "missing_coordinates",
         "dropped",
-        rows=[df.index.get_loc(i) + 1 for i in missing],
+        rows=rows[xs.isna() | ys.isna()].tolist(),
         column=f"{x}/{y}",
         detail="no coordinates",
     )
@@ -300,6 +419,9 @@ def _table_to_geo(
     out = gpd.GeoDataFrame(df, geometry=geometry)
     if crs is None:
         geographic = xs[keep].between(-180, 180).all() and ys[keep].between(-90, 90).all()
+        named = {_key(n) for n in LON_NAMES[:5] + LAT_NAMES[:3]}
+        if not geographic and _key(x) in named and _key(y) in named:
+            _refuse_swapped(xs[keep], ys[keep], rows[keep], source=source, column=f"{x}/{y}")
         if _key(x) in {_key(n) for n in LON_NAMES[:5]} and geographic:
             report.add(
                 "crs_assumed",
@@ -375,6 +497,27 @@ def read_layer(
     >>> gdf.crs.to_epsg()
     4326
     """
+    return _read(
+        path, layer=layer, crs=crs, encoding=encoding, x=x, y=y, wkt=wkt, report=report
+    ).drop(columns="_row")
+
+
+def _read(
+    path: PathLike | gpd.GeoDataFrame,
+    *,
+    layer: str | int | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+    report: ValidationReport | None = None,
+) -> gpd.GeoDataFrame:
+    """:func:`read_layer` with a ``_row`` column: each record's number in the source file.
+
+    The number is 1-based and counts data records (features; CSV lines after the header)
+    before anything is dropped, so every message can point at the record in the file.
+    """
     report = report if report is not None else ValidationReport()
     from coverage15.crs import OFFSET_SYSTEMS, normalise_crs, to_wgs84
 
@@ -398,6 +541,13 @@ def read_layer(
         keep_declared=offset is None,
     )
     _check_degrees(gdf, source=report.source or str(path))
+    if len(gdf) == 0:
+        raise InputError(
+            "no usable records: every record lacks coordinates (see the report)"
+            if report.count("dropped")
+            else "no features: the layer is empty (a header without data rows?)",
+            source=report.source or str(path),
+        )
     if offset is not None:
         gdf = to_wgs84(gdf, offset)
         report.add(
@@ -420,14 +570,26 @@ def _check_degrees(gdf: gpd.GeoDataFrame, *, source: str) -> None:
     b = shapely.bounds(geoms[ok])
     bad = (np.abs(b[:, [0, 2]]) > 180).any(axis=1) | (np.abs(b[:, [1, 3]]) > 90).any(axis=1)
     if bad.any():
-        rows = (np.flatnonzero(ok)[bad] + 1).tolist()
+        src_rows = gdf["_row"].to_numpy() if "_row" in gdf.columns else np.arange(1, len(gdf) + 1)
+        rows = src_rows[np.flatnonzero(ok)[bad]].tolist()
+        swapped_ok = (np.abs(b[:, [0, 2]]) <= 90).all() & (np.abs(b[:, [1, 3]]) <= 180).all()
+        if swapped_ok:
+            raise InputError(
+                "the axes look swapped: the first coordinate holds latitudes (|value| <= 90) "
+                "and the second longitudes beyond ±90°, e.g. "
+                f"{b[bad][0, :2].round(4).tolist()}. Give longitude first (x = 经度, y = 纬度), "
+                "or swap the lon/lat columns",
+                source=source,
+                rows=rows,
+                column="geometry",
+            )
         raise InputError(
             f"coordinates out of range for {gdf.crs.to_string()} (longitude ±180°, latitude "
             f"±90°), e.g. {b[bad][0, :2].round(1).tolist()}: these look like projected metres. "
             "Declare the layer's real CRS (e.g. crs='EPSG:4547' for CGCS2000 3-degree "
             "Gauss-Kruger CM 114E; coverage15.cgcs2000_gk_crs(lon) gives the zone of a longitude)",
             source=source,
-            rows=rows[:20],
+            rows=rows,
             column="geometry",
         )
 
@@ -446,12 +608,13 @@ def _read_layer(
 ) -> gpd.GeoDataFrame:
     if isinstance(path, gpd.GeoDataFrame):
         source = report.source or "GeoDataFrame"
-        gdf = path.copy()
+        gdf = path.copy().reset_index(drop=True)
+        gdf["_row"] = np.arange(1, len(gdf) + 1)
         if gdf.crs is None:
             if crs is None:
                 raise InputError("the GeoDataFrame has no CRS; pass crs=", source=source)
             gdf = gdf.set_crs(crs)
-        return gdf.reset_index(drop=True)
+        return gdf
     path = Path(path)
     source = str(path)
     if not path.exists():
@@ -460,6 +623,12 @@ def _read_layer(
     if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xls"):
         df, used = _read_text_table(path, encoding)
         df = df.reset_index(drop=True)
+        if len(df) == 0:
+            raise InputError(
+                f"no data rows: the table has a header only (columns {list(df.columns)})",
+                source=source,
+            )
+        df["_row"] = np.arange(1, len(df) + 1)
         if used not in ("utf-8-sig", "xlsx"):
             report.add("encoding", "info", detail=f"read as {used}")
         gdf = _table_to_geo(df, source=source, crs=crs, x=x, y=y, wkt=wkt, report=report)
@@ -468,8 +637,15 @@ def _read_layer(
         encoding = _dbf_encoding(path)
         if encoding == "GBK":
             report.add("encoding", "info", detail=".dbf has no .cpg and is not UTF-8: read as GBK")
+    cut_names = suffix == ".shp" and encoding in (None, "UTF-8", "utf-8", "UTF8", "utf8")
+    cut_names = cut_names and any(_utf8_cut(n) for n in (_dbf_parts(path) or ([], b""))[0])
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
+        if cut_names:
+            gdf = _read_cut_names(path, layer, report)
+        else:
+            gdf = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, on_invalid="ignore"
+            )
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"cannot open as a GIS layer: {exc}", source=source) from None
     except pyogrio.errors.DataLayerError as exc:
@@ -477,12 +653,14 @@ def _read_layer(
     except UnicodeDecodeError as exc:
         raise InputError(
             f"text in the file is not valid {encoding or 'UTF-8'} ({exc.reason}); pass the "
-            "file's encoding, e.g. encoding='GBK'. Shapefile field names are cut at 10 bytes, "
-            "which can split a UTF-8 Chinese character: rename long fields or use GeoPackage",
+            "file's real encoding (encoding='GBK' for most Chinese files without a .cpg)",
             source=source,
         ) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
         raise InputError("the layer has no geometry column", source=source)
+    if len(gdf) == 0:
+        raise InputError("no features: the layer is empty", source=source)
+    gdf["_row"] = np.arange(1, len(gdf) + 1)
     if gdf.crs is None:
         if crs is None:
             raise InputError(
@@ -517,7 +695,7 @@ def _resolve_columns(
     required: Sequence[str],
 ) -> dict[str, str]:
     """Map normalised column names onto the user's columns."""
-    cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    cols = [c for c in gdf.columns if c not in (gdf.geometry.name, "_row")]
     found: dict[str, str] = {}
     used: set[str] = set()
     for target in wanted:
@@ -534,7 +712,7 @@ def _resolve_columns(
     for target, names in wanted.items():
         if target in found:
             continue
-        hit = _find([c for c in cols if c not in used], names)
+        hit = find_column([c for c in cols if c not in used], names)
         if hit is not None:
             found[target] = hit
             used.add(hit)
@@ -550,13 +728,31 @@ def _resolve_columns(
     return found
 
 
+#: the largest count or area accepted: beyond it a float no longer holds every whole number
+#: (2**53), and a value like 1e19 would overflow the int64 households column
+MAX_NUMBER = float(2**53)
+
+
 def _to_number(
-    s: pd.Series, *, source: str, column: str, allow_missing: bool, allow_negative: bool = False
+    s: pd.Series,
+    *,
+    source: str,
+    column: str,
+    allow_missing: bool,
+    allow_negative: bool = False,
+    rows: pd.Series | np.ndarray | None = None,
 ) -> pd.Series:
     """Numbers from a column that may hold text like '1,234' or '1234户'; errors name rows.
 
-    Counts and areas may not be negative; coordinates (``allow_negative``) may.
+    Counts and areas may not be negative; coordinates (``allow_negative``) may. Values
+    beyond :data:`MAX_NUMBER` are refused (they cannot be counts). ``rows`` gives each
+    value's record number in the source file (default: position + 1).
     """
+    src = np.asarray(rows) if rows is not None else np.arange(1, len(s) + 1)
+
+    def where(mask: pd.Series) -> list[int]:
+        return [int(r) for r in src[np.asarray(mask, dtype=bool)]]
+
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("float64")
     else:
@@ -566,27 +762,55 @@ def _to_number(
         out = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = out.isna() & text.notna()
         if bad.any():
-            rows = [s.index.get_loc(i) + 1 for i in s.index[bad]]
             values = s[bad].astype(str).tolist()[:5]
             raise InputError(
-                f"values are not numbers (e.g. {values})", source=source, rows=rows, column=column
+                f"values are not numbers (e.g. {values})",
+                source=source,
+                rows=where(bad),
+                column=column,
             )
     if not allow_missing and out.isna().any():
-        rows = [s.index.get_loc(i) + 1 for i in s.index[out.isna()]]
-        raise InputError("values are missing", source=source, rows=rows, column=column)
+        raise InputError("values are missing", source=source, rows=where(out.isna()), column=column)
     if not np.isfinite(out.dropna()).all():
-        rows = [s.index.get_loc(i) + 1 for i in out.index[~np.isfinite(out.fillna(0))]]
-        raise InputError("values are infinite", source=source, rows=rows, column=column)
+        raise InputError(
+            "values are infinite", source=source, rows=where(~np.isfinite(out.fillna(0))),
+            column=column,
+        )
     negative = out < 0
     if negative.any() and not allow_negative:
-        rows = [s.index.get_loc(i) + 1 for i in s.index[negative]]
         raise InputError(
             f"values are negative (e.g. {out[negative].tolist()[:5]})",
             source=source,
-            rows=rows,
+            rows=where(negative),
+            column=column,
+        )
+    huge = out.abs() > MAX_NUMBER
+    if huge.any() and not allow_negative:  # counts and areas (coordinates are checked later)
+        raise InputError(
+            f"values are far too large (e.g. {out[huge].tolist()[:3]}; above 2**53 = "
+            f"{MAX_NUMBER:,.0f}): not a count or an area; check the column",
+            source=source,
+            rows=where(huge),
             column=column,
         )
     return out
+
+
+def _refuse_swapped(
+    xs: pd.Series, ys: pd.Series, rows: pd.Series, *, source: str, column: str
+) -> None:
+    """Raise when lon/lat columns only make sense the other way round."""
+    swapped = xs.between(-90, 90).all() and ys.between(-180, 180).all()
+    if swapped:
+        bad = ~ys.between(-90, 90)
+        raise InputError(
+            "the longitude/latitude columns look swapped: the latitude column holds values "
+            f"beyond ±90° (e.g. {ys[bad].tolist()[:3]}) and the longitude column values within "
+            "±90°. Swap the columns (x= for longitude 经度, y= for latitude 纬度)",
+            source=source,
+            rows=rows[bad].tolist(),
+            column=column,
+        )
 
 
 def _clean_geometry(
@@ -594,18 +818,34 @@ def _clean_geometry(
     *,
     kind: Literal["polygon", "point"],
     report: ValidationReport,
+    counts: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
-    """Drop empty/missing geometry, repair invalid ones, enforce the geometry type."""
+    """Drop empty/missing geometry, repair invalid ones, enforce the geometry type.
+
+    ``counts`` (``households``, optional ``population``, aligned with ``gdf``) puts the
+    households and residents of every dropped record into its finding.
+    """
+
+    def dropped(kind_: str, rows_mask: np.ndarray, frame: pd.DataFrame, detail: str) -> None:
+        extra: dict[str, Any] = {}
+        if counts is not None and rows_mask.any():
+            part = counts.loc[frame.index[rows_mask]]
+            extra["households"] = part["households"].sum()
+            if "population" in part.columns and part["population"].notna().any():
+                extra["population"] = part["population"].sum()
+        report.add(
+            kind_,
+            "dropped",
+            rows=rowno[rows_mask].tolist(),
+            column="geometry",
+            detail=detail,
+            **extra,
+        )
+
     geom = gdf.geometry
-    rowno = np.arange(1, len(gdf) + 1)
+    rowno = gdf["_row"].to_numpy() if "_row" in gdf.columns else np.arange(1, len(gdf) + 1)
     empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
-    report.add(
-        "empty_geometry",
-        "dropped",
-        rows=rowno[empty].tolist(),
-        column="geometry",
-        detail="missing, unreadable or empty geometry",
-    )
+    dropped("empty_geometry", empty, gdf, "missing, unreadable or empty geometry")
     gdf = gdf.loc[~empty].copy()
     rowno = rowno[~empty]
     geom = gdf.geometry
@@ -625,25 +865,14 @@ def _clean_geometry(
             detail="repaired with shapely.make_valid",
         )
         now_empty = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
-        report.add(
-            "invalid_geometry_unrepairable",
-            "dropped",
-            rows=rowno[now_empty].tolist(),
-            column="geometry",
-            detail="nothing left after make_valid",
-        )
+        dropped("invalid_geometry_unrepairable", now_empty, gdf, "nothing left after make_valid")
         gdf = gdf.loc[~now_empty]
         rowno = rowno[~now_empty]
     types = gdf.geometry.geom_type.to_numpy()
     if kind == "polygon":
         wrong = ~np.isin(types, ["Polygon", "MultiPolygon"])
-        report.add(
-            "wrong_geometry_type",
-            "dropped",
-            rows=rowno[wrong].tolist(),
-            column="geometry",
-            detail=f"expected polygons, found {sorted(set(types[wrong]))}",
-        )
+        found = sorted(set(types[wrong]))
+        dropped("wrong_geometry_type", wrong, gdf, f"expected polygons, found {found}")
         gdf = gdf.loc[~wrong]
         rowno = rowno[~wrong]
     gdf = gdf.copy()
@@ -794,7 +1023,7 @@ def load_communities(
     source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "communities"
     report = report if report is not None else ValidationReport(source=source)
     sub = ValidationReport(source=source)
-    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, report=sub)
+    gdf = _read(path, layer=layer, crs=crs, encoding=encoding, report=sub)
     found = _resolve_columns(
         gdf,
         COMMUNITY_COLUMNS,
@@ -808,7 +1037,29 @@ def load_communities(
         source=source,
         required=["households"],
     )
-    gdf = _clean_geometry(gdf, kind="polygon", report=sub)
+    # households (and residents) of every record, so the dropped ones are counted too
+    counts = pd.DataFrame(index=gdf.index)
+    counts["households"] = _to_number(
+        gdf[found["households"]],
+        source=source,
+        column=found["households"],
+        allow_missing=True,
+        rows=gdf["_row"],
+    )
+    if "population" in found:
+        counts["population"] = _to_number(
+            gdf[found["population"]],
+            source=source,
+            column=found["population"],
+            allow_missing=True,
+            rows=gdf["_row"],
+        )
+    gdf = _clean_geometry(gdf, kind="polygon", report=sub, counts=counts)
+    if len(gdf) == 0:
+        raise InputError(
+            f"no usable communities: every record was dropped ({sub.n_dropped}):\n{sub}",
+            source=source,
+        )
     normal = pd.DataFrame(index=gdf.index)
     normal["community_id"] = _ids(
         gdf, found.get("community_id"), prefix="C", source=source, report=sub, on_duplicate="raise"
@@ -816,9 +1067,12 @@ def load_communities(
     normal["name"] = (
         gdf[found["name"]].astype("string") if "name" in found else normal["community_id"]
     )
-    hh = _to_number(
-        gdf[found["households"]], source=source, column=found["households"], allow_missing=False
-    )
+    hh = counts.loc[gdf.index, "households"]
+    if hh.isna().any():
+        raise InputError(
+            "values are missing", source=source, rows=gdf.loc[hh.isna(), "_row"].tolist(),
+            column=found["households"],
+        )
     frac = hh != hh.round()
     sub.add(
         "fractional_households",
@@ -836,13 +1090,33 @@ def load_communities(
         detail="community has no households",
     )
     if "population" in found:
-        normal["population"] = _to_number(
-            gdf[found["population"]], source=source, column=found["population"], allow_missing=True
-        )
+        normal["population"] = counts.loc[gdf.index, "population"]
     else:
         normal["population"] = np.nan
     normal["kind"] = _kinds(gdf, found.get("kind"), normal["name"], source=source, report=sub)
+    _check_plausible(gdf, normal, found, source=source, report=sub)
+    overlaps = community_overlaps(gdf.geometry, normal["community_id"])
+    if len(overlaps):
+        involved = sorted(set(overlaps["community_a"]) | set(overlaps["community_b"]))
+        pairs = "; ".join(
+            f"{r.community_a} × {r.community_b}: {r.area_m2:,.0f} m² "
+            f"({r.share_of_smaller:.0%} of the smaller)"
+            for r in overlaps.head(10).itertuples()
+        )
+        more = f"; … {len(overlaps) - 10} more pairs" if len(overlaps) > 10 else ""
+        mask = normal["community_id"].isin(involved).to_numpy()
+        sub.add(
+            "overlapping_communities",
+            "flagged",
+            rows=gdf.loc[mask, "_row"].tolist(),
+            column="geometry",
+            detail=f"{len(overlaps)} pair(s) of communities overlap beyond the tolerance "
+            f"({OVERLAP_SHARE:.0%} of the smaller and {OVERLAP_MIN_M2:g} m²): {pairs}{more}. "
+            "Facilities and buildings in an overlap are refused unless overlaps='largest'",
+            households=normal.loc[mask, "households"].sum(),
+        )
     out = _finish(gdf, normal, found, sub)
+    out.attrs["overlaps"] = overlaps
     report.extend(sub)
     if len(out) == 0:
         raise InputError(
@@ -850,7 +1124,128 @@ def load_communities(
             source=source,
         )
     out.attrs["report"] = report
+    out.attrs["overlaps"] = overlaps
     return out
+
+
+#: an overlap between two communities counts when its area is above both this share of
+#: the smaller community and :data:`OVERLAP_MIN_M2` (digitising slivers along a shared
+#: boundary stay below: a 1 m wobble along a 500 m edge of a 10 ha community is 0.5 %)
+OVERLAP_SHARE = 0.01
+OVERLAP_MIN_M2 = 100.0
+#: flag a community with more households per hectare of its whole area than this. The
+#: densest residential land GB 50180-2018 (table 4.0.2) allows is FAR 3.1-3.3 (26-33
+#: storeys): ~31,000 m² of floor per hectare, ~350-600 households at 50-90 m² each; the
+#: densest real districts (Mong Kok, ~130,000 residents/km², ~450 hh/ha) stay far below.
+#: Only the Kowloon Walled City (~33,000 residents on 2.6 ha) ever exceeded it.
+MAX_HOUSEHOLDS_PER_HA = 2000.0
+#: flag households that look like administrative codes (9 digits and more:
+#: township codes have 9, village/community codes 12)
+CODE_LIKE = 1e8
+
+
+def _check_plausible(
+    gdf: gpd.GeoDataFrame,
+    normal: pd.DataFrame,
+    found: Mapping[str, str],
+    *,
+    source: str,
+    report: ValidationReport,
+) -> None:
+    """Flag households far beyond any real community (kept, listed for checking)."""
+    col = found["households"]
+    hh = normal["households"].astype("float64")
+    rows = gdf["_row"]
+    codes = hh >= CODE_LIKE
+    report.add(
+        "households_look_like_codes",
+        "flagged",
+        rows=rows[codes].tolist(),
+        column=col,
+        detail=f"households >= {CODE_LIKE:,.0f}: looks like an administrative code, not a count",
+        households=hh[codes].sum(),
+    )
+    area_ha = _metric(gdf.geometry).area.to_numpy() / 10_000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        density = hh.to_numpy() / area_ha
+    dense = (density > MAX_HOUSEHOLDS_PER_HA) & ~codes.to_numpy()
+    if dense.any():
+        worst = float(np.nanmax(np.where(dense, density, np.nan)))
+        report.add(
+            "implausible_density",
+            "flagged",
+            rows=rows[dense].tolist(),
+            column=col,
+            detail=f"more than {MAX_HOUSEHOLDS_PER_HA:,.0f} households per hectare (up to "
+            f"{worst:,.0f}): beyond any real community; is the column population, or the "
+            "boundary too small?",
+            households=hh[dense].sum(),
+        )
+    if "population" in found:
+        pop = normal["population"]
+        more = (pop.notna() & (hh > pop) & (pop > 0)).to_numpy()
+        report.add(
+            "households_exceed_population",
+            "flagged",
+            rows=rows[more].tolist(),
+            column=col,
+            detail=f"more households than residents ('{found['population']}'): are the two "
+            "columns swapped?",
+            households=hh[more].sum(),
+        )
+
+
+def community_overlaps(
+    geometry: gpd.GeoSeries, community_id: pd.Series | Sequence[str]
+) -> pd.DataFrame:
+    """Pairs of communities overlapping beyond the tolerance, with the overlap area.
+
+    Parameters
+    ----------
+    geometry
+        Community polygons (any CRS with a CRS set; areas are taken in metres).
+    community_id
+        Their ids, aligned with ``geometry``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``community_a``, ``community_b``, ``area_m2`` (overlap) and
+        ``share_of_smaller`` (overlap / area of the smaller community), largest
+        first; only pairs above :data:`OVERLAP_SHARE` and :data:`OVERLAP_MIN_M2`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoSeries([shapely.box(0, 0, 100, 100), shapely.box(50, 0, 150, 100),
+    ...                    shapely.box(150.5, 0, 250, 100)], crs="EPSG:4547")
+    >>> community_overlaps(g, ["A", "B", "C"]).values.tolist()
+    [['A', 'B', 5000.0, 0.5]]
+    """
+    ids = np.asarray(pd.Series(community_id).astype(str))
+    metric = _metric(gpd.GeoSeries(geometry).reset_index(drop=True))
+    geoms = metric.to_numpy()
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pair = left < right
+    left, right = left[pair], right[pair]
+    columns = ["community_a", "community_b", "area_m2", "share_of_smaller"]
+    if len(left) == 0:
+        return pd.DataFrame(columns=columns)
+    area = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    share = np.divide(area, smaller, out=np.zeros_like(area), where=smaller > 0)
+    big = (share > OVERLAP_SHARE) & (area > OVERLAP_MIN_M2)
+    out = pd.DataFrame(
+        {
+            "community_a": ids[left[big]],
+            "community_b": ids[right[big]],
+            "area_m2": area[big].round(1),
+            "share_of_smaller": share[big].round(4),
+        },
+        columns=columns,
+    )
+    return out.sort_values("area_m2", ascending=False, ignore_index=True)
 
 
 def _kinds(
@@ -893,6 +1288,7 @@ def load_facilities(
     categories: Mapping[str, str] | None = None,
     unknown_categories: UnknownPolicy = "raise",
     communities: gpd.GeoDataFrame | None = None,
+    overlaps: OverlapPolicy = "raise",
     layer: str | int | None = None,
     crs: Any = None,
     encoding: str | None = None,
@@ -920,7 +1316,12 @@ def load_facilities(
         with their raw value (flagged; the analysis ignores them).
     communities
         Loaded communities: each facility gets the ``community_id`` it lies in;
-        facilities outside every community are kept and flagged.
+        facilities outside every community are kept and flagged. Coordinates whose
+        axes look swapped against the communities' extent are refused.
+    overlaps
+        Facilities inside an overlap of two communities (see
+        :func:`community_overlaps`): ``"raise"`` (default) refuses them, ``"largest"``
+        gives each to the community it lies deepest inside (flagged).
     layer, crs, encoding, x, y, wkt
         Passed to :func:`read_layer`.
     report
@@ -949,7 +1350,7 @@ def load_facilities(
         )
     report = report if report is not None else ValidationReport(source=source)
     sub = ValidationReport(source=source)
-    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, x=x, y=y, wkt=wkt, report=sub)
+    gdf = _read(path, layer=layer, crs=crs, encoding=encoding, x=x, y=y, wkt=wkt, report=sub)
     found = _resolve_columns(
         gdf,
         FACILITY_COLUMNS,
@@ -986,6 +1387,7 @@ def load_facilities(
             source=source,
             column=found["floor_area_m2"],
             allow_missing=True,
+            rows=gdf["_row"],
         )
     else:
         area = pd.Series(np.nan, index=gdf.index)
@@ -1052,9 +1454,18 @@ def load_facilities(
     if unknown_categories == "drop":
         drop = normal["category"].isna()
         gdf, normal = gdf[~drop], normal[~drop]
+    rows = gdf["_row"].to_numpy()
     out = _finish(gdf, normal, found, sub)
+    if len(out) == 0:
+        raise InputError(
+            f"no usable facilities: every record was dropped ({sub.n_dropped}):\n{sub}",
+            source=source,
+        )
     if communities is not None:
-        out = assign_communities(out, communities, report=sub, source=source)
+        _check_axes_against(out, communities, rows, source=source)
+        out = assign_communities(
+            out, communities, report=sub, source=source, rows=rows, overlaps=overlaps
+        )
     report.extend(sub)
     out.attrs["report"] = report
     return out
@@ -1133,12 +1544,17 @@ def assign_communities(
     *,
     report: ValidationReport | None = None,
     source: str = "facilities",
+    rows: Sequence[int] | np.ndarray | None = None,
+    overlaps: OverlapPolicy = "raise",
 ) -> gpd.GeoDataFrame:
     """Add ``community_id`` (the community each point lies in) and flag points outside all.
 
-    Points on a shared boundary go to the first community by order. Points
-    outside every community keep ``community_id = <NA>`` and are flagged in the
-    report, never dropped.
+    A point in two or more communities goes to the one it lies deepest inside (the
+    largest distance to the boundary; on a shared boundary: the first by order).
+    Where the communities overlap beyond the tolerance of :func:`community_overlaps`,
+    that choice would be arbitrary, so such points are refused unless
+    ``overlaps="largest"``. Points outside every community keep
+    ``community_id = <NA>`` and are flagged in the report, never dropped.
 
     Parameters
     ----------
@@ -1151,8 +1567,12 @@ def assign_communities(
         Where to flag the points outside every community (``outside_communities``,
         by 1-based row number); nothing is recorded when None (the default).
     source
-        Name of the input layer (default ``"facilities"``); accepted for the
-        loaders' calls, not used in any message at present.
+        Name of the input layer (default ``"facilities"``), for messages.
+    rows
+        Each point's record number in its source file (default: position + 1).
+    overlaps
+        ``"raise"`` (default) or ``"largest"`` (see above; flagged
+        ``assigned_in_overlap``).
 
     Returns
     -------
@@ -1168,24 +1588,100 @@ def assign_communities(
     >>> bool(f["community_id"].notna().any())
     True
     """
+    if overlaps not in ("raise", "largest"):
+        raise InputError(f"overlaps must be 'raise' or 'largest', got {overlaps!r}", source=source)
+    src = np.asarray(rows) if rows is not None else np.arange(1, len(facilities) + 1)
     comm = communities[["community_id", communities.geometry.name]].to_crs(facilities.crs)
-    joined = gpd.sjoin(
-        facilities[[facilities.geometry.name]], comm, how="left", predicate="intersects"
-    )
-    first = joined[~joined.index.duplicated(keep="first")]
+    pts = facilities.geometry.to_numpy()
+    polys = comm.geometry.to_numpy()
+    pi, ci = shapely.STRtree(polys).query(pts, predicate="intersects")
+    order = np.lexsort((ci, pi))
+    pi, ci = pi[order], ci[order]
+    chosen = np.full(len(pts), -1, dtype="int64")
+    if len(pi):
+        depth = shapely.distance(pts[pi], shapely.boundary(polys[ci]))
+        # per point: the community it lies deepest inside (first by order on ties)
+        best = np.lexsort((ci, -depth, pi))
+        first = np.unique(pi[best], return_index=True)[1]
+        chosen[pi[best][first]] = ci[best][first]
+        multi = np.flatnonzero(np.bincount(pi, minlength=len(pts)) > 1)
+        if len(multi):
+            pairs = community_overlaps(comm.geometry, comm["community_id"])
+            big = set(zip(pairs["community_a"], pairs["community_b"], strict=True))
+            ids = comm["community_id"].astype(str).to_numpy()
+            in_big = []
+            for p in multi:
+                cs = ids[ci[pi == p]]
+                if any((a, b) in big or (b, a) in big for a in cs for b in cs if a != b):
+                    in_big.append(p)
+            if in_big and overlaps == "raise":
+                raise InputError(
+                    f"{len(in_big)} point(s) lie where communities overlap (beyond "
+                    f"{OVERLAP_SHARE:.0%} of the smaller and {OVERLAP_MIN_M2:g} m²), e.g. in "
+                    f"{sorted(set(ids[ci[pi == in_big[0]]]))}: which community they belong to "
+                    "is ambiguous. Fix the boundaries, or pass overlaps='largest' (each point "
+                    "to the community it lies deepest inside)",
+                    source=source,
+                    rows=src[in_big].tolist(),
+                    column="geometry",
+                )
+            if report is not None:
+                report.add(
+                    "assigned_in_overlap",
+                    "flagged",
+                    rows=src[in_big].tolist(),
+                    column="geometry",
+                    detail="in overlapping communities: given to the one it lies deepest inside",
+                )
     out = facilities.copy()
-    out["community_id"] = first["community_id"].reindex(out.index).astype("string")
-    outside = out["community_id"].isna().to_numpy()
+    cid = comm["community_id"].astype("string").to_numpy()
+    out["community_id"] = pd.array(
+        [cid[c] if c >= 0 else pd.NA for c in chosen], dtype="string"
+    )
+    outside = chosen < 0
     if report is not None:
         report.add(
             "outside_communities",
             "flagged",
-            rows=(np.flatnonzero(outside) + 1).tolist(),
+            rows=src[outside].tolist(),
             column="geometry",
             detail="facility lies outside every community (kept: it still serves nearby homes)",
         )
     out.attrs = facilities.attrs
     return out
+
+
+def _check_axes_against(
+    points: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rows: np.ndarray, *, source: str
+) -> None:
+    """Refuse geographic points whose axes look swapped against the communities' extent.
+
+    Where both orders are plausible degrees (e.g. 30, 60), the points are checked against
+    the communities: fewer than half inside their extent (padded by half its size), but
+    at least 90 % inside once swapped, means the axes are swapped.
+    """
+    if points.crs is None or not points.crs.is_geographic or len(points) == 0:
+        return
+    xy = shapely.get_coordinates(points.geometry.to_numpy())
+    if len(xy) != len(points):
+        return
+    x0, y0, x1, y1 = communities.to_crs(points.crs).total_bounds
+    pad_x, pad_y = max((x1 - x0) / 2, 0.01), max((y1 - y0) / 2, 0.01)
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x >= x0 - pad_x) & (x <= x1 + pad_x) & (y >= y0 - pad_y) & (y <= y1 + pad_y)
+
+    now = inside(xy[:, 0], xy[:, 1])
+    swapped = inside(xy[:, 1], xy[:, 0])
+    if now.mean() < 0.5 and swapped.mean() >= 0.9:
+        raise InputError(
+            f"the axes look swapped: {int((~now).sum())} of {len(xy)} point(s) lie outside "
+            "the communities' extent, but inside it with x and y exchanged (e.g. "
+            f"{xy[~now][0].round(5).tolist()}). Give longitude first (x = 经度, y = 纬度)",
+            source=source,
+            rows=np.asarray(rows)[~now].tolist(),
+            column="geometry",
+        )
 
 
 def load_buildings(
@@ -1237,7 +1733,7 @@ def load_buildings(
     source = str(path) if not isinstance(path, gpd.GeoDataFrame) else "buildings"
     report = report if report is not None else ValidationReport(source=source)
     sub = ValidationReport(source=source)
-    gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding, report=sub)
+    gdf = _read(path, layer=layer, crs=crs, encoding=encoding, report=sub)
     found = _resolve_columns(
         gdf,
         BUILDING_COLUMNS,
@@ -1252,7 +1748,11 @@ def load_buildings(
     )
     if "levels" in found:
         lv = _to_number(
-            gdf[found["levels"]], source=source, column=found["levels"], allow_missing=True
+            gdf[found["levels"]],
+            source=source,
+            column=found["levels"],
+            allow_missing=True,
+            rows=gdf["_row"],
         )
     else:
         lv = pd.Series(np.nan, index=gdf.index)
@@ -1273,6 +1773,7 @@ def load_buildings(
             source=source,
             column=found["floor_area_m2"],
             allow_missing=True,
+            rows=gdf["_row"],
         )
         if "floor_area_m2" in found
         else pd.Series(np.nan, index=gdf.index)

@@ -49,7 +49,7 @@ from coverage15.indicators import (
     inside_district,
     street_indicators,
 )
-from coverage15.io import COMMUNITY_OPTIONAL_COLUMNS, FACILITY_OPTIONAL_COLUMNS, _find
+from coverage15.io import COMMUNITY_OPTIONAL_COLUMNS, FACILITY_OPTIONAL_COLUMNS, find_column
 from coverage15.standards import TIER_ORDER, Profile, Target, category_catalogue
 
 #: columns of :func:`build_targets` (``Analysis.targets``)
@@ -160,7 +160,7 @@ def normalise_columns(
         for key, names in table.items():
             if key in frame.columns:
                 continue
-            hit = _find(cols, names)
+            hit = find_column(cols, names)
             if hit is not None:
                 frame[key] = frame[hit]
     if "relocation" in comm:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -52,12 +52,20 @@ class Finding:
         A sentence on the problem or the repair (default ``""``).
     source
         The file or layer the finding is about (None when unknown).
+    households
+        Households of the records concerned, summed (None: not about households, or
+        unknown). Every dropped community, home or point the network could not take
+        carries its households, so a report can say what went missing.
+    population
+        Residents of the records concerned, summed (None when unknown).
 
     Examples
     --------
     >>> f = Finding("duplicate_id", "dropped", (4, 9), column="社区代码", detail="kept the first")
     >>> f.n
     2
+    >>> Finding("empty_geometry", "dropped", (2,), households=3800).households
+    3800
     """
 
     kind: str
@@ -66,6 +74,8 @@ class Finding:
     column: str | None = None
     detail: str = ""
     source: str | None = None
+    households: float | None = None
+    population: float | None = None
 
     @property
     def n(self) -> int:
@@ -77,7 +87,16 @@ class Finding:
         more = f", … +{self.n - 8}" if self.n > 8 else ""
         col = f"  column '{self.column}'" if self.column else ""
         rows = f"  {self.n} row(s) [{shown}{more}]" if self.n else ""  # whole-layer notes
-        return f"{self.action:<9} {self.kind}{rows}{col}  {self.detail}"
+        hh = ""
+        if self.households is not None:
+            hh = f"  {_count(self.households)} households 户"
+            if self.population is not None:
+                hh += f", {_count(self.population)} residents 人"
+        return f"{self.action:<9} {self.kind}{rows}{col}{hh}  {self.detail}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 @dataclass
@@ -117,6 +136,8 @@ class ValidationReport:
         rows: Iterable = (),
         column: str | None = None,
         detail: str = "",
+        households: float | None = None,
+        population: float | None = None,
     ) -> None:
         """Record a finding; a finding about no rows is ignored (except ``"info"``).
 
@@ -135,6 +156,9 @@ class ValidationReport:
             The column concerned, as named in the input (default None).
         detail
             A sentence on the problem or the repair (default ``""``).
+        households, population
+            Households and residents of the records concerned, summed (default None:
+            not about households). Give them for every dropped community or home.
 
         Raises
         ------
@@ -154,7 +178,67 @@ class ValidationReport:
         rows = tuple(rows)
         if not rows and action != "info":
             return
-        self.findings.append(Finding(kind, action, rows, column, detail, self.source))
+        hh = None if households is None or pd.isna(households) else float(households)
+        pop = None if population is None or pd.isna(population) else float(population)
+        self.findings.append(
+            Finding(kind, action, rows, column, detail, self.source, hh, pop)
+        )
+
+    def add_records(
+        self,
+        kind: str,
+        action: Action,
+        records: pd.DataFrame,
+        *,
+        id_column: str,
+        column: str | None = None,
+        detail: str = "",
+    ) -> None:
+        """Record a finding about some records of a table, with their households.
+
+        For the analysis side: facilities farther from the network than the snapping
+        tolerance (kind ``"facility_beyond_snap_tolerance"``), homes on a piece of the
+        network with no facility of a category (``"home_no_facility_in_piece"``), homes
+        off the network. The finding lists the records' ids and the sum of their
+        ``households`` (and ``population``) column when they have one, so the report and
+        ``repairs.csv`` say how many households it concerns.
+
+        Parameters
+        ----------
+        kind
+            What the problem is (a stable key).
+        action
+            ``"repaired"``, ``"dropped"``, ``"flagged"`` or ``"info"``.
+        records
+            The records concerned (only these rows); nothing is recorded when empty.
+        id_column
+            The column with their ids (e.g. ``"home_id"``, ``"facility_id"``).
+        column
+            The column the problem is about (default None).
+        detail
+            A sentence on the problem (default ``""``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> homes = pd.DataFrame({"home_id": ["H1", "H2", "H3"], "households": [40, 25, 7]})
+        >>> r = ValidationReport("analysis")
+        >>> r.add_records("home_no_facility_in_piece", "flagged", homes[homes.households > 10],
+        ...               id_column="home_id", detail="no clinic on this piece of network")
+        >>> r.findings[0].rows, r.findings[0].households
+        (('H1', 'H2'), 65.0)
+        """
+        hh = records["households"].sum() if "households" in records.columns else None
+        pop = records["population"].sum() if "population" in records.columns else None
+        self.add(
+            kind,
+            action,
+            rows=records[id_column].tolist(),
+            column=column,
+            detail=detail,
+            households=hh,
+            population=pop,
+        )
 
     def extend(self, other: ValidationReport) -> None:
         """Append the findings of another report (keeping their sources).
@@ -237,13 +321,91 @@ class ValidationReport:
         """Records repaired."""
         return self.count("repaired")
 
+    def households(self, action: Action = "dropped") -> float:
+        """Households of the records of findings with ``action``, summed.
+
+        Parameters
+        ----------
+        action
+            ``"dropped"`` (default): the households that went missing with dropped
+            records; or another action.
+
+        Returns
+        -------
+        float
+            The sum over the findings that carry households (0 when none does).
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("empty_geometry", "dropped", rows=[2], households=3800, population=9500)
+        >>> r.add("home_outside_communities", "dropped", rows=[5, 6], households=12)
+        >>> r.households(), r.population()
+        (3812.0, 9500.0)
+        """
+        return float(
+            sum(f.households for f in self.findings if f.action == action and f.households)
+        )
+
+    def population(self, action: Action = "dropped") -> float:
+        """Residents of the records of findings with ``action``, summed (see :meth:`households`).
+
+        Parameters
+        ----------
+        action
+            ``"dropped"`` (default) or another action.
+
+        Returns
+        -------
+        float
+            The sum over the findings that carry a population (0 when none does).
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("empty_geometry", "dropped", rows=[2], households=3, population=8)
+        >>> r.population()
+        8.0
+        """
+        return float(
+            sum(f.population for f in self.findings if f.action == action and f.population)
+        )
+
+    def summary(self) -> str:
+        """One line: records repaired, dropped (with their households and residents), flagged.
+
+        Returns
+        -------
+        str
+            Bilingual, e.g. ``"dropped 删除 1 record(s) with 3,800 households 户 …"``.
+
+        Examples
+        --------
+        >>> r = ValidationReport()
+        >>> r.add("empty_geometry", "dropped", rows=[2], households=3800)
+        >>> print(r.summary())
+        repaired 修复 0, dropped 删除 1 record(s) with 3,800 households 户, flagged 待核 0
+        """
+        dropped = f"dropped 删除 {self.n_dropped} record(s)"
+        hh = self.households("dropped")
+        if hh:
+            dropped += f" with {_count(hh)} households 户"
+            pop = self.population("dropped")
+            if pop:
+                dropped += f" ({_count(pop)} residents 人)"
+        return (
+            f"repaired 修复 {self.n_repaired}, {dropped}, flagged 待核 {self.count('flagged')}"
+        )
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per finding: source, action, kind, column, n, rows, detail.
+        """One row per finding: source, action, kind, column, n, households, rows, detail.
 
         Returns
         -------
         pandas.DataFrame
-            In the order recorded; ``n`` is the number of rows concerned and
+            Columns ``source, action, kind, column, n, households, population, rows,
+            detail``, in the order recorded; ``n`` is the number of rows concerned,
+            ``households`` / ``population`` theirs (NaN when not about households) and
             ``rows`` their labels as a list. Empty, with these columns, when
             there are no findings.
 
@@ -262,12 +424,24 @@ class ValidationReport:
                     "kind": f.kind,
                     "column": f.column,
                     "n": f.n,
+                    "households": f.households,
+                    "population": f.population,
                     "rows": list(f.rows),
                     "detail": f.detail,
                 }
                 for f in self.findings
             ],
-            columns=["source", "action", "kind", "column", "n", "rows", "detail"],
+            columns=[
+                "source",
+                "action",
+                "kind",
+                "column",
+                "n",
+                "households",
+                "population",
+                "rows",
+                "detail",
+            ],
         )
 
     def __str__(self) -> str:
@@ -278,7 +452,168 @@ class ValidationReport:
         for f in self.findings:
             prefix = f"[{f.source}] " if f.source and f.source != self.source else ""
             lines.append(f"  {prefix}{f}")
+        if self.households("dropped"):
+            lines.append(f"  {self.summary()}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:  # Jupyter
         return f"<b>{self.source or 'input'}</b>" + self.to_frame().to_html(index=False)
+
+
+def check_required_categories(
+    facilities: pd.DataFrame,
+    categories: Iterable[str] | Any,
+    report: ValidationReport | None = None,
+    *,
+    source: str | None = None,
+) -> list[str]:
+    """Warn (loudly) about required categories that have no facility, and record them.
+
+    Parameters
+    ----------
+    facilities
+        Loaded facilities with a ``category`` column.
+    categories
+        A :class:`~coverage15.standards.Profile` (its categories with ``required =
+        true``), or the category keys to check.
+    report
+        Where to record the finding ``category_without_facilities`` (an ``info`` about
+        the whole layer, with the keys in ``rows``); nothing recorded when None.
+    source
+        The facilities' file, for the warning.
+
+    Returns
+    -------
+    list of str
+        The required category keys without any facility (empty: all present).
+
+    Warns
+    -----
+    MissingCategoryWarning
+        When any is missing.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"category": ["kindergarten"]})
+    >>> r = ValidationReport("facilities.csv")
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     check_required_categories(f, ["kindergarten", "clinic"], r)
+    ['clinic']
+    >>> w[0].category.__name__, r.findings[0].kind, r.findings[0].rows
+    ('MissingCategoryWarning', 'category_without_facilities', ('clinic',))
+    """
+    import warnings
+
+    from coverage15._errors import MissingCategoryWarning
+
+    requirements = getattr(categories, "requirements", None)
+    if requirements is not None:
+        categories = [k for k, r in requirements.items() if r.required]
+    present = set(facilities["category"].dropna().astype(str)) if len(facilities) else set()
+    missing = [c for c in categories if c not in present]
+    if missing:
+        text = (
+            f"{len(missing)} required categor(ies) have no facility at all, so every share "
+            f"of them is 0 %: {', '.join(missing)}. Check the category mapping and the "
+            "facility layer (缺少设施类别)"
+        )
+        if report is not None:
+            report.findings.append(
+                Finding(
+                    "category_without_facilities",
+                    "flagged",
+                    tuple(missing),
+                    "category",
+                    text,
+                    source or report.source,
+                )
+            )
+        where = f"{source}: " if source else ""
+        warnings.warn(where + text, MissingCategoryWarning, stacklevel=2)
+    return missing
+
+
+#: ``reach__<category>`` statuses (from the engine) recorded by :func:`record_unreached`,
+#: with the finding kind each becomes
+UNREACHED_KINDS: dict[str, str] = {
+    "no_path": "home_no_facility_in_piece",
+    "off_network": "home_off_network",
+}
+
+
+def record_unreached(
+    homes: pd.DataFrame,
+    categories: Iterable[str],
+    report: ValidationReport,
+    *,
+    id_column: str = "home_id",
+) -> dict[str, int]:
+    """Record the homes the network could not connect to a category, with their households.
+
+    For each category, homes whose ``reach__<category>`` is ``"no_path"`` (no facility of
+    the category on the home's piece of the network, or none at all) become a flagged
+    finding ``home_no_facility_in_piece`` and homes ``"off_network"`` (not snapped) one
+    finding ``home_off_network`` (once, not per category), each with the homes' ids and
+    their households summed; they reach the report and ``repairs.csv``.
+
+    Parameters
+    ----------
+    homes
+        The homes with ``id_column``, ``households`` and ``reach__<category>`` columns.
+    categories
+        The category keys to check (a missing ``reach__`` column is skipped).
+    report
+        Where to add the findings.
+    id_column
+        The homes' id column (default ``"home_id"``).
+
+    Returns
+    -------
+    dict
+        Households per finding, keyed ``"<kind>"`` or ``"<kind>:<category>"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> homes = pd.DataFrame({"home_id": ["H1", "H2", "H3"], "households": [40, 25, 7],
+    ...                       "reach__clinic": ["reached", "no_path", "off_network"]})
+    >>> r = ValidationReport("analysis")
+    >>> record_unreached(homes, ["clinic"], r)
+    {'home_no_facility_in_piece:clinic': 25, 'home_off_network': 7}
+    >>> [(f.kind, f.rows, f.households) for f in r.findings]
+    [('home_no_facility_in_piece', ('H2',), 25.0), ('home_off_network', ('H3',), 7.0)]
+    """
+    out: dict[str, int] = {}
+    off = pd.Series(False, index=homes.index)
+    for cat in categories:
+        col = f"reach__{cat}"
+        if col not in homes.columns:
+            continue
+        status = homes[col].astype("string")
+        off |= (status == "off_network").fillna(False).to_numpy()
+        none = homes[(status == "no_path").fillna(False).to_numpy()]
+        if len(none):
+            report.add_records(
+                UNREACHED_KINDS["no_path"],
+                "flagged",
+                none,
+                id_column=id_column,
+                column=col,
+                detail=f"no facility of '{cat}' on the piece of the walking network these "
+                "homes are on (or none at all): counted as not covered",
+            )
+            out[f"{UNREACHED_KINDS['no_path']}:{cat}"] = int(none["households"].sum())
+    if off.any():
+        report.add_records(
+            UNREACHED_KINDS["off_network"],
+            "flagged",
+            homes[off.to_numpy()],
+            id_column=id_column,
+            column="geometry",
+            detail="home could not be placed on the walking network: counted as not covered",
+        )
+        out[UNREACHED_KINDS["off_network"]] = int(homes.loc[off.to_numpy(), "households"].sum())
+    return out
