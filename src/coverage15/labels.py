@@ -434,10 +434,11 @@ _TEXT.update(
         "demo_wrote": ("已写出 {n} 个文件到 {out}/：", "wrote {n} file(s) to {out}/:"),
         "demo_done": ("完成，用时 {s} 秒", "done in {s} s"),
         "demo_pdf_skipped": (
-            "未生成 report.pdf：{reason}",
-            "report.pdf not written: {reason}",
+            "未生成 report.pdf：本机没有 {reason}（apt-get install chromium 后重新运行）",
+            "report.pdf not written: no {reason} here (apt-get install chromium, then rerun)",
         ),
         "col_distance_m": ("距离(米)", "distance m"),
+        "col_category_short": ("类别", "category"),
         "col_hh": ("覆盖户数", "households"),
         "col_ratio": ("比例", "share"),
         "col_area_100": ("每百户面积", "m²/100 hh"),

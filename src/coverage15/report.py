@@ -1340,3 +1340,61 @@ def write_report_pdf(
                 f"{done.stderr.strip()[-500:]}"
             )
     return path
+
+
+def summary_text(analysis: Any, lang: str = "en") -> str:
+    """The district summary for a terminal, in one language, with aligned columns.
+
+    What :meth:`Analysis.summary <coverage15.analysis.Analysis.summary>` prints:
+    the profile, then one line per target of ``Analysis.targets`` (else the
+    district table) with its label, value and, where there is a target, the
+    target, its confidence and the result (R targets are marked unverified).
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`.
+    lang
+        ``"zh"`` for Chinese; anything else, by default ``"en"``, for English.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_analysis
+    >>> print(summary_text(sample_analysis("leshan_2018"), "en"))  # doctest: +ELLIPSIS
+    Profile: Leshan ... [leshan_2018]
+      Households ...25,720 households
+    ...
+      Urban communities ... 100.0% target ≥ 100.0% [R]: pass (target unverified)
+    ...
+    """
+    from coverage15.labels import pad, text_table
+
+    lang = "zh" if lang == "zh" else "en"
+    profile = analysis.profile
+    name = profile.name_zh if lang == "zh" else profile.name_en
+    colon = ": "
+    rows = []
+    for _, r in targets_frame(analysis).iterrows():
+        label_ = r["label_zh"] if lang == "zh" else r["label_en"]
+        tail = ""
+        if not _missing(r["target"]):
+            if _missing(r["met"]):
+                result = text("met_unknown", lang)
+            else:
+                result = text("pass" if bool(r["met"]) else "summary_fail", lang)
+                if r["confidence"] == "R":
+                    result += text("target_unverified", lang)
+            conf = "" if _missing(r["confidence"]) else f" [{r['confidence']}]"
+            tail = (
+                f"{text('summary_target', lang)} ≥ {_with_unit(r['target'], r['unit'], lang)}"
+                f"{conf}{colon}{result}"
+            )
+        rows.append(["", str(label_), _with_unit(r["value"], r["unit"], lang), tail])
+    table = text_table(rows, ["", "", "", ""], align=["left", "left", "right", "left"], gap=1)
+    body = table.splitlines()[1:]
+    head = f"{text('summary_profile', lang)}{colon}{name} [{profile.key}]"
+    return "\n".join([head, *[pad("", 1) + line for line in body]])
