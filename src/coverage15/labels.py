@@ -179,6 +179,16 @@ _DISTRICT_UNITS: dict[str, tuple[str, str]] = {
 }
 
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "home_source": {
+        "building": ("住宅建筑", "building"),
+        "street": ("步行道路", "street"),
+        "input": ("输入住户点", "input"),
+    },
+    "area_source": {
+        "input": ("输入", "input"),
+        "footprint": ("占地面积", "footprint"),
+        "missing": ("缺失", "missing"),
+    },
     "kind": {"urban": ("城市", "urban"), "rural": ("农村", "rural")},
     "status": {
         "covered": ("全部覆盖", "covered"),
