@@ -183,6 +183,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "building": ("住宅建筑", "building"),
         "street": ("步行道路", "street"),
         "input": ("输入住户点", "input"),
+        "centroid": ("社区中心点", "centroid"),
     },
     "area_source": {
         "input": ("输入", "input"),
