@@ -538,7 +538,8 @@ def _contrasts(targets: pd.DataFrame, lang: str) -> list[str]:
     for hi in sorted(shares, key=lambda s: -s[0]):
         for lo in sorted(shares, key=lambda s: s[0]):
             pair = (hi[1], lo[1])
-            if hi[1] == lo[1] or hi[0] - lo[0] < 0.5 or pair in used or hi[2] in used:
+            far = hi[0] >= 0.9 and hi[0] - lo[0] >= 0.5
+            if hi[1] == lo[1] or not far or pair in used or hi[2] in used:
                 continue
             out.append(
                 text(

@@ -88,6 +88,40 @@ def _field(paragraph: Any, instruction: str, placeholder: str = "") -> None:
     char("end")
 
 
+def _toc(doc: Any, headings: list[str], zh: bool) -> None:
+    """A TOC field whose shown result lists the headings until Word fills in the pages."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def char(paragraph: Any, kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(qn("w:dirty"), "true")
+        paragraph.add_run()._r.append(el)
+
+    first = doc.add_paragraph()
+    char(first, "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = ' TOC \\o "1-2" \\h \\z \\u '
+    first.add_run()._r.append(instr)
+    char(first, "separate")
+    first.add_run(headings[0])
+    last = first
+    for h in headings[1:]:
+        last = doc.add_paragraph(h)
+    note = (
+        "（页码：Word 打开时更新；LibreOffice：工具 ▸ 更新 ▸ 全部更新）"
+        if zh
+        else "(page numbers: Word updates them on opening; LibreOffice: Tools ▸ Update ▸ "
+        "Update All)"
+    )
+    last = doc.add_paragraph()
+    last.add_run(note).italic = True
+    char(last, "end")
+
+
 def _shade(cell: Any, hex_fill: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -99,12 +133,45 @@ def _shade(cell: Any, hex_fill: str) -> None:
     cell._tc.get_or_add_tcPr().append(shd)
 
 
+def _widths_cm(t: ReportTable, total: float = 17.0, font_pt: float = 9) -> list[float]:
+    """Column widths: number columns as wide as their longest value (never wrapped), the
+    rest of ``total`` shared by the text columns in proportion to their longest text."""
+    from coverage15.labels import display_width
+
+    unit = font_pt * 0.0353 * 0.55  # cm per display column (half an em)
+    pad = 0.4
+    longest = [
+        max([display_width(t.headers[j])] + [display_width(r[j]) for r in t.rows])
+        for j in range(len(t.headers))
+    ]
+    fixed = {j: longest[j] * unit + pad for j in t.numeric}
+    fixed.update(
+        {
+            j: longest[j] * unit + pad
+            for j in range(len(t.headers))
+            if j not in fixed and longest[j] <= 10  # short texts: badges, tiers
+        }
+    )
+    rest = total - sum(fixed.values())
+    free = [j for j in range(len(t.headers)) if j not in fixed]
+    weights = {j: min(max(longest[j], 6), 40) for j in free}
+    out = []
+    for j in range(len(t.headers)):
+        if j in fixed:
+            out.append(fixed[j])
+        else:
+            out.append(max(1.5, rest * weights[j] / sum(weights.values())))
+    return [round(w, 2) for w in out]
+
+
 def _table(doc: Any, t: ReportTable, *, font_pt: float = 9) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Cm, Pt, RGBColor
 
     table = doc.add_table(rows=1, cols=len(t.headers))
     table.style = "Table Grid"
+    table.autofit = False
+    widths = _widths_cm(t)
     conf_heads = (text("col_confidence", "zh"), text("col_confidence", "en"))
     met_heads = (text("col_met", "zh"), text("col_met", "en"))
     for j, h in enumerate(t.headers):
@@ -141,6 +208,12 @@ def _table(doc: Any, t: ReportTable, *, font_pt: float = 9) -> Any:
                 if code == "R":
                     run.bold = True
                     run.font.color.rgb = RGBColor.from_string("8C1D18")
+    for j, col in enumerate(table.columns):  # the grid (LibreOffice) and each cell (Word)
+        col.width = Cm(widths[j])
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Cm(widths[j])
+    doc.add_paragraph()  # air between the table and the next paragraph
     return table
 
 
@@ -223,14 +296,7 @@ def content_docx(content: ReportContent) -> Any:
     toc_run = toc_head.add_run(text("toc", lang))
     toc_run.bold = True
     toc_run.font.size = Pt(16)
-    toc = doc.add_paragraph()
-    placeholder = (
-        "（打开文件时由 Word 更新目录；LibreOffice：工具 ▸ 更新 ▸ 全部更新）"
-        if zh
-        else "(Word updates the table of contents on opening; LibreOffice: Tools ▸ Update ▸ "
-        "Update All)"
-    )
-    _field(toc, 'TOC \\o "1-2" \\h \\z \\u', placeholder)
+    _toc(doc, [h for _, h in content.sections()], zh)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     heads = dict(content.sections())
