@@ -103,7 +103,7 @@ def test_district_table_fallback_while_targets_are_missing() -> None:
     t = report.targets_frame(a)
     assert list(t.columns) == report.TARGET_COLUMNS
     assert t["key"].tolist() == a.district["indicator"].tolist()
-    assert t["met"].map(lambda v: v if isinstance(v, bool) else None).tolist() == [
+    assert [None if v is pd.NA else v for v in t["met"].tolist()] == [
         None,
         None,
         False,

@@ -178,8 +178,8 @@ def targets_frame(analysis: Any) -> pd.DataFrame:
     ...     "passed": [False], "unit": ["share of urban communities"],
     ...     "source": ["民政部"], "confidence": ["R"]})
     >>> t = targets_frame(types.SimpleNamespace(district=d))
-    >>> t.loc[0, ["key", "label_zh", "met"]].tolist()
-    ['coverage_urban', '城市社区综合服务设施覆盖率', False]
+    >>> t["key"].tolist(), t["label_zh"].tolist(), t["met"].tolist()
+    (['coverage_urban'], ['城市社区综合服务设施覆盖率'], [False])
     """
     given = getattr(analysis, "targets", None)
     if isinstance(given, pd.DataFrame):
@@ -208,7 +208,9 @@ def targets_frame(analysis: Any) -> pd.DataFrame:
                 "note": "",
             }
         )
-    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    out = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    out["met"] = out["met"].astype("boolean")
+    return out
 
 
 def lacking_table(analysis: Any) -> pd.DataFrame:
@@ -906,8 +908,8 @@ def report_content(
     --------
     >>> from coverage15.sample import sample_analysis
     >>> c = report_content(sample_analysis("leshan_2018"), lang="zh", maps=False)
-    >>> c.targets.headers[:3], c.abstract[0][:6]
-    (['指标', '目标', '现状值'], '本次评估范围')
+    >>> c.targets.headers[:3], c.abstract[0][:8]
+    (['指标', '目标', '现状值'], '本次评估共10个')
     """
     from coverage15 import __version__
     from coverage15.maps import uses_osm
