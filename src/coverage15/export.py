@@ -260,7 +260,9 @@ def round_frame(frame: pd.DataFrame) -> pd.DataFrame:
         kind = column_kind(col)
         if kind == "code":
             if s.dtype != object or s.map(lambda v: isinstance(v, int | float | np.number)).any():
-                out[col] = s.map(lambda v: None if _isna(v) else _code_text(v)).astype(object)
+                out[col] = pd.Series(
+                    [None if _isna(v) else _code_text(v) for v in s], index=s.index, dtype=object
+                )
         elif kind == "count" and pd.api.types.is_float_dtype(s.dtype):
             finite = s.dropna()
             whole = bool(np.isfinite(finite).all() and (finite == finite.round()).all())
@@ -1244,9 +1246,10 @@ def write_results(
         Output folder (created if needed). Existing outputs are replaced
         atomically; input files are never overwritten.
     lang
-        Language of CSV/XLSX headers and coded values (kinds, statuses,
-        category names) and of the QGIS field aliases: ``"zh"`` or ``"en"``.
-        GeoPackage and GeoJSON keep the stable English column names and keys.
+        ``"zh"``: CSV/XLSX get Chinese headers (with units) and coded values
+        (kinds, statuses, category names); ``"en"``: they keep the stable
+        snake_case field names and keys of the GeoPackage and GeoJSON. Also the
+        language of the QGIS field aliases, legend labels and data dictionary.
     formats
         Any of ``"gpkg"``, ``"csv"``, ``"xlsx"``, ``"geojson"``.
     inputs
@@ -1287,9 +1290,10 @@ def write_results(
     ...                           district=district)
     >>> out = write_results(a, tempfile.mkdtemp(), formats=("csv",))
     >>> [p.name for p in out["csv"]]
-    ['communities.csv', 'homes.csv', 'facilities.csv', 'district.csv']
+    ['communities.csv', 'homes.csv', 'facilities.csv', 'targets.csv', 'district.csv',
+     'data_dictionary.csv']
     >>> out["csv"][0].read_text(encoding="utf-8-sig").splitlines()[0]
-    '社区编号,名称,户数,全部设施覆盖户数比例'
+    '社区编号,名称,户数,全部设施覆盖户数比例（0–1）'
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
