@@ -1002,7 +1002,7 @@ def display_width(value: object) -> int:
     Examples
     --------
     >>> display_width("白塔社区"), display_width("Baita"), display_width("m²/百户")
-    (8, 5, 6)
+    (8, 5, 7)
     """
     import unicodedata
 
@@ -1192,7 +1192,10 @@ def analysis_repr(analysis: object) -> str:
     hh = int(pd.to_numeric(comm["households"]).sum()) if comm is not None else 0
     profile = getattr(getattr(analysis, "profile", None), "key", "?")
     group = getattr(analysis, "group", "general")
-    n = {k: len(getattr(analysis, k, ()) or ()) for k in ("communities", "homes", "facilities")}
+    n = {
+        k: 0 if getattr(analysis, k, None) is None else len(getattr(analysis, k))
+        for k in ("communities", "homes", "facilities")
+    }
     return (
         f"<Analysis {profile} ({group}): {n['communities']} communities, {hh:,} households, "
         f"{n['homes']:,} homes, {n['facilities']:,} facilities>"
