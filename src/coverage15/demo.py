@@ -232,7 +232,7 @@ def run_demo(
     --------
     >>> import tempfile
     >>> folder = run_demo(out=tempfile.mkdtemp(), profile="civil_affairs", maps=False)
-    coverage15 demo ...
+    coverage15 演示 ...
     >>> sorted(p.name for p in folder.iterdir())  # doctest: +ELLIPSIS
     [...'communities.csv', ...'coverage15_results.gpkg', ...]
     """
