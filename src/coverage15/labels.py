@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -1238,3 +1238,40 @@ def analysis_html(analysis: object, lang: Lang | str = "zh") -> str:
         f"<div><p><code>{head}</code><br>{text('profile', lang)}: {_html.escape(str(name))}</p>"
         f"{targets_html(targets_frame(analysis), lang)}</div>"
     )
+
+
+_TARGET_VIEW = ("key", "label_zh", "label_en", "target", "value", "unit", "met", "confidence")
+
+
+class TargetsTable(pd.DataFrame):
+    """``Analysis.targets`` as a DataFrame that shows itself in Jupyter as a readable table.
+
+    A plain :class:`pandas.DataFrame` in every other way (the subclass survives
+    slicing and copying); ``_repr_html_`` is :func:`targets_html` in
+    :attr:`lang`, falling back to the DataFrame's own view when columns are missing.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`pandas.DataFrame`.
+
+    Examples
+    --------
+    >>> t = TargetsTable({"key": ["households"], "label_zh": ["总户数"],
+    ...     "label_en": ["Households"], "target": [None], "value": [10.0],
+    ...     "unit": ["households"], "met": [None], "confidence": [""], "source": ["computed"]})
+    >>> "总户数" in t._repr_html_(), type(t.head(1)).__name__
+    (True, 'TargetsTable')
+    """
+
+    _metadata: ClassVar[list[str]] = ["lang"]
+    lang: str = "zh"
+
+    @property
+    def _constructor(self) -> type:
+        return TargetsTable
+
+    def _repr_html_(self) -> str | None:  # type: ignore[override]
+        if all(c in self.columns for c in _TARGET_VIEW):
+            return targets_html(self, getattr(self, "lang", "zh"))
+        return pd.DataFrame(self)._repr_html_()
