@@ -929,7 +929,8 @@ def report_content(
         f"{text('group', lang)}{'：' if lang == 'zh' else ': '}"
         + text(f"group_{group}" if group in ("general", "slow") else "group", lang)
         + ("，" if lang == "zh" else ", ")
-        + f"{text('speed', lang)} {profile.speed(group):g} "
+        + f"{text('speed', lang) if lang == 'zh' else text('speed', lang).lower()} "
+        + f"{profile.speed(group):g} "
         + ("米/分钟" if lang == "zh" else "m/min"),
     ]
     images, note = _map_images(analysis, lang, maps_dir, dpi, osm) if maps else ([], None)
@@ -1010,7 +1011,8 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0; 
 th, td { border: 1px solid #bbb; padding: 4px 7px; vertical-align: top; }
 th { background: #eef2f7; text-align: left; }
 td.num { text-align: right; white-space: nowrap; }
-td:first-child { min-width: 8em; }
+td:first-child { min-width: 11em; }
+td.result { min-width: 6.5em; }
 figure img { width: 100%; }
 cite { font-style: normal; }
 tr.pass td.result { color: #1b7837; font-weight: bold; }
@@ -1036,6 +1038,7 @@ footer { margin-top: 32px; font-size: 12px; color: #555; border-top: 1px solid #
   nav.toc { break-after: page; }
   h2 { break-after: avoid; }
   tr { break-inside: avoid; }
+  figure img { width: auto; max-width: 100%; max-height: 112mm; }
 }
 """
 
