@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage15 import report
+from coverage15 import labels, report
 from coverage15.validation import ValidationReport
 from test_maps import synthetic_analysis
 
@@ -101,7 +101,7 @@ def test_district_table_fallback_while_targets_are_missing() -> None:
     a = synthetic_analysis()
     assert not hasattr(a, "targets")
     t = report.targets_frame(a)
-    assert list(t.columns) == report.TARGET_COLUMNS
+    assert list(t.columns) == labels.TARGET_COLUMNS
     assert t["key"].tolist() == a.district["indicator"].tolist()
     assert [None if v is pd.NA else v for v in t["met"].tolist()] == [
         None,

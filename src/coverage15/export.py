@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -62,7 +63,20 @@ from coverage15._errors import InputError
 from coverage15._files import atomic_path, same_file
 from coverage15.labels import label, translate_frame
 
-__all__ = ["FORMATS", "input_paths", "layer_style_qml", "write_results"]
+__all__ = [
+    "FORMATS",
+    "column_kind",
+    "data_dictionary",
+    "file_name",
+    "input_paths",
+    "layer_style_qml",
+    "layer_style_sld",
+    "network_layer",
+    "round_frame",
+    "service_area_layer",
+    "strip_paths",
+    "write_results",
+]
 
 FORMATS = ("gpkg", "csv", "xlsx", "geojson")
 GPKG_NAME = "coverage15_results.gpkg"
@@ -278,11 +292,50 @@ def _code_text(v: Any) -> str:
     return str(v)
 
 
-def _file_name(value: Any) -> Any:
-    """A path cut to its file name (outputs never carry a machine path)."""
+def file_name(value: Any) -> Any:
+    """A path cut to its file name (outputs never carry a machine path); others unchanged.
+
+    Parameters
+    ----------
+    value
+        A path (``/`` or ``\\`` separated) or anything else.
+
+    Returns
+    -------
+    object
+        The file name for a path; ``value`` itself otherwise.
+
+    Examples
+    --------
+    >>> file_name("/home/wang/data/设施.geojson"), file_name("analysis"), file_name(None)
+    ('设施.geojson', 'analysis', None)
+    """
     if not isinstance(value, str) or not value:
         return value
-    return value.replace("\\", "/").rsplit("/", 1)[-1]
+    return re.split(r"[\\/]", value)[-1]
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:;,()'\"]+)+[\\/]([^\s\\/:;,()'\"]+)")
+
+
+def strip_paths(text_: str) -> str:
+    """Machine paths inside a sentence cut to their file names.
+
+    Parameters
+    ----------
+    text_
+        Any text, e.g. a repair report's detail.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> strip_paths("read /home/wang/data/社区.shp (3 rows)")
+    'read 社区.shp (3 rows)'
+    """
+    return _PATH.sub(lambda m: m.group(1), text_)
 
 
 def service_area_layer(analysis: Any) -> gpd.GeoDataFrame | None:
@@ -379,7 +432,7 @@ def network_layer(analysis: Any) -> gpd.GeoDataFrame | None:
 
 def _tables(analysis: Any, *, layers: bool = False) -> dict[str, pd.DataFrame]:
     """The result tables by layer name (spatial ones are GeoDataFrames), rounded."""
-    from coverage15.report import targets_frame
+    from coverage15.labels import targets_frame
 
     tables: dict[str, pd.DataFrame] = {
         "communities": analysis.communities,
@@ -393,13 +446,11 @@ def _tables(analysis: Any, *, layers: bool = False) -> dict[str, pd.DataFrame]:
         tables["worst"] = pd.DataFrame(worst).drop(columns="geometry", errors="ignore")
     report = getattr(analysis, "report", None)
     if report is not None and hasattr(report, "to_frame"):
-        from coverage15.report import _file_name_in_text
-
         rep = report.to_frame()
         rep["rows"] = rep["rows"].map(_plain)
-        rep["source"] = rep["source"].map(_file_name)  # never a machine path
+        rep["source"] = rep["source"].map(file_name)  # never a machine path
         rep["detail"] = rep["detail"].map(
-            lambda d: _file_name_in_text(d) if isinstance(d, str) else d
+            lambda d: strip_paths(d) if isinstance(d, str) else d
         )
         tables["repairs"] = rep
     for name in ("district", "targets"):

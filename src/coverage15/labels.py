@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -838,6 +838,84 @@ def value_label(column: str, value: object, lang: Lang | str = "zh") -> object:
     return value
 
 
+TARGET_COLUMNS = [
+    "key",
+    "label_zh",
+    "label_en",
+    "target",
+    "value",
+    "unit",
+    "met",
+    "confidence",
+    "source",
+    "reason",
+    "note",
+]
+"""Columns of ``Analysis.targets`` (one row per target of the profile)."""
+
+
+def targets_frame(analysis: Any) -> pd.DataFrame:
+    """The targets table of an analysis (``Analysis.targets``), in its documented columns.
+
+    An analysis without a ``targets`` table (older versions) gets one from its
+    ``district`` table: each row becomes a target (``key`` = indicator, labels
+    from :func:`coverage15.labels.indicator_label`, ``met`` = passed).
+
+    Parameters
+    ----------
+    analysis
+        An :class:`~coverage15.analysis.Analysis`, or any object with a
+        ``targets`` or a ``district`` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key, label_zh, label_en, target, value, unit, met,
+        confidence, source, reason, note``; ``met`` holds True, False or
+        ``pd.NA`` (no target, or not assessable).
+
+    Examples
+    --------
+    >>> import types
+    >>> d = pd.DataFrame({"indicator": ["coverage_urban"], "value": [0.8], "target": [1.0],
+    ...     "passed": [False], "unit": ["share of urban communities"],
+    ...     "source": ["民政部"], "confidence": ["R"]})
+    >>> t = targets_frame(types.SimpleNamespace(district=d))
+    >>> t["key"].tolist(), t["label_zh"].tolist(), t["met"].tolist()
+    (['coverage_urban'], ['城市社区综合服务设施覆盖率'], [False])
+    """
+    given = getattr(analysis, "targets", None)
+    if isinstance(given, pd.DataFrame):
+        out = given.copy()
+        for c in TARGET_COLUMNS:
+            if c not in out.columns:
+                out[c] = pd.NA if c == "met" else ""
+        return out[TARGET_COLUMNS].reset_index(drop=True)
+    # fallback while Analysis.targets is missing: the district table
+    d = pd.DataFrame(getattr(analysis, "district", pd.DataFrame()))
+    rows = []
+    for _, r in d.iterrows():
+        passed = r.get("passed")
+        rows.append(
+            {
+                "key": r["indicator"],
+                "label_zh": indicator_label(r["indicator"], "zh"),
+                "label_en": indicator_label(r["indicator"], "en"),
+                "target": r.get("target"),
+                "value": r.get("value"),
+                "unit": r.get("unit", ""),
+                "met": pd.NA if _missing(passed) else bool(passed),
+                "confidence": "" if _missing(r.get("confidence")) else r.get("confidence"),
+                "source": "" if _missing(r.get("source")) else r.get("source"),
+                "reason": "",
+                "note": "",
+            }
+        )
+    out = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    out["met"] = out["met"].astype("boolean")
+    return out
+
+
 def _missing(v: object) -> bool:
     try:
         return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
@@ -1228,8 +1306,6 @@ def analysis_html(analysis: object, lang: Lang | str = "zh") -> str:
     (True, True)
     """
     import html as _html
-
-    from coverage15.report import targets_frame
 
     profile = getattr(analysis, "profile", None)
     name = getattr(profile, "name_zh" if lang == "zh" else "name_en", "")

@@ -29,7 +29,6 @@ import base64
 import datetime as _dt
 import html
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from coverage15.export import file_name, strip_paths
 from coverage15.labels import (
     ATTRIBUTION,
     action_label,
@@ -51,6 +51,7 @@ from coverage15.labels import (
     indicator_label,
     label,
     map_title,
+    targets_frame,
     text,
     tier_label,
 )
@@ -66,21 +67,6 @@ __all__ = [
     "write_report",
     "write_report_pdf",
 ]
-
-TARGET_COLUMNS = [
-    "key",
-    "label_zh",
-    "label_en",
-    "target",
-    "value",
-    "unit",
-    "met",
-    "confidence",
-    "source",
-    "reason",
-    "note",
-]
-"""Columns of ``Analysis.targets`` (one row per target of the profile)."""
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -149,68 +135,6 @@ def _with_unit(value: Any, unit_text: Any, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- tables in
-
-
-def targets_frame(analysis: Any) -> pd.DataFrame:
-    """The targets table of an analysis (``Analysis.targets``), in its documented columns.
-
-    An analysis without a ``targets`` table (older versions) gets one from its
-    ``district`` table: each row becomes a target (``key`` = indicator, labels
-    from :func:`coverage15.labels.indicator_label`, ``met`` = passed).
-
-    Parameters
-    ----------
-    analysis
-        An :class:`~coverage15.analysis.Analysis`, or any object with a
-        ``targets`` or a ``district`` table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``key, label_zh, label_en, target, value, unit, met,
-        confidence, source, reason, note``; ``met`` holds True, False or
-        ``pd.NA`` (no target, or not assessable).
-
-    Examples
-    --------
-    >>> import types
-    >>> d = pd.DataFrame({"indicator": ["coverage_urban"], "value": [0.8], "target": [1.0],
-    ...     "passed": [False], "unit": ["share of urban communities"],
-    ...     "source": ["民政部"], "confidence": ["R"]})
-    >>> t = targets_frame(types.SimpleNamespace(district=d))
-    >>> t["key"].tolist(), t["label_zh"].tolist(), t["met"].tolist()
-    (['coverage_urban'], ['城市社区综合服务设施覆盖率'], [False])
-    """
-    given = getattr(analysis, "targets", None)
-    if isinstance(given, pd.DataFrame):
-        out = given.copy()
-        for c in TARGET_COLUMNS:
-            if c not in out.columns:
-                out[c] = pd.NA if c == "met" else ""
-        return out[TARGET_COLUMNS].reset_index(drop=True)
-    # fallback while Analysis.targets is missing: the district table
-    d = pd.DataFrame(getattr(analysis, "district", pd.DataFrame()))
-    rows = []
-    for _, r in d.iterrows():
-        passed = r.get("passed")
-        rows.append(
-            {
-                "key": r["indicator"],
-                "label_zh": indicator_label(r["indicator"], "zh"),
-                "label_en": indicator_label(r["indicator"], "en"),
-                "target": r.get("target"),
-                "value": r.get("value"),
-                "unit": r.get("unit", ""),
-                "met": pd.NA if _missing(passed) else bool(passed),
-                "confidence": "" if _missing(r.get("confidence")) else r.get("confidence"),
-                "source": "" if _missing(r.get("source")) else r.get("source"),
-                "reason": "",
-                "note": "",
-            }
-        )
-    out = pd.DataFrame(rows, columns=TARGET_COLUMNS)
-    out["met"] = out["met"].astype("boolean")
-    return out
 
 
 def lacking_table(analysis: Any) -> pd.DataFrame:
@@ -704,14 +628,6 @@ def _siting_parts(siting: Any, lang: str) -> list[tuple[str, ReportTable]]:
     return out
 
 
-def _file_name(value: Any) -> str:
-    """A file's name without its folder (never a machine path in an output)."""
-    if _missing(value) or not str(value):
-        return ""
-    s = str(value)
-    return re.split(r"[\\/]", s)[-1] if ("/" in s or "\\" in s) else s
-
-
 def _network_date(record: dict[str, Any], lang: str) -> str:
     for key in ("osm_timestamp", "data_date", "timestamp", "downloaded"):
         if record.get(key):
@@ -741,7 +657,7 @@ def _method(analysis: Any, lang: str, osm: bool) -> tuple[list[str], list[str]]:
             text(
                 "method_network",
                 lang,
-                source=_file_name(record.get("source")),
+                source=file_name(record.get("source")),
                 kind=text(f"net_kind_{kind_key}", lang),
                 date=_network_date(record, lang),
                 nodes=f"{getattr(net, 'n_nodes', 0):,}",
@@ -779,10 +695,10 @@ def _method(analysis: Any, lang: str, osm: bool) -> tuple[list[str], list[str]]:
     name = profile.name_zh if lang == "zh" else profile.name_en
     source = str(getattr(profile, "source", "") or "")
     lines.append(text("method_profile", lang, profile=name, source=source))
-    files = [_file_name(p) for p in getattr(analysis, "inputs", []) or []]
+    files = [file_name(p) for p in getattr(analysis, "inputs", []) or []]
     if files:
         lines.append(text("method_inputs", lang, files=text("list_sep", lang).join(files)))
-    net_file = _file_name(record.get("source")) if kind in ("osm", "lines") else ""
+    net_file = file_name(record.get("source")) if kind in ("osm", "lines") else ""
     return lines, [s for s in [source, net_file, *files] if s]
 
 
@@ -795,7 +711,7 @@ def _repairs_table(analysis: Any, lang: str) -> ReportTable | None:
     for f in findings:
         shown = ", ".join(str(r) for r in f.rows[:10]) + (" …" if f.n > 10 else "")
         row = [
-            (text("analysis_stage", lang) if f.source == "analysis" else _file_name(f.source))
+            (text("analysis_stage", lang) if f.source == "analysis" else file_name(f.source))
             or "—",
             finding_label(f.kind, lang),
             action_label(f.action, lang),
@@ -804,21 +720,13 @@ def _repairs_table(analysis: Any, lang: str) -> ReportTable | None:
             shown or "—",
         ]
         if lang != "zh":  # the loaders' details are English sentences
-            row.append(_file_name_in_text(f.detail))
+            row.append(strip_paths(f.detail))
         rows.append(row)
     heads = ["col_file", "col_problem", "col_action", "col_records", "col_column", "col_rows"]
     headers = [text(h, lang) for h in heads]
     if lang != "zh":
         headers.append("Detail")
     return ReportTable(headers, rows, numeric=(3,), code_cols=(0, 4, 5))
-
-
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:;,()'\"]+)+[\\/]([^\s\\/:;,()'\"]+)")
-
-
-def _file_name_in_text(s: str) -> str:
-    """Machine paths inside a sentence cut to their file names."""
-    return _PATH.sub(lambda m: m.group(1), s)
 
 
 def _map_images(

@@ -235,7 +235,7 @@ def content_docx(content: ReportContent) -> Any:
     >>> from coverage15.sample import sample_analysis
     >>> from coverage15.report import report_content
     >>> doc = content_docx(report_content(sample_analysis(), lang="en", maps=False))
-    >>> doc.paragraphs[0].text
+    >>> next(p.text for p in doc.paragraphs if p.style.name == "Title")
     '15-minute living circle coverage report'
     """
     docx = _require_docx()
