@@ -350,3 +350,22 @@ def test_pdf_via_headless_chromium(tmp_path: Path, monkeypatch) -> None:
     assert data[:5] == b"%PDF-"
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 3  # cover, contents, body
     assert str(tmp_path).encode() not in data  # no header/footer with the file's path
+
+
+def test_siting_suggestions_when_asked() -> None:
+    from coverage15.sample import sample_analysis
+    from coverage15.siting import recommend_sites
+
+    a = sample_analysis("leshan_2018")
+    plan = recommend_sites(a, "health_station", k=2)
+    c = report.report_content(a, lang="zh", maps=False, siting=plan)
+    assert [k for k, _ in c.sections()][5] == "siting"
+    sentence, table = c.siting[0]
+    assert sentence == (
+        f"社区卫生服务站：新增2处设施（标准步行距离300米），步行可达户数比例可由"
+        f"{plan.before_share:.1%}提高到{plan.after_share:.1%}。"
+    )
+    assert [r[1] for r in table.rows] == [f"{int(n):,}" for n in plan.sites["new_households"]]
+    lon = plan.sites.to_crs(4326).geometry.x
+    assert [r[3] for r in table.rows] == [f"{x:.6f}" for x in lon]
+    assert report.report_content(a, lang="zh", maps=False).siting == []
