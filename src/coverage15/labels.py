@@ -1328,8 +1328,10 @@ class TargetsTable(pd.DataFrame):
 
     Parameters
     ----------
+    data
+        The table, as for :class:`pandas.DataFrame`.
     *args, **kwargs
-        As for :class:`pandas.DataFrame`.
+        Further arguments of :class:`pandas.DataFrame`.
 
     Examples
     --------
@@ -1342,6 +1344,9 @@ class TargetsTable(pd.DataFrame):
 
     _metadata: ClassVar[list[str]] = ["lang"]
     lang: str = "zh"
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
 
     @property
     def _constructor(self) -> type:
