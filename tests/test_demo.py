@@ -66,9 +66,18 @@ def test_demo_writes_every_file(demo) -> None:
 
 
 def _map_order(p: Path) -> tuple[int, str]:
-    order = ["coverage_all", "underserved_share", "underserved_households", "missing_count"]
+    """The order write_maps documents (walk-time maps after the district maps)."""
+    order = [
+        "missing_categories",
+        "coverage_by_category",
+        "underserved_households",
+        "coverage_all",
+        "area_per_100hh",
+    ]
     name = p.stem.removeprefix("map_")
-    return (order.index(name) if name in order else len(order), name)
+    if name in order:
+        return order.index(name), name
+    return len(order) + (0 if name.startswith("walk_time_") else 1), name
 
 
 def test_demo_outputs_carry_no_machine_path(demo) -> None:

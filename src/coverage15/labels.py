@@ -522,7 +522,7 @@ MAP_TITLES: dict[str, tuple[str, str]] = {
     ),
     "underserved_households": ("服务不足户数", "Underserved households"),
     "underserved_share": ("服务不足户数比例", "Share of underserved households"),
-    "missing_count": ("各住户点缺少的设施类数", "Missing categories per home"),
+    "missing_categories": ("各住户点缺少的设施类数", "Missing categories per home"),
     "area_per_100hh": (
         "每百户社区综合服务设施面积与标准",
         "Community facility area per 100 households vs the standard",

@@ -729,6 +729,18 @@ def _repairs_table(analysis: Any, lang: str) -> ReportTable | None:
     return ReportTable(headers, rows, numeric=(3,), code_cols=(0, 4, 5))
 
 
+def _map_caption(name: str, lang: str) -> str | None:
+    """The maps module's caption of a standard map when it has one, else the labels'."""
+    from coverage15 import maps
+
+    caption = getattr(maps, "map_caption", None)
+    if callable(caption):
+        found = caption(name, lang)
+        if isinstance(found, str) and found and found != name:
+            return found
+    return map_title(name, lang)
+
+
 def _map_images(
     analysis: Any, lang: str, maps_dir: Any, dpi: int, osm: bool | None
 ) -> tuple[list[tuple[str, bytes]], str | None]:
@@ -752,12 +764,25 @@ def _map_images(
                 for p in written
                 if str(p).endswith(".png")
             ]
-    order = ["coverage_all", "underserved_share", "underserved_households", "missing_count"]
-    images.sort(key=lambda im: (order.index(im[0]) if im[0] in order else len(order), im[0]))
+    # the order write_maps documents; unknown names after, alphabetically
+    order = [
+        "missing_categories",
+        "coverage_by_category",
+        "underserved_households",
+        "coverage_all",
+        "area_per_100hh",
+    ]
+
+    def rank(name: str) -> tuple[int, str]:
+        if name in order:
+            return order.index(name), name
+        return (len(order) + (0 if name.startswith("walk_time_") else 1)), name
+
+    images.sort(key=lambda im: rank(im[0]))
     out = []
     for i, (name, png) in enumerate(images, start=1):
-        caption = map_title(name, lang)
         fig = text("figure", lang, n=i)
+        caption = _map_caption(name, lang)
         out.append((f"{fig}  {caption}" if caption else fig, png))
     return out, note
 
