@@ -857,7 +857,7 @@ TARGET_COLUMNS = [
 def targets_frame(analysis: Any) -> pd.DataFrame:
     """The targets table of an analysis (``Analysis.targets``), in its documented columns.
 
-    An analysis without a ``targets`` table (older versions) gets one from its
+    An analysis without a (non-empty) ``targets`` table gets one from its
     ``district`` table: each row becomes a target (``key`` = indicator, labels
     from :func:`coverage15.labels.indicator_label`, ``met`` = passed).
 
@@ -885,7 +885,7 @@ def targets_frame(analysis: Any) -> pd.DataFrame:
     (['coverage_urban'], ['城市社区综合服务设施覆盖率'], [False])
     """
     given = getattr(analysis, "targets", None)
-    if isinstance(given, pd.DataFrame):
+    if isinstance(given, pd.DataFrame) and len(given) and "key" in given.columns:
         out = given.copy()
         for c in TARGET_COLUMNS:
             if c not in out.columns:

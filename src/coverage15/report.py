@@ -164,7 +164,8 @@ def lacking_table(analysis: Any) -> pd.DataFrame:
     [['A', 'kindergarten', 620], ['A', 'pharmacy', 12]]
     """
     given = getattr(analysis, "lacking", None)
-    if isinstance(given, pd.DataFrame):
+    needed = {"community_id", "category", "households"}
+    if isinstance(given, pd.DataFrame) and needed <= set(given.columns):
         out = given[["community_id", "category", "households"]].copy()
     else:
         rows = []
