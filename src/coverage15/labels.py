@@ -275,6 +275,7 @@ _TEXT.update(
         "col_records": ("记录数", "Records"),
         "col_column": ("字段", "Column"),
         "col_rows": ("记录（前十条）", "Records (first ten)"),
+        "col_detail": ("说明", "Detail"),
         "no_target": ("—", "—"),
         "met_unknown": ("无法判断", "not assessable"),
         "target_unverified": ("（目标未核实）", " (target unverified)"),

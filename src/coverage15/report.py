@@ -726,7 +726,7 @@ def _repairs_table(analysis: Any, lang: str) -> ReportTable | None:
     heads = ["col_file", "col_problem", "col_action", "col_records", "col_column", "col_rows"]
     headers = [text(h, lang) for h in heads]
     if lang != "zh":
-        headers.append("Detail")
+        headers.append(text("col_detail", lang))
     return ReportTable(headers, rows, numeric=(3,), code_cols=(0, 4, 5))
 
 
