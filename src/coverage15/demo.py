@@ -14,63 +14,87 @@ from typing import Any
 
 import pandas as pd
 
-from coverage15.standards import category_catalogue
 
-
-def worst_table(worst: pd.DataFrame, lang: str = "zh", top: int = 3) -> str:
+def worst_table(
+    worst: pd.DataFrame, lang: str = "zh", top: int = 3, lacking: pd.DataFrame | None = None
+) -> str:
     """The worst communities as a narrow text table, with their ``top`` largest gaps.
+
+    Columns line up in a terminal whatever the script (display width, not characters).
 
     Parameters
     ----------
     worst
         Rows of :func:`coverage15.indicators.worst_communities` (``Analysis.worst``):
-        ``name`` (else ``community_id``), ``households``, ``share_covered_all``
-        (a fraction 0–1), ``hh_underserved``, ``area_per_100hh`` (m² per 100
-        households) and ``lacking`` (``"<category>: <households>; ..."``).
+        ``community_id``, ``name``, ``households``, ``share_covered_all`` (a
+        fraction 0–1), ``hh_underserved`` and ``area_per_100hh`` (m² per 100
+        households; optional).
     lang
         ``"zh"`` (default) for Chinese headers and category names; anything else
         for English.
     top
-        How many of each community's gaps (the first of ``lacking``) to show;
-        default 3.
+        How many of each community's gaps to show, largest first; default 3.
+    lacking
+        Households lacking each category per community, the long table
+        ``community_id, category, households`` (``Analysis.lacking``, or
+        :func:`coverage15.report.lacking_table`); default: read from
+        ``worst["lacking"]``.
 
     Returns
     -------
     str
-        The table as plain text, one line per community, without the index.
+        The table as plain text, one line per community.
 
     Examples
     --------
-    >>> w = pd.DataFrame({"name": ["白塔社区"], "households": [2800],
+    >>> w = pd.DataFrame({"community_id": ["A"], "name": ["白塔社区"], "households": [2800],
     ...                   "share_covered_all": [0.1], "hh_underserved": [2520],
-    ...                   "lacking": ["pharmacy: 2589"],
     ...                   "area_per_100hh": [16.07]})
-    >>> print(worst_table(w, "en"))
-    community  households fully covered  underserved m²/100 hh ...
-         白塔社区        2800         10.0%         2520      16.1 ...Pharmacy 2589
+    >>> gaps = pd.DataFrame({"community_id": ["A"], "category": ["pharmacy"],
+    ...                      "households": [2589]})
+    >>> print(worst_table(w, "en", lacking=gaps))
+    community  households  fully covered  underserved  m²/100 hh  largest gaps (households)
+    白塔社区         2,800          10.0%        2,520       16.1  Pharmacy 2,589
     """
-    from coverage15.labels import category_label
+    import types
 
-    zh = lang == "zh"
+    from coverage15.labels import category_label, text, text_table
+    from coverage15.report import lacking_table
 
-    def gaps(text: object) -> str:
-        if not isinstance(text, str) or not text:
-            return ""
-        parts = [p.split(":") for p in text.split(";") if ":" in p][:top]
-        return ", ".join(f"{category_label(k.strip(), lang)} {n.strip()}" for k, n in parts)
-
-    table = pd.DataFrame(
-        {
-            "社区" if zh else "community": worst.get("name", worst.get("community_id")),
-            "户数" if zh else "households": worst["households"],
-            "全覆盖" if zh else "fully covered": worst["share_covered_all"].map("{:.1%}".format),
-            "未覆盖户数" if zh else "underserved": worst["hh_underserved"],
-            "每百户面积" if zh else "m²/100 hh": worst["area_per_100hh"].map("{:.1f}".format),
-            "主要缺项(户)" if zh else "largest gaps (households)": worst["lacking"].map(gaps),
-        }
+    lang = "zh" if lang == "zh" else "en"
+    if lacking is None:
+        lacking = lacking_table(types.SimpleNamespace(communities=worst))
+    sep = text("list_sep", lang)
+    rows = []
+    for _, r in worst.iterrows():
+        gaps = lacking[lacking["community_id"] == r["community_id"]].head(top)
+        area = r.get("area_per_100hh")
+        rows.append(
+            [
+                r.get("name", r["community_id"]),
+                f"{int(r['households']):,}",
+                f"{float(r['share_covered_all']):.1%}",
+                f"{int(r['hh_underserved']):,}",
+                "—" if area is None or pd.isna(area) else f"{float(area):.1f}",
+                sep.join(
+                    f"{category_label(c, lang)} {int(n):,}"
+                    for c, n in zip(gaps["category"], gaps["households"], strict=True)
+                ),
+            ]
+        )
+    heads = [
+        "col_community",
+        "col_households",
+        "col_full_short",
+        "col_under_short",
+        "col_area_100",
+        "col_gaps_short",
+    ]
+    return text_table(
+        rows,
+        [text(h, lang).lower() if lang == "en" else text(h, lang) for h in heads],
+        align=["left", "right", "right", "right", "right", "left"],
     )
-    with pd.option_context("display.unicode.east_asian_width", True):
-        return table.to_string(index=False)
 
 
 def category_table(result: Any, lang: str = "zh") -> str:
@@ -78,7 +102,7 @@ def category_table(result: Any, lang: str = "zh") -> str:
 
     The planner's first question after "how many are fully served": which
     services are missing most. Rows run from the worst-covered category to
-    the best.
+    the best; columns line up in a terminal (display width).
 
     Parameters
     ----------
@@ -104,9 +128,9 @@ def category_table(result: Any, lang: str = "zh") -> str:
     >>> t.splitlines()[1].split()[-3:]  # the worst-covered category first
     ['300', '6827', '26.5%']
     """
-    from coverage15.labels import category_label
+    from coverage15.labels import category_label, text, text_table
 
-    zh = lang == "zh"
+    lang = "zh" if lang == "zh" else "en"
     comm = result.communities
     profile = result.profile
     total = float(comm["households"].sum())
@@ -116,20 +140,62 @@ def category_table(result: Any, lang: str = "zh") -> str:
         if col not in comm:
             continue
         got = int(comm[col].sum())
-        rows.append(
-            {
-                "类别" if zh else "category": category_label(cat, lang),
-                "距离 m" if zh else "distance m": round(
-                    result.profile.threshold_m(cat, result.group)
-                ),
-                "覆盖户数" if zh else "households": got,
-                "比例" if zh else "share": got / total if total else float("nan"),
-            }
-        )
-    table = pd.DataFrame(rows).sort_values("比例" if zh else "share", kind="stable")
-    table["比例" if zh else "share"] = table["比例" if zh else "share"].map("{:.1%}".format)
-    with pd.option_context("display.unicode.east_asian_width", True):
-        return table.to_string(index=False)
+        share = got / total if total else float("nan")
+        distance = round(result.profile.threshold_m(cat, result.group))
+        rows.append((share, [category_label(cat, lang), distance, got, f"{share:.1%}"]))
+    rows.sort(key=lambda r: r[0])  # stable: profile order on ties
+    heads = ["col_category_short", "col_distance_m", "col_hh", "col_ratio"]
+    return text_table(
+        [r for _, r in rows],
+        [text(h, lang) for h in heads],
+        align=["left", "right", "right", "right"],
+    )
+
+
+def findings_table(report: Any, lang: str = "zh") -> str:
+    """A loader's repair/drop report as an aligned text table in ``lang``.
+
+    Parameters
+    ----------
+    report
+        A :class:`~coverage15.validation.ValidationReport`.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+
+    Returns
+    -------
+    str
+        One line per finding: file name, problem, action, number of records,
+        column; the report's own text when it has no findings.
+
+    Examples
+    --------
+    >>> from coverage15.validation import ValidationReport
+    >>> r = ValidationReport(source="/data/facilities.geojson")
+    >>> r.add("missing_floor_area", "flagged", rows=[3, 7], column="建筑面积")
+    >>> print(findings_table(r, "zh"))
+    文件                问题          处理    记录数  字段
+    facilities.geojson  缺少建筑面积  已标记       2  建筑面积
+    """
+    from coverage15.labels import action_label, finding_label, label, text, text_table
+
+    findings = list(getattr(report, "findings", []) or [])
+    if not findings:
+        return text("no_findings", lang)
+    rows = [
+        [
+            Path(str(f.source)).name if f.source else "—",
+            finding_label(f.kind, lang),
+            action_label(f.action, lang),
+            f"{f.n:,}",
+            label(str(f.column), lang) if f.column else "",
+        ]
+        for f in findings
+    ]
+    heads = ["col_file", "col_problem", "col_action", "col_records", "col_column"]
+    return text_table(
+        rows, [text(h, lang) for h in heads], align=["left", "left", "left", "right", "left"]
+    )
 
 
 def run_demo(
@@ -159,53 +225,73 @@ def run_demo(
     -------
     pathlib.Path
         The output folder (``out``), holding the tables and layers (and, with
-        ``maps``, the ``maps`` folder, ``map.html`` and ``report.html``).
+        ``maps``, the ``maps`` folder, ``map.html``, ``report.html``,
+        ``report.docx`` and, where Chromium is installed, ``report.pdf``).
 
     Examples
     --------
     >>> import tempfile
     >>> folder = run_demo(out=tempfile.mkdtemp(), profile="civil_affairs", maps=False)
-    coverage15 demo ...
+    coverage15 演示 ...
     >>> sorted(p.name for p in folder.iterdir())  # doctest: +ELLIPSIS
     [...'communities.csv', ...'coverage15_results.gpkg', ...]
     """
+    from coverage15._fonts import find_cjk_font
     from coverage15.analysis import analyze
     from coverage15.datasets import sample_path
     from coverage15.export import write_results
     from coverage15.io import load_buildings, load_communities, load_facilities
+    from coverage15.labels import category_label, text, text_table
     from coverage15.network import build_walk_network, network_summary
+    from coverage15.report import lacking_table, summary_text
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    zh = lang == "zh"
+    lang = "zh" if lang == "zh" else "en"
     t0 = time.perf_counter()
-    print(f"coverage15 demo — sample district {sample_path()}")
+    if lang == "zh" and maps and find_cjk_font() is None:
+        print(text("demo_no_font", lang))  # at the top, not buried under the tables
+        print()
+    print(text("demo_header", lang, path=sample_path().name))
     communities = load_communities(sample_path("communities.geojson"))
     facilities = load_facilities(sample_path("facilities.geojson"), communities=communities)
     buildings = load_buildings(sample_path("buildings.geojson"))
     kinds = communities["kind"].value_counts()
-    print(
-        f"\ncommunities 社区: {len(communities)} "
-        f"(urban {kinds.get('urban', 0)}, rural {kinds.get('rural', 0)}), "
-        f"households 户数 {int(communities['households'].sum()):,}, "
-        f"population 人口 {int(communities['population'].sum()):,}"
-    )
-    print(f"residential buildings 住宅建筑: {len(buildings)}")
-    cat = category_catalogue()
-    counts = facilities["category"].value_counts()
-    print(f"facilities 服务设施: {len(facilities)}")
-    for key, n in counts.items():
-        label = f"{cat[key].name_zh} / {cat[key].name_en}"
-        print(f"  {label:<40} {n}")
     print()
-    print(facilities.attrs["report"])
+    print(
+        text(
+            "demo_communities",
+            lang,
+            n=len(communities),
+            urban=kinds.get("urban", 0),
+            rural=kinds.get("rural", 0),
+            hh=f"{int(communities['households'].sum()):,}",
+            pop=f"{int(communities['population'].sum()):,}",
+        )
+    )
+    print(text("demo_buildings", lang, n=f"{len(buildings):,}"))
+    print(text("demo_facilities", lang, n=len(facilities)))
+    counts = facilities["category"].value_counts()
+    table = text_table([[category_label(k, lang), n] for k, n in counts.items()], ["", ""],
+                       align=["left", "right"])
+    print("\n".join("  " + line for line in table.splitlines()[1:]))
+    print()
+    print(findings_table(facilities.attrs["report"], lang))
     graph = build_walk_network(
         sample_path("walk_network.osm"), cache_dir=out / "cache", progress=progress
     )
     s = network_summary(graph)
+    print()
     print(
-        f"\nwalking network 步行网络: {s['nodes']:,} nodes, {s['edges']:,} edges, "
-        f"{s['street_km']:.1f} km of streets, {s['components']} component(s), CRS {s['crs']}"
+        text(
+            "demo_network",
+            lang,
+            nodes=f"{s['nodes']:,}",
+            edges=f"{s['edges']:,}",
+            km=f"{s['street_km']:.1f}",
+            components=s["components"],
+            crs=s["crs"],
+        )
     )
     result = analyze(
         communities,
@@ -216,25 +302,33 @@ def run_demo(
         progress=progress,
     )
     print()
-    print(result.summary(lang))
-    print(
-        "\n" + ("各类设施步行可达(户)" if zh else "Households within walking distance, by category")
-    )
+    print(summary_text(result, lang))
+    print("\n" + text("demo_by_category", lang))
     print(category_table(result, lang))
-    print("\n" + ("覆盖最差的社区" if zh else "Worst communities") + ":")
-    print(worst_table(result.worst, lang))
+    print("\n" + text("demo_worst", lang) + ("：" if lang == "zh" else ":"))
+    print(worst_table(result.worst, lang, lacking=lacking_table(result)))
     written = write_results(result, out, lang=lang, inputs=result.inputs)
     files = [p for paths in written.values() for p in paths]
     if maps:
         from coverage15.maps import write_maps
-        from coverage15.report import write_report
+        from coverage15.report import write_report, write_report_pdf
+        from coverage15.report_docx import write_report_docx
         from coverage15.webmap import write_webmap
 
         files += write_maps(result, out / "maps", lang=lang, progress=progress)
         files.append(write_webmap(result, out / "map.html", lang=lang))
-        files.append(write_report(result, out / "report.html", lang=lang))
-    print(f"\nwrote {len(files)} file(s) to {out}/:")
+        page = write_report(result, out / "report.html", lang=lang, maps_dir=out / "maps")
+        files.append(page)
+        files.append(write_report_docx(result, out / "report.docx", lang=lang,
+                                       maps_dir=out / "maps"))
+        pdf = write_report_pdf(page, out / "report.pdf")
+        if pdf is None:
+            print(text("demo_pdf_skipped", lang, reason="Chromium"))
+        else:
+            files.append(pdf)
+    print()
+    print(text("demo_wrote", lang, n=len(files), out=out))
     for f in files:
         print(f"  {Path(f).relative_to(out)}")
-    print(f"done in {time.perf_counter() - t0:.1f} s")
+    print(text("demo_done", lang, s=f"{time.perf_counter() - t0:.1f}"))
     return out
