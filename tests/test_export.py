@@ -51,8 +51,13 @@ def test_geopackage_round_trip_with_stable_names_and_rounding(analysis, tmp_path
         "district": None,
         "worst": None,
         "repairs": None,
+        # the synthetic analysis has its walking network: one service area per required
+        # category of the Leshan profile, and the 6 × 6 grid's 60 streets
+        "service_areas": "MultiPolygon",
+        "walk_network": "LineString",
         "layer_styles": None,
     }
+    assert len(gpd.read_file(gpkg, layer="walk_network")) == 2 * 6 * 5
     for name in ("communities", "homes", "facilities"):
         back = gpd.read_file(gpkg, layer=name)
         original = getattr(analysis, name)
@@ -75,13 +80,18 @@ def test_geopackage_round_trip_with_stable_names_and_rounding(analysis, tmp_path
     )
     district = pyogrio.read_dataframe(gpkg, layer="district")
     assert list(district.columns) == list(analysis.district.columns)
-    assert district["confidence"].fillna("").tolist() == ["", "", "R", "C2"]
+    # households and the four household shares are computed (no confidence); the four
+    # Leshan targets of the district table are quoted from the plan (C1)
+    assert district["confidence"].fillna("").tolist() == [""] * 5 + ["C1"] * 4
     targets = pyogrio.read_dataframe(gpkg, layer="targets")
     assert targets.columns.tolist() == [
         "key", "label_zh", "label_en", "target", "value", "unit", "met", "confidence",
         "source", "reason", "note",
     ]  # fmt: skip
-    assert targets.loc[2, "value"] == pytest.approx(0.67)  # shares stay fractions 0–1
+    # shares stay fractions 0–1, rounded to 4 places: the area-compliance rate is 2 of 3
+    # urban communities (C1 33.3 and C3 40 m²/100 hh pass 30; C2 has no station)
+    assert targets.loc[2, "key"] == "area_compliance_rate"
+    assert targets.loc[2, "value"] == 0.6667
 
 
 def test_one_naming_scheme_across_formats(analysis, tmp_path: Path) -> None:
@@ -111,14 +121,17 @@ def test_csv_chinese_headers_with_units_and_bom(analysis, tmp_path: Path) -> Non
     assert "每百户社区综合服务设施面积（m²/百户）" in comm.columns
     assert comm["社区编号"].tolist()[0] == "511102001001"
     assert comm["类型"].tolist() == ["城市", "城市", "城市", "农村"]
-    assert comm["缺少的设施（户数）"].iloc[0] == "幼儿园: 620; 老年人日间照料中心: 300"
+    # C1: five of its ten homes (120 households each) farther than 300 m along the grid from
+    # both health stations, five from every fitness ground (see test_report)
+    assert comm["缺少的设施（户数）"].iloc[0] == "社区卫生服务站: 600; 室外健身场地: 600"
     homes = pd.read_csv(tmp_path / "homes.csv", encoding="utf-8-sig")
     assert {"经度", "纬度", "覆盖状态", "至社区卫生服务站步行距离（米）"} <= set(homes.columns)
     assert homes["经度"].between(103, 104).all()  # Leshan
     district = pd.read_csv(tmp_path / "district.csv", encoding="utf-8-sig")
     urban = district[district["指标"] == "城市社区综合服务设施覆盖率"].iloc[0]
-    assert urban["数值（比例为0–1）"] == pytest.approx(0.67) and urban["单位"] == "比例（0–1）"
-    assert urban["是否达标"] == "否（目标未核实）" and urban["可信度"] == "R 未核实"
+    # 2 of 3 urban communities have a community service facility (C2 none), target 100 %
+    assert urban["数值（比例为0–1）"] == 0.6667 and urban["单位"] == "比例（0–1）"
+    assert urban["是否达标"] == "否" and urban["可信度"] == "C1 官方原文"
 
 
 def test_xlsx_number_formats_codes_filters_and_dictionary(analysis, tmp_path: Path) -> None:
@@ -135,7 +148,8 @@ def test_xlsx_number_formats_codes_filters_and_dictionary(analysis, tmp_path: Pa
     share = ws.cell(row=2, column=headers.index("全部设施覆盖户数比例（0–1，显示为%）") + 1)
     assert share.number_format == "0.0%" and 0 <= share.value <= 1
     area = ws.cell(row=2, column=headers.index("每百户社区综合服务设施面积（m²/百户）") + 1)
-    assert area.number_format == "#,##0.0" and area.value == pytest.approx(15.0)
+    # C1: its station's 400 m² (the street centre is not counted) / 1,200 households × 100
+    assert area.number_format == "#,##0.0" and area.value == pytest.approx(33.3)
     assert ws.cell(row=2, column=3).number_format == "#,##0"  # households
     assert ws.freeze_panes == "C2"  # header row and the id and name columns stay in view
     assert ws.auto_filter.ref == ws.dimensions
@@ -145,8 +159,10 @@ def test_xlsx_number_formats_codes_filters_and_dictionary(analysis, tmp_path: Pa
     assert dist.number_format == "#,##0.0" and dist.value == round(dist.value, 1)
     # district: shares are fractions shown as per cent, counts as whole numbers
     d = wb["汇总"]
-    formats = [d.cell(row=r, column=2).number_format for r in range(2, 6)]
-    assert formats == ["#,##0", "0.0%", "0.0%", "#,##0.0"]
+    indicators = [d.cell(row=r, column=1).value for r in range(2, 11)]
+    formats = [d.cell(row=r, column=2).number_format for r in range(2, 11)]
+    # households; four household shares; urban, rural coverage and area pass; m²/100 hh
+    assert formats == ["#,##0"] + ["0.0%"] * 7 + ["#,##0.0"], indicators
     dictionary = pd.DataFrame(wb["数据字典"].values)
     dictionary = dictionary.iloc[1:].set_axis(dictionary.iloc[0].tolist(), axis=1)
     field = (dictionary["表"] == "communities") & (dictionary["字段名"] == "share_covered_all")
@@ -165,7 +181,9 @@ def test_geopackage_styles_qml_and_sld(analysis, tmp_path: Path) -> None:
             "from layer_styles order by id"
         ).fetchall()
     assert kinds["layer_styles"] == "attributes" and kinds["district"] == "attributes"
-    assert [s[0] for s in styles] == ["communities", "homes", "facilities"]
+    assert [s[0] for s in styles] == [
+        "communities", "homes", "facilities", "service_areas", "walk_network",
+    ]  # fmt: skip
     assert all(s[1] == "geom" and s[4] == 1 for s in styles)
     qml = ET.fromstring(styles[0][2].split("\n", 1)[1])
     renderer = qml.find("renderer-v2")
@@ -182,6 +200,9 @@ def test_geopackage_styles_qml_and_sld(analysis, tmp_path: Path) -> None:
         rules = root.findall(".//se:Rule", ns)
         q = ET.fromstring(qml_text.split("\n", 1)[1]).find("renderer-v2")
         n_qml = len(q.findall("ranges/range")) + len(q.findall("categories/category"))
+        if q.get("type") == "singleSymbol":  # the street lines: one symbol, one rule
+            assert layer == "walk_network"
+            n_qml = 1
         assert len(rules) == n_qml > 0, layer  # one SLD rule per QGIS class
     homes_sld = ET.fromstring(styles[1][3].split("\n", 1)[1])
     values = [e.text for e in homes_sld.findall(".//ogc:Literal", ns)]

@@ -42,9 +42,15 @@ def test_every_finding_kind_of_the_package_has_a_label() -> None:
     kinds = set()
     for path in SRC.glob("*.py"):
         code = path.read_text(encoding="utf-8")
-        kinds |= set(re.findall(r"\.add\(\s*\"([a-z_]+)\"", code))
+        kinds |= set(re.findall(r"\.add(?:_records)?\(\s*\"([a-z_]+)\"", code))
         kinds |= set(re.findall(r"Finding\(\s*\"([a-z_]+)\"", code))
+        # kinds built as f"{kind}_…" for homes and facilities alike (island links)
+        for tail in re.findall(r"\.add\(\s*f\"\{kind\}_([a-z_]+)\"", code):
+            kinds |= {f"home_{tail}", f"facility_{tail}"}
     kinds -= {"x", "y"}  # not findings: other .add() calls
+    from coverage15.validation import UNREACHED_KINDS
+
+    kinds |= set(UNREACHED_KINDS.values())  # recorded by record_unreached through a table
     assert kinds, "no finding kinds found: the pattern is stale"
     missing = sorted(k for k in kinds if k not in labels.FINDINGS)
     assert missing == []
@@ -113,4 +119,15 @@ def test_targets_html_and_analysis_repr() -> None:
         f"{len(a.homes):,} homes, {len(a.facilities):,} facilities>"
     )
     html = labels.analysis_html(a, "zh")
-    assert len(html) < 5000 and "用房面积达标社区比例" in html and "R 未核实" in html
+    assert len(html) < 5000
+    # one row per target of the profile, by its Chinese label (the Leshan plan's 12 targets,
+    # every one quoted from the plan, so C1), plus the header row
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    assert len(rows) == len(a.targets) + 1 == 13
+    for label_zh, row in zip(a.targets["label_zh"], rows[1:], strict=True):
+        assert row.startswith(f"<td>{label_zh}</td>") and "C1 官方原文" in row
+    # a non-share target carries its unit: 37.7 m² per 100 households, in the sample
+    # (6,990 m² in 10 community service stations + 2,700 m² in 2 street centres) / 25,720 hh
+    # × 100 = 37.68, against the plan's 30
+    area = next(r for r in rows if "每百户居民拥有社区服务设施面积" in r)
+    assert "<td>37.7 m²/百户</td><td>30.0 m²/百户</td>" in area

@@ -31,7 +31,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coverage15._errors import ConservationError, InputError, OffsetWarning
+from coverage15._errors import (
+    ConservationError,
+    InputError,
+    MissingCategoryWarning,
+    OffsetWarning,
+)
 from coverage15._progress import want_progress
 from coverage15.access import WalkNetwork
 from coverage15.homes import homes_from_buildings
@@ -47,10 +52,14 @@ from coverage15.io import assign_communities
 from coverage15.prepare import prepare_network
 from coverage15.standards import Profile, category_catalogue, load_profile
 from coverage15.targets import build_targets
-from coverage15.validation import ValidationReport
+from coverage15.validation import (
+    ValidationReport,
+    check_required_categories,
+    record_unreached,
+)
 
 
-@dataclass
+@dataclass(repr=False)
 class Analysis:
     """Results of :func:`analyze`; every table has stable, documented column names.
 
@@ -134,54 +143,58 @@ class Analysis:
         return bool(self.network_record.get("osm_data", True))
 
     def summary(self, lang: str = "en") -> str:
-        """A short text summary of the district indicators.
+        """A short text summary: every target of the profile, computed or explained.
+
+        Built from :attr:`targets` (:func:`coverage15.report.summary_text`), with
+        the households dropped on load and the contrast between tiers, if any.
 
         Parameters
         ----------
         lang
-            ``"zh"`` for Chinese labels (标准, 达标/未达标); anything else, by default
-            ``"en"``, for English.
+            ``"zh"`` for Chinese; anything else, by default ``"en"``, for English.
 
         Returns
         -------
         str
-            One line naming the profile, then one line per district indicator with
-            its value (shares as percentages) and, where the profile sets one, the
-            target, its confidence and pass/FAIL.
+            One line naming the profile, then one line per target with its value
+            and, where the plan sets one, the target, its confidence and
+            pass/FAIL (an unverified [R] target is marked so, never as confirmed).
 
         Examples
         --------
         >>> from coverage15.datasets import sample_analysis
         >>> print(sample_analysis("leshan_2018").summary("en"))  # doctest: +ELLIPSIS
         Profile: Leshan ... [leshan_2018]
-          households                         25,720
-        ...
-          coverage_urban                     100.0%  (target 100% [C1]: pass)
+          Urban communities with a community service facility ... [C1]: pass
         ...
         """
-        zh = lang == "zh"
-        lines = [
-            (f"标准: {self.profile.name_zh}" if zh else f"Profile: {self.profile.name_en}")
-            + f" [{self.profile.key}]"
-        ]
-        for _, r in self.district.iterrows():
-            value = r["value"]
-            if "share" in r["unit"]:
-                text = f"{value:.1%}"
-            elif float(value).is_integer():  # counts (households) print as whole numbers
-                text = f"{value:,.0f}"
-            else:
-                text = f"{value:,.1f}"
-            target = ""
-            if r["target"] is not None and not pd.isna(r["target"]):
-                t = f"{r['target']:.0%}" if "share" in r["unit"] else f"{r['target']:g}"
-                ok = ("达标" if zh else "pass") if r["passed"] else ("未达标" if zh else "FAIL")
-                if r["confidence"] == "R":  # recalled, unverified: never shown as confirmed
-                    ok += "（目标未核实）" if zh else " (target unverified)"
-                label = "目标" if zh else "target"
-                target = f"  ({label} {t} [{r['confidence']}]: {ok})"
-            lines.append(f"  {r['indicator']:<34} {text}{target}")
+        from coverage15.labels import category_label, text
+        from coverage15.report import summary_text
+        from coverage15.targets import tier_explanation, tier_shares
+
+        lines = [summary_text(self, lang)]
+        explained = tier_explanation(tier_shares(self.homes, self.profile))
+        if explained is not None:
+            lines.append("  " + explained[0 if lang == "zh" else 1])
+        have = set(self.facilities["category"]) if "category" in self.facilities else set()
+        none = [c for c in self.profile.required_categories if c not in have]
+        if none:
+            names = "、".join(category_label(c, lang) for c in none)
+            lines.append("  " + text("summary_missing_categories", lang, categories=names))
+        dropped = self.report.households("dropped")
+        if dropped:
+            lines.append("  " + text("summary_dropped_households", lang, households=f"{dropped:,.0f}"))
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        from coverage15.labels import analysis_repr
+
+        return analysis_repr(self)
+
+    def _repr_html_(self) -> str:
+        from coverage15.labels import analysis_html
+
+        return analysis_html(self)
 
 
 #: ``analyze`` searches this many times the profile's longest walk, so that
@@ -420,6 +433,60 @@ def _is_file(source: Any) -> bool:
         return False
 
 
+def _record_network_findings(
+    report: ValidationReport,
+    homes: pd.DataFrame,
+    facilities: pd.DataFrame,
+    access: pd.DataFrame,
+    profile: Profile,
+    net: WalkNetwork,
+) -> None:
+    """What the network could not take, with households: into the report and repairs.csv.
+
+    Homes off the network or with no facility of a category on their piece of
+    the network (:func:`~coverage15.validation.record_unreached`), facilities
+    beyond the snapping tolerance, and homes and facilities whose nearest street
+    was an island and that were linked to the main network (with the extra leg).
+    """
+    record_unreached(homes, profile.required_categories, report)
+    fsnap = net.snap(facilities, ids="facility_id", source="facilities")
+    far = facilities[~fsnap["snapped"].to_numpy(dtype=bool)]
+    if len(far):
+        report.add_records(
+            "facility_beyond_snap_tolerance",
+            "flagged",
+            far,
+            id_column="facility_id",
+            column="geometry",
+            detail=f"{len(far)} facility(ies) farther than the snapping tolerance from every "
+            "walkable street: no home reaches them",
+        )
+    for kind, key in (("home", "homes_on_islands"), ("facility", "facilities_on_islands")):
+        table = access.attrs.get(key)
+        if table is None or not len(table):
+            continue
+        moved = table[table["linked"] == "main network"]
+        if len(moved):
+            report.add(
+                f"{kind}_linked_off_island",
+                "repaired",
+                rows=moved["id"].tolist(),
+                detail=f"{len(moved)} {kind}(s) whose nearest street lies on an island of the "
+                f"network (< {net.island_max_nodes} nodes or < {net.island_max_m:g} m of street)"
+                f" linked to the nearest street of the main network: extra leg median "
+                f"{moved['extra_leg_m'].median():.1f} m, max {moved['extra_leg_m'].max():.1f} m",
+            )
+        stayed = table[table["linked"] == "island"]
+        if len(stayed):
+            report.add(
+                f"{kind}_on_island",
+                "flagged",
+                rows=stayed["id"].tolist(),
+                detail=f"{len(stayed)} {kind}(s) on an island of the network with no main "
+                "street within reach: they reach only what lies on their island",
+            )
+
+
 def catchment_distance_m(profile: Profile, group: str = "general") -> float:
     """Catchment of the 2SFCA area measure: the 15-minute walk of the profile.
 
@@ -556,6 +623,9 @@ def analyze(
     if snap_file is not None:
         net.load_snaps(snap_file)  # a rerun on a cached network does not snap homes again
     used = fac[fac["category"].isin(profile.categories)].reset_index(drop=True)
+    with warnings.catch_warnings():  # the summary and the report carry it, once
+        warnings.simplefilter("ignore", MissingCategoryWarning)
+        check_required_categories(used, profile, report, source="facilities")
     access = net.nearest_facilities(
         homes,
         used,
@@ -594,13 +664,7 @@ def analyze(
     district = district_indicators(comm, comm_ind, profile, facilities=fac)
     targets = build_targets(profile, communities_out, fac, homes=homes_out, open_spaces=open_spaces)
     worst = worst_communities(communities_out, n=min(5, len(communities_out)))
-    off = int(np.asarray(home_ind["status"] == "off_network").sum())
-    report.add(
-        "homes_off_network",
-        "flagged",
-        rows=homes.loc[home_ind["status"] == "off_network", "home_id"].tolist(),
-        detail=f"{off} home(s) farther from any walkable edge than the snapping tolerance",
-    )
+    _record_network_findings(report, homes_out, used, access, profile, net)
     return Analysis(
         profile=profile,
         group=group,

@@ -448,30 +448,110 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
     >>> (folder / "communities.csv").is_file()
     True
     """
-    from coverage15.export import write_results
+    folder = Path(run.output_folder)
+    write_deliverables(
+        result,
+        folder,
+        lang=run.lang,
+        formats=run.formats,
+        maps=run.maps,
+        report=run.report,
+        progress=progress,
+    )
+    return folder
+
+
+def write_deliverables(
+    result: Any,
+    folder: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    formats: Sequence[str] | None = None,
+    maps: bool = True,
+    report: bool = True,
+    progress: bool = False,
+) -> list[Path]:
+    """Write one district's whole set of outputs into ``folder``, swapped in whole.
+
+    Everything is written into a staging folder beside ``folder`` and swapped
+    in at the end with ``manifest.json`` (:func:`coverage15.staging.staged_folder`):
+    an interrupted or failed run leaves the previous complete set as it was.
+    Maps are drawn once: the reports embed the PNGs :func:`write_maps` wrote.
+
+    Parameters
+    ----------
+    result
+        The district's :class:`~coverage15.analysis.Analysis`.
+    folder
+        The output folder (its ``cache/`` subfolder is kept).
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    formats
+        Table formats (:data:`coverage15.export.FORMATS`; None: all).
+    maps
+        PNG maps in ``maps/`` and the offline web map ``map.html``.
+    report
+        ``report.html``, ``report.docx`` and, where Chromium is installed,
+        ``report.pdf``.
+    progress
+        Show a progress bar over the maps.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, relative to ``folder`` (``manifest.json`` last).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from coverage15.datasets import sample_analysis
+    >>> files = write_deliverables(sample_analysis(), tempfile.mkdtemp(), formats=["csv"],
+    ...                            maps=False, report=False)
+    >>> [str(f) for f in files][-1], "targets.csv" in [f.name for f in files]
+    ('manifest.json', True)
+    """
+    import json
+
+    from coverage15.export import FORMATS, strip_paths, write_results
     from coverage15.staging import staged_folder
 
-    folder = Path(run.output_folder)
-    # written into a staging folder beside it, swapped in whole with manifest.json
-    # (coverage15.staging): an interrupted or failed run leaves the previous set as it was
+    folder = Path(folder)
+    # the manifest names files, never a machine's folders
+    network = json.loads(strip_paths(json.dumps(result.network_record, default=str)))
     with staged_folder(
         folder,
         profile=result.profile.key,
         inputs=result.inputs,
-        network=result.network_record,
+        network=network,
     ) as stage:
-        write_results(result, stage, lang=run.lang, formats=run.formats, inputs=result.inputs)
-        if run.maps:
+        write_results(
+            result, stage, lang=lang, formats=tuple(formats or FORMATS), inputs=result.inputs
+        )
+        maps_dir = None
+        if maps:
             from coverage15.maps import write_maps
             from coverage15.webmap import write_webmap
 
-            write_maps(result, stage / "maps", lang=run.lang, progress=progress)
-            write_webmap(result, stage / "map.html", lang=run.lang)
-        if run.report:
-            from coverage15.report import write_report
+            maps_dir = stage / "maps"
+            write_maps(result, maps_dir, lang=lang, progress=progress)
+            write_webmap(result, stage / "map.html", lang=lang)
+        if report:
+            from coverage15.report import write_report, write_report_pdf
+            from coverage15.report_docx import write_report_docx
 
-            write_report(result, stage / "report.html", lang=run.lang, maps=run.maps)
-    return folder
+            page = write_report(
+                result, stage / "report.html", lang=lang, maps=maps, maps_dir=maps_dir
+            )
+            write_report_docx(
+                result, stage / "report.docx", lang=lang, maps=maps, maps_dir=maps_dir
+            )
+            write_report_pdf(page, stage / "report.pdf")  # None where Chromium is missing
+        written = sorted(
+            p.relative_to(stage)
+            for p in stage.rglob("*")
+            if p.is_file() and p.relative_to(stage).parts[0] != "cache"
+        )
+    return [*written, Path("manifest.json")]
 
 
 def _describe(exc: BaseException) -> str:

@@ -238,12 +238,13 @@ def run_demo(
     """
     from coverage15._fonts import find_cjk_font
     from coverage15.analysis import analyze
+    from coverage15.batch import write_deliverables
     from coverage15.datasets import sample_path
-    from coverage15.export import write_results
-    from coverage15.io import load_buildings, load_communities, load_facilities
+    from coverage15.io import load_buildings, load_communities, load_facilities, load_open_spaces
     from coverage15.labels import category_label, text, text_table
     from coverage15.network import build_walk_network, network_summary
-    from coverage15.report import lacking_table, summary_text
+    from coverage15.prepare import prepare_network
+    from coverage15.report import lacking_table
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -296,39 +297,24 @@ def run_demo(
     result = analyze(
         communities,
         facilities,
-        network=graph,
+        network=prepare_network(graph, progress=progress),
         buildings=buildings,
+        open_spaces=load_open_spaces(sample_path("open_spaces.geojson")),
         profile=profile,
         progress=progress,
     )
     print()
-    print(summary_text(result, lang))
+    print(result.summary(lang))
     print("\n" + text("demo_by_category", lang))
     print(category_table(result, lang))
     print("\n" + text("demo_worst", lang) + ("：" if lang == "zh" else ":"))
     print(worst_table(result.worst, lang, lacking=lacking_table(result)))
-    written = write_results(result, out, lang=lang, inputs=result.inputs)
-    files = [p for paths in written.values() for p in paths]
-    if maps:
-        from coverage15.maps import write_maps
-        from coverage15.report import write_report, write_report_pdf
-        from coverage15.report_docx import write_report_docx
-        from coverage15.webmap import write_webmap
-
-        files += write_maps(result, out / "maps", lang=lang, progress=progress)
-        files.append(write_webmap(result, out / "map.html", lang=lang))
-        page = write_report(result, out / "report.html", lang=lang, maps_dir=out / "maps")
-        files.append(page)
-        files.append(write_report_docx(result, out / "report.docx", lang=lang,
-                                       maps_dir=out / "maps"))
-        pdf = write_report_pdf(page, out / "report.pdf")
-        if pdf is None:
-            print(text("demo_pdf_skipped", lang, reason="Chromium"))
-        else:
-            files.append(pdf)
+    files = write_deliverables(result, out, lang=lang, maps=maps, report=maps, progress=progress)
+    if maps and Path("report.pdf") not in files:
+        print(text("demo_pdf_skipped", lang, reason="Chromium"))
     print()
     print(text("demo_wrote", lang, n=len(files), out=out))
     for f in files:
-        print(f"  {Path(f).relative_to(out)}")
+        print(f"  {f}")
     print(text("demo_done", lang, s=f"{time.perf_counter() - t0:.1f}"))
     return out

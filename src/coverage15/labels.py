@@ -414,6 +414,11 @@ _TEXT.update(
         "summary_profile": ("标准", "Profile"),
         "summary_target": ("目标", "target"),
         "summary_fail": ("未达标", "FAIL"),
+        "summary_households": (
+            "共{n}个社区、{hh}户；全部必配设施均在步行标准内的户数比例：{share}",
+            "{n} communities, {hh} households; households reaching every required facility "
+            "within its walking standard: {share}",
+        ),
         # --- demo
         "demo_header": (
             "coverage15 演示 — 样例区县 {path}",
@@ -445,6 +450,16 @@ _TEXT.update(
         "demo_worst": ("覆盖最差的社区", "Worst communities"),
         "demo_wrote": ("已写出 {n} 个文件到 {out}/：", "wrote {n} file(s) to {out}/:"),
         "demo_done": ("完成，用时 {s} 秒", "done in {s} s"),
+        "summary_missing_categories": (
+            "注意：以下规定设施在本区没有任何一处，所有住户均不可达：{categories}",
+            "WARNING: no facility at all of these required categories, so no household reaches "
+            "them: {categories}",
+        ),
+        "summary_dropped_households": (
+            "注意：读取数据时丢弃的记录含 {households} 户，未计入以上指标（见数据修复表）",
+            "WARNING: records dropped on load held {households} households, left out of "
+            "every figure above (see repairs.csv)",
+        ),
         "demo_pdf_skipped": (
             "未生成 report.pdf：本机没有 {reason}（apt-get install chromium 后重新运行）",
             "report.pdf not written: no {reason} here (apt-get install chromium, then rerun)",
@@ -475,8 +490,32 @@ _TEXT.update(
 
 # the repair/drop report's problems and actions (ValidationReport kinds)
 FINDINGS: dict[str, tuple[str, str]] = {
+    "admin_members_missing": (
+        "行政边界缺少成员线段",
+        "administrative boundary missing member ways",
+    ),
+    "admin_ring_closed_along_clip_edge": (
+        "行政边界沿裁剪边缘闭合",
+        "administrative boundary closed along the clip edge",
+    ),
+    "admin_ring_side_uncertain": (
+        "行政边界闭合方向不确定",
+        "administrative boundary: side uncertain",
+    ),
+    "assigned_in_overlap": (
+        "设施位于社区重叠区，归入其所在最深的社区",
+        "facility in overlapping communities, given to the one it lies deepest inside",
+    ),
     "beyond_walking_reach": ("超出步行范围", "beyond walking reach"),
+    "building_in_overlap": (
+        "建筑位于社区重叠区，归入重叠最多的社区",
+        "building in overlapping communities, assigned to the largest overlap",
+    ),
     "building_outside_communities": ("建筑不在任何社区内", "building outside every community"),
+    "category_without_facilities": (
+        "必配设施类别没有任何设施",
+        "required category without any facility",
+    ),
     "coordinate_offset": ("坐标疑似偏移（火星坐标）", "coordinates look offset (GCJ-02/BD-09)"),
     "crs_assumed": ("坐标系缺失，按默认处理", "CRS missing, assumed"),
     "crs_converted": ("坐标系已转换", "CRS converted"),
@@ -484,12 +523,52 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "duplicate_id": ("编号重复", "duplicate id"),
     "empty_geometry": ("几何为空", "empty geometry"),
     "encoding": ("文件编码", "file encoding"),
+    "facility_beyond_snap_tolerance": (
+        "设施距步行道路过远，未接入路网",
+        "facility beyond the snapping tolerance",
+    ),
+    "facility_linked_off_island": (
+        "设施由路网孤岛改接主路网",
+        "facility linked off a network island",
+    ),
+    "facility_on_island": (
+        "设施位于路网孤岛",
+        "facility on a network island",
+    ),
+    "field_names_cut": ("字段名被截断", "field names cut"),
+    "floor_area_estimated_from_levels": (
+        "建筑面积按占地面积×层数估算",
+        "floor area estimated from footprint × storeys",
+    ),
     "floor_area_from_footprint": ("建筑面积取自占地面积", "floor area from the footprint"),
     "fractional_households": ("户数为小数", "fractional households"),
+    "home_linked_off_island": (
+        "住户点由路网孤岛改接主路网",
+        "home linked off a network island",
+    ),
+    "home_no_facility_in_piece": (
+        "住户点所在路网片区内无该类设施",
+        "no facility of the category on the home's piece of the network",
+    ),
+    "home_off_network": (
+        "住户点未接入步行路网",
+        "home off the walking network",
+    ),
+    "home_on_island": (
+        "住户点位于路网孤岛",
+        "home on a network island",
+    ),
     "home_outside_communities": ("住户点不在任何社区内", "home outside every community"),
     "homes_off_network": ("住户点未接入步行路网", "homes off the walking network"),
     "homes_without_buildings": ("社区内无住宅建筑", "community without residential buildings"),
+    "households_exceed_population": ("户数多于人口", "more households than residents"),
+    "households_look_like_codes": ("户数疑似行政区划代码", "households look like codes"),
     "id_generated": ("编号缺失，已自动生成", "ids generated"),
+    "implausible_density": ("户数密度不合理", "implausible household density"),
+    "implausible_households_per_building": (
+        "建筑户数不合理（户均建筑面积过小）",
+        "implausible households per building",
+    ),
     "invalid_geometry": ("几何无效", "invalid geometry"),
     "invalid_geometry_unrepairable": ("几何无效且无法修复", "invalid geometry, unrepairable"),
     "kind_inferred": ("社区类型由名称推断", "community type inferred"),
@@ -501,7 +580,18 @@ FINDINGS: dict[str, tuple[str, str]] = {
     "multipoint_to_point": ("多点转为单点", "multipoint to point"),
     "negative_households": ("户数为负", "negative households"),
     "non_residential": ("非住宅建筑", "non-residential building"),
+    "open_space_area_from_polygon": (
+        "室外活动场地面积取自图形面积",
+        "open-space area from the polygon",
+    ),
+    "osm_duplicate_node_in_area": (
+        "OSM设施点与同类设施面重复",
+        "OSM node duplicating an area of the same category",
+    ),
+    "osm_feature_not_placed": ("OSM要素无法定位", "OSM feature could not be placed"),
+    "osm_poi_unmatched": ("OSM要素未匹配任何设施类别", "OSM features matching no category"),
     "outside_communities": ("不在任何社区内", "outside every community"),
+    "overlapping_communities": ("社区边界相互重叠", "overlapping communities"),
     "polygon_to_point": ("面转为代表点", "polygon to point"),
     "snap_cache": ("接入缓存", "snap cache"),
     "unknown_category": ("未知设施类别", "unknown category"),
@@ -1184,6 +1274,15 @@ def _fmt_number(value: object, unit_text: str = "") -> str:
     return f"{v:,.1f}"
 
 
+def _number_with_unit(value: object, unit_text: object, lang: Lang | str) -> str:
+    """A number as :func:`_fmt_number` shows it, with its unit unless it is a share or a count."""
+    shown = _fmt_number(value, str(unit_text or ""))
+    u = str(unit_text or "")
+    if shown == "—" or shown.endswith("%") or u in ("", "households", "户", "count"):
+        return shown
+    return f"{shown} {district_unit(u, lang)}"
+
+
 def targets_html(targets: pd.DataFrame, lang: Lang | str = "zh") -> str:
     """An HTML table of ``Analysis.targets`` for Jupyter (``_repr_html_``).
 
@@ -1231,8 +1330,8 @@ def targets_html(targets: pd.DataFrame, lang: Lang | str = "zh") -> str:
         badge = f"{conf} {confidence_label(conf, lang)}".strip()
         cells = [
             name,
-            _fmt_number(r.get("value"), r.get("unit", "")),
-            _fmt_number(r.get("target"), r.get("unit", "")),
+            _number_with_unit(r.get("value"), r.get("unit", ""), lang),
+            _number_with_unit(r.get("target"), r.get("unit", ""), lang),
             result,
             badge,
             r.get("source", ""),

@@ -896,6 +896,12 @@ def report_content(
 # --------------------------------------------------------------------------- HTML
 
 
+#: headers of columns holding short labels (tier, action), kept on one line
+_SHORT_HEADERS = frozenset(
+    text(k, lang) for k in ("col_tier", "col_action") for lang in ("zh", "en")
+)
+
+
 def _html_table(t: ReportTable) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in t.headers)
     body = []
@@ -908,6 +914,8 @@ def _html_table(t: ReportTable) -> str:
                 cls.append("num")
             if t.headers[j] in (text("col_met", "zh"), text("col_met", "en")):
                 cls.append("result")
+            if t.headers[j] in _SHORT_HEADERS:
+                cls.append("short")  # a short label: never broken one character a line
             value = html.escape(cell)
             if t.headers[j] in (text("col_confidence", "zh"), text("col_confidence", "en")):
                 code = cell.split(" ")[0] if cell else ""
@@ -947,6 +955,7 @@ th { background: #eef2f7; text-align: left; }
 td.num { text-align: right; white-space: nowrap; }
 td:first-child { min-width: 11em; }
 td.result { min-width: 6.5em; }
+td.short { white-space: nowrap; }
 figure img { width: 100%; }
 cite { font-style: normal; }
 tr.pass td.result { color: #1b7837; font-weight: bold; }
@@ -1288,7 +1297,10 @@ def summary_text(analysis: Any, lang: str = "en") -> str:
     What :meth:`Analysis.summary <coverage15.analysis.Analysis.summary>` prints:
     the profile, then one line per target of ``Analysis.targets`` (else the
     district table) with its label, value and, where there is a target, the
-    target, its confidence and the result (R targets are marked unverified).
+    target, its confidence and the result (R targets are marked unverified);
+    last, the communities, households and the share of households reaching every
+    required category within its walking standard (from the communities table,
+    whether or not the profile's targets name it).
 
     Parameters
     ----------
@@ -1306,10 +1318,11 @@ def summary_text(analysis: Any, lang: str = "en") -> str:
     >>> from coverage15.datasets import sample_analysis
     >>> print(summary_text(sample_analysis("leshan_2018"), "en"))  # doctest: +ELLIPSIS
     Profile: Leshan ... [leshan_2018]
-      Households ...25,720 households
+      Urban communities with a community service facility 100.0% target ≥ 100.0% [C1]: pass
     ...
-      Urban communities ... 100.0% target ≥ 100.0% [R]: pass (target unverified)
+      Community service stations of at least 300 m² 90.0% target ≥ 100.0% [C1]: FAIL
     ...
+      10 communities, 25,720 households; households reaching every required facility ...: 4.0%
     """
     from coverage15.labels import pad, text_table
 
@@ -1337,4 +1350,14 @@ def summary_text(analysis: Any, lang: str = "en") -> str:
     table = text_table(rows, ["", "", "", ""], align=["left", "left", "right", "left"], gap=1)
     body = table.splitlines()[1:]
     head = f"{text('summary_profile', lang)}{colon}{name} [{profile.key}]"
-    return "\n".join([head, *[pad("", 1) + line for line in body]])
+    lines = [head, *[pad("", 1) + line for line in body]]
+    comm = analysis.communities
+    if {"households", "hh_covered_all"} <= set(comm.columns):
+        # the walking result every profile has, whether or not its targets name it
+        hh = float(pd.to_numeric(comm["households"], errors="coerce").sum())
+        covered = float(pd.to_numeric(comm["hh_covered_all"], errors="coerce").sum())
+        share = fmt_value(covered / hh, "share") if hh else "—"
+        lines.append(
+            "  " + text("summary_households", lang, n=len(comm), hh=f"{hh:,.0f}", share=share)
+        )
+    return "\n".join(lines)

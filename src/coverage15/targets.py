@@ -462,8 +462,9 @@ def tier_explanation(tiers: pd.DataFrame, *, gap: float = 0.2) -> tuple[str, str
     >>> t = pd.DataFrame({"tier": ["15min"], "n_required": [12], "share_cumulative": [0.0],
     ...                   "weakest": ["community_service_station"],
     ...                   "weakest_name_zh": ["社区服务站"], "weakest_share": [0.21]})
-    >>> tier_explanation(t)[1]
-    '0 % of households reach all 12 categories at once; the weakest is 社区服务站, 21 %'
+    >>> print(tier_explanation(t)[1])
+    0 % of households reach all 12 categories at once; the weakest is Community service
+    station, 21 %
     """
     if not len(tiers):
         return None
@@ -471,11 +472,15 @@ def tier_explanation(tiers: pd.DataFrame, *, gap: float = 0.2) -> tuple[str, str
     cum, weak = float(top["share_cumulative"]), float(top["weakest_share"])
     if np.isnan(cum) or np.isnan(weak) or weak - cum < gap:
         return None
+    from coverage15.standards import category_catalogue
+
     n, name = int(top["n_required"]), top["weakest_name_zh"]
+    entry = category_catalogue().get(str(top.get("weakest", "")))
+    name_en = entry.name_en if entry is not None else name
     zh = f"仅{cum:.0%}的户能同时步行到达全部{n}类设施；最弱的一类是{name}，{weak:.0%}"
     en = (
         f"{cum:.0%} of households reach all {n} categories at once; "
-        f"the weakest is {name}, {weak:.0%}"
+        f"the weakest is {name_en}, {weak:.0%}"
     ).replace("%", " %")
     return zh, en
 
