@@ -472,14 +472,35 @@ def test_real_extracts_match_osmnx_on_filtered_xml(
     theirs = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
     theirs.remove_nodes_from(list(nx.isolates(theirs)))  # single-node remnants of clipped ways
     assert set(ours.nodes) == set(theirs.nodes)
-    assert _edge_set(ours) == _edge_set(theirs)
-    total_ours = sum(d for _, _, d in ours.edges(data="length"))
-    total_theirs = sum(d for _, _, d in theirs.edges(data="length"))
-    assert total_ours == pytest.approx(total_theirs, rel=1e-9)
+    # the same edges with the same keys, lengths to the bit, osmnx's way attributes
+    assert set(ours.edges(keys=True)) == set(theirs.edges(keys=True))
+    for u, v, k, d in theirs.edges(keys=True, data=True):
+        mine = ours.edges[u, v, k]
+        assert mine["length"] == d["length"]
+        assert (mine["osmid"], mine["reversed"], mine["oneway"]) == (
+            d["osmid"],
+            d["reversed"],
+            d["oneway"],
+        )
+        assert mine.get("highway") == d.get("highway")
     simple = build_walk_network(SHARED / name)
-    theirs_simple = ox.simplify_graph(theirs)
-    assert simple.number_of_nodes() == theirs_simple.number_of_nodes()
-    assert simple.number_of_edges() == theirs_simple.number_of_edges()
+    # osmnx's rule, isolated rings kept (its default would delete them)
+    theirs_simple = ox.simplify_graph(theirs, remove_rings=False)
+    assert set(simple.nodes) == set(theirs_simple.nodes)
+    assert set(simple.edges(keys=True)) == set(theirs_simple.edges(keys=True))
+    by_pair: dict[tuple[int, int], list[float]] = {}
+    for u, v, d in theirs_simple.edges(data="length"):
+        by_pair.setdefault((u, v), []).append(d)
+    for (u, v), lengths in by_pair.items():
+        mine = sorted(d["length"] for d in simple[u][v].values())
+        assert mine == pytest.approx(sorted(lengths), abs=1e-9)
+    rings = theirs_simple.number_of_nodes() - ox.simplify_graph(theirs).number_of_nodes()
+    assert simple.graph["coverage15"]["isolated_ring_nodes_kept"] == rings
+    assert simple.graph["coverage15"]["nodes_merged_by_simplify"] == (
+        ours.number_of_nodes() - simple.number_of_nodes()
+    )
+    counts = ox.stats.count_streets_per_node(theirs_simple)
+    assert {n: d["street_count"] for n, d in simple.nodes(data=True)} == counts
 
 
 @realdata

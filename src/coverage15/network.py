@@ -45,9 +45,8 @@ import pickle
 import re
 from collections.abc import Iterable
 from importlib.metadata import version as _pkg_version
-from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -58,18 +57,26 @@ import pyproj
 import shapely
 
 from coverage15._errors import InputError, NetworkError
+from coverage15._osm_arrays import WalkArrays, build_arrays
 from coverage15._progress import progress_bar
 from coverage15.snap import gc_paused
 
+if TYPE_CHECKING:  # pragma: no cover
+    from coverage15.access import WalkNetwork
+
 __all__ = [
     "OSM_SUFFIXES",
+    "WalkArrays",
     "build_walk_network",
     "edges_frame",
     "load_network",
     "network_summary",
     "prepare_graph",
     "save_network",
+    "to_networkx",
+    "walk_arrays_from_osm",
     "walk_filter",
+    "walk_network_from_osm",
     "walkable",
 ]
 
@@ -187,111 +194,186 @@ def _check_readable(path: Path) -> None:
         raise NetworkError(f"{path}: cannot decompress the OSM file ({exc})") from exc
 
 
-def _read_osm(path: Path, progress: bool) -> tuple[dict, list, dict[str, int]]:
-    """Walkable ways and their nodes from an OSM file, with counts of what was dropped."""
-    import osmium
+def walk_arrays_from_osm(
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    simplify: bool = True,
+    retain_all: bool = True,
+    progress: bool = False,
+) -> WalkArrays:
+    """Read an OSM file into a walk network held as arrays (no networkx on the way).
 
+    The ways are filtered by osmnx's ``walk`` rules (:func:`walkable`), split
+    where a referenced node is missing from the file, measured on the sphere as
+    osmnx measures them, simplified by osmnx's rule with isolated rings kept,
+    and projected; see :mod:`coverage15._osm_arrays` for each step.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    crs
+        Metric CRS of the result; default the local UTM zone.
+    simplify
+        Merge chains of interstitial nodes into single edges (default).
+    retain_all
+        Keep every piece (default); False keeps only the largest weakly
+        connected piece and counts the nodes dropped.
+    progress
+        Show a progress bar while reading.
+
+    Returns
+    -------
+    WalkArrays
+        With :meth:`~coverage15._osm_arrays.WalkArrays.walk_network` (the
+        prepared engine network), :meth:`~coverage15._osm_arrays.WalkArrays.to_networkx`
+        (osmnx's graph) and ``record`` (the build record).
+
+    Raises
+    ------
+    NetworkError
+        Missing, corrupt or unreadable file; no walkable ways; a CRS that is not metric.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> arr = walk_arrays_from_osm(sample_path("walk_network.osm"))
+    >>> arr.record["missing_node_refs"], arr.crs
+    (0, 'EPSG:32648')
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: network source file not found")
     _check_readable(path)
-    try:
-        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
-        generator = reader.header().get("generator", "")
-        reader.close()
-    except RuntimeError as exc:
-        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
-    keep_way_tags = set(ox.settings.useful_tags_way)
-    nodes: dict[int, dict[str, Any]] = {}
-    node_tags: dict[int, dict[str, str]] = {}
-    paths: list[dict[str, Any]] = []
-    stats = {
-        "highway_ways": 0,
-        "walkable_ways": 0,
-        "ways_excluded_by_walk_filter": 0,
-        "missing_node_refs": 0,
-        "ways_split_at_missing_nodes": 0,
-        "ways_dropped_missing_nodes": 0,
-        "ways_dropped_single_node": 0,
-        "generator": generator,
-        # data written by coverage15.sample is synthetic, not OpenStreetMap's
-        "osm_data": not generator.startswith("coverage15.sample"),
-    }
-    fp = (
-        osmium.FileProcessor(str(path))
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", "barrier", "entrance"))
+    global _RULES
+    if _RULES is None:
+        _RULES = walk_filter()
+    return build_arrays(
+        path,
+        rules=_RULES,
+        keep_tags=set(ox.settings.useful_tags_way),
+        node_tags=NODE_TAGS,
+        crs=crs,
+        simplify=simplify,
+        retain_all=retain_all,
+        progress=progress,
     )
-    bar = progress_bar(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
-    try:
-        for obj in fp:
-            if obj.is_node():
-                tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
-                if tags:
-                    node_tags[obj.id] = tags
-                continue
-            if not obj.is_way() or "highway" not in obj.tags:
-                continue
-            stats["highway_ways"] += 1
-            bar.update()
-            tags = dict(obj.tags)
-            if not walkable(tags):
-                stats["ways_excluded_by_walk_filter"] += 1
-                continue
-            stats["walkable_ways"] += 1
-            runs: list[list[int]] = [[]]
-            missing = stats["missing_node_refs"]
-            coords: dict[int, tuple[float, float]] = {}
-            for ref in obj.nodes:
-                loc = ref.location
-                if loc.valid():
-                    coords[ref.ref] = (loc.lat, loc.lon)
-                    runs[-1].append(ref.ref)
-                else:
-                    stats["missing_node_refs"] += 1
-                    if runs[-1]:
-                        runs.append([])
-            runs = [[g for g, _ in groupby(r)] for r in runs]
-            runs = [r for r in runs if len(r) >= 2]
-            if not runs:
-                if stats["missing_node_refs"] > missing:
-                    stats["ways_dropped_missing_nodes"] += 1
-                else:
-                    stats["ways_dropped_single_node"] += 1
-                continue
-            if len(runs) > 1:
-                stats["ways_split_at_missing_nodes"] += 1
-            attrs = {k: v for k, v in tags.items() if k in keep_way_tags}
-            for r in runs:
-                paths.append({"osmid": obj.id, "nodes": r, **attrs})
-                for nid in r:
-                    if nid not in nodes:
-                        lat, lon = coords[nid]
-                        nodes[nid] = {"y": lat, "x": lon}
-    except RuntimeError as exc:
-        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
-    finally:
-        bar.close()
-    for nid, tags in node_tags.items():
-        if nid in nodes:
-            nodes[nid].update(tags)
-    return nodes, paths, stats
 
 
-def _graph_from_osm(path: Path, *, progress: bool) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
-    nodes, paths, stats = _read_osm(path, progress)
-    if not paths:
-        raise NetworkError(
-            f"{path}: no walkable ways ({stats['highway_ways']} ways with a highway tag, "
-            f"{stats['ways_excluded_by_walk_filter']} excluded by the walk filter, "
-            f"{stats['ways_dropped_missing_nodes']} dropped for missing nodes)"
+def walk_network_from_osm(
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    simplify: bool = True,
+    retain_all: bool = True,
+    progress: bool = False,
+) -> WalkNetwork:
+    """A prepared routing network straight from an OSM file, without networkx.
+
+    The fast path of :func:`build_walk_network` for OSM files: the same nodes,
+    edges and lengths, prepared for the engine. The network keeps its build
+    record in ``build_record`` and its arrays in ``walk_arrays`` (so
+    :func:`to_networkx` gives the full osmnx graph back).
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    crs
+        Metric CRS of the result; default the local UTM zone.
+    simplify
+        Merge chains of interstitial nodes into single edges (default).
+    retain_all
+        Keep every piece (default); False keeps the largest weakly connected one.
+    progress
+        Show a progress bar while reading.
+
+    Returns
+    -------
+    coverage15.access.WalkNetwork
+
+    Raises
+    ------
+    NetworkError
+        As :func:`walk_arrays_from_osm`.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> net = walk_network_from_osm(sample_path("walk_network.osm"))
+    >>> net.crs, net.build_record["kind"]
+    ('EPSG:32648', 'osm')
+    """
+    arr = walk_arrays_from_osm(
+        path, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
+    )
+    arr.record = {"kind": "osm", "source": str(path), **arr.record}
+    net = arr.walk_network()
+    net.build_record = arr.record  # type: ignore[attr-defined]
+    net.walk_arrays = arr  # type: ignore[attr-defined]
+    return net
+
+
+def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
+    """The osmnx-compatible ``MultiDiGraph`` of a network built from arrays.
+
+    Parameters
+    ----------
+    network
+        :class:`WalkArrays`, or a :class:`~coverage15.access.WalkNetwork` (from
+        :func:`walk_network_from_osm`: the OSM attributes come back; any other:
+        nodes with ``x``/``y`` and edges with ``length`` and ``geometry``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Projected, every edge with ``length`` and ``geometry``; OSM networks
+        also with osmnx's node and edge attributes (``osmid``, ``highway``,
+        ``name``, ``oneway``, ``reversed`` …, ``street_count``, ``lon``/``lat``)
+        and the build record in ``graph["coverage15"]``.
+
+    Examples
+    --------
+    >>> from coverage15.sample import sample_path
+    >>> net = walk_network_from_osm(sample_path("walk_network.osm"))
+    >>> G = to_networkx(net)
+    >>> (G.number_of_nodes(), G.number_of_edges()) == (net.n_nodes, net.n_edges)
+    True
+    """
+    if isinstance(network, WalkArrays):
+        return network.to_networkx()
+    arrays = getattr(network, "walk_arrays", None)
+    if isinstance(arrays, WalkArrays):
+        G = arrays.to_networkx()
+        G.graph["coverage15"] = dict(getattr(network, "build_record", arrays.record))
+        return G
+    G = nx.MultiDiGraph(crs=network.crs)
+    ids = network.node_ids.tolist()
+    G.add_nodes_from(
+        (n, {"x": x, "y": y})
+        for n, x, y in zip(ids, network.node_x.tolist(), network.node_y.tolist(), strict=True)
+    )
+    keys = (
+        network.edge_keys.tolist()
+        if network.edge_keys is not None
+        else [None] * network.n_edges
+    )
+    G.add_edges_from(
+        (ids[u], ids[v], k, {"length": w, "geometry": g})
+        for u, v, k, w, g in zip(
+            network.edge_u.tolist(),
+            network.edge_v.tolist(),
+            keys,
+            network.edge_length.tolist(),
+            network.edge_geometry.tolist(),
+            strict=True,
         )
-    G = nx.MultiDiGraph(
-        crs="epsg:4326",
-        created_with=f"coverage15 (pyosmium + OSMnx {_pkg_version('osmnx')})",
     )
-    with gc_paused():
-        G.add_nodes_from(nodes.items())
-        ox.graph._add_paths(G, paths, bidirectional=True)  # osmnx's own way → edges rules
-        G = ox.distance.add_edge_lengths(G)
-    return G, stats
+    record = getattr(network, "build_record", None)
+    if record is not None:
+        G.graph["coverage15"] = dict(record)
+    return G
 
 
 # --------------------------------------------------------------------------- road lines
@@ -716,8 +798,14 @@ def build_walk_network(
     }
     with progress_bar(total=3, desc="walking network", disable=not progress, leave=False) as bar:
         if kind == "osm":
-            G, read_stats = _graph_from_osm(Path(source), progress=progress)
-            stats.update(read_stats)
+            arrays = walk_arrays_from_osm(
+                source, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
+            )
+            bar.update(2)
+            G = arrays.to_networkx()
+            bar.update()
+            stats.update(arrays.record)
+            G.graph["coverage15"] = stats
         elif kind in {"place", "polygon", "bbox"}:
             G = _download(kind, source, retain_all=True)
         elif kind == "lines":
@@ -748,8 +836,11 @@ def build_walk_network(
             stats.update(line_stats)
         else:
             G = source.copy()  # never change the caller's graph
-        bar.update()
-        G = _finish(G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar)
+        if kind != "osm":
+            bar.update()
+            G = _finish(
+                G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar
+            )
     if cache_path is not None:
         _write_cache(G, cache_path)
         G.graph["coverage15"] = {**G.graph["coverage15"], "cached_to": str(cache_path)}
