@@ -241,29 +241,52 @@ def test_existing_files_are_files_whatever_their_name(tmp_path: Path, monkeypatc
         _kind("walk.graphml")
 
 
-def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
-    # a cross: two 200 m lines crossing at (100, 0), plus a 50 m spur touching the end of one
+def _node_at(G: nx.MultiDiGraph, x: float, y: float) -> int:
+    return next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (x, y))
+
+
+def _dist(G: nx.MultiDiGraph, a: tuple[float, float], b: tuple[float, float]) -> float:
+    try:
+        return nx.shortest_path_length(G, _node_at(G, *a), _node_at(G, *b), weight="length")
+    except nx.NetworkXNoPath:
+        return math.inf
+
+
+CROSS = [
+    shapely.LineString([(0, 0), (200, 0)]),
+    shapely.LineString([(100, -100), (100, 100)]),
+    shapely.LineString([(200, 0), (200, 50)]),  # a spur touching the end of the first
+]
+
+
+def test_road_lines_join_at_shared_ends_not_where_they_cross(tmp_path: Path) -> None:
+    # a cross without a shared vertex: two 200 m lines crossing at (100, 0), a 50 m spur
     lines = gpd.GeoDataFrame(
         {"name": ["east-west", "north-south", "spur", "bad"]},
-        geometry=[
-            shapely.LineString([(0, 0), (200, 0)]),
-            shapely.LineString([(100, -100), (100, 100)]),
-            shapely.LineString([(200, 0), (200, 50)]),
-            shapely.Point(5, 5),
-        ],
+        geometry=[*CROSS, shapely.Point(5, 5)],
         crs="EPSG:32648",
     )
     G = build_walk_network(lines, simplify=False)
-    assert G.number_of_nodes() == 6  # 4 ends of the cross, its centre, the spur's end
-    assert G.number_of_edges() == 2 * 5
-    centre = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, 0.0))
-    assert G.degree(centre) == 8  # 4 streets, both directions
-    far = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (200.0, 50.0))
-    start = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, -100.0))
-    assert nx.shortest_path_length(G, start, far, weight="length") == pytest.approx(250.0)
+    assert G.number_of_nodes() == 5  # the lines pass each other: no junction invented
+    assert _dist(G, (100, -100), (200, 50)) == math.inf
+    assert _dist(G, (0, 0), (200, 50)) == pytest.approx(250.0)  # joined at the shared end
     rec = G.graph["coverage15"]
+    assert rec["source"] == "GeoDataFrame (4 lines)"  # not the frame's printout
     assert rec["line_features_not_lines_dropped"] == 1
-    assert rec["crs"] if "crs" in rec else G.graph["crs"] == "EPSG:32648"
+    assert (rec["crossings_without_junction"], rec["crossings_between_levels"]) == (1, 0)
+    assert rec["network_pieces"] == 2
+    cross = G.graph["unjoined_crossings"]
+    assert cross.crs == "EPSG:32648"
+    assert [(p.x, p.y) for p in cross.geometry] == [(100.0, 0.0)]
+    assert {cross["line_a"][0], cross["line_b"][0]} == {0, 1}  # the rows of the two lines
+    assert cross["reason"][0] == "no_junction"
+    # joining at crossings stays an option
+    noded = build_walk_network(lines, simplify=False, node_intersections=True)
+    assert noded.number_of_nodes() == 6
+    assert noded.degree(_node_at(noded, 100.0, 0.0)) == 8  # 4 streets, both directions
+    assert _dist(noded, (100, -100), (200, 50)) == pytest.approx(250.0)
+    assert noded.graph["coverage15"]["crossings_without_junction"] == 0
+    assert noded.graph["coverage15"]["network_pieces"] == 1
 
     # GeoJSON without a "crs" member is WGS84 by definition: metres there are out of range
     path = tmp_path / "roads.geojson"
@@ -280,8 +303,80 @@ def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
         build_walk_network(path)
     G2 = build_walk_network(path, source_crs="EPSG:32648", simplify=False)
     assert G2.number_of_edges() == G.number_of_edges()
-    unnoded = build_walk_network(lines, simplify=False, node_intersections=False)
-    assert unnoded.number_of_nodes() == 5  # the two lines pass each other (a bridge)
+    assert G2.graph["coverage15"]["source"] == str(path)
+
+
+def test_road_lines_join_at_shared_vertices_on_the_same_level() -> None:
+    # both lines have a vertex at (100, 0): noded data, a junction ...
+    ew = shapely.LineString([(0, 0), (100, 0), (200, 0)])
+    ns = shapely.LineString([(100, -100), (100, 0), (100, 100)])
+    flat = gpd.GeoDataFrame(geometry=[ew, ns, CROSS[2]], crs="EPSG:32648")
+    G = build_walk_network(flat, simplify=False)
+    assert _dist(G, (100, -100), (200, 50)) == pytest.approx(250.0)
+    assert G.graph["coverage15"]["crossings_without_junction"] == 0
+    # ... unless one of them is a bridge (or on another layer): never joined, even noded
+    for cols in ({"bridge": ["yes", None, None]}, {"layer": [1, 0, 0]}, {"z": [5.0, 0, 0]}):
+        bridge = flat.assign(**cols)
+        for node_intersections in (False, True):
+            B = build_walk_network(bridge, simplify=False, node_intersections=node_intersections)
+            assert _dist(B, (100, -100), (200, 50)) == math.inf, (cols, node_intersections)
+            assert _dist(B, (100, -100), (100, 100)) == pytest.approx(200.0)
+            rec = B.graph["coverage15"]
+            assert (rec["crossings_between_levels"], rec["crossings_without_junction"]) == (1, 0)
+            assert B.graph["unjoined_crossings"]["reason_zh"][0] == "不同层（桥/隧道）"
+    # a bridge's end on a street vertex joins the street (OSM: a shared node is a junction)
+    ramp = gpd.GeoDataFrame(
+        {"bridge": [None, "yes"]},
+        geometry=[ew, shapely.LineString([(100, 0), (100, 80)])],
+        crs="EPSG:32648",
+    )
+    R = build_walk_network(ramp, simplify=False)
+    assert _dist(R, (0, 0), (100, 80)) == pytest.approx(180.0)
+    with pytest.raises(InputError, match="column 'layer'"):
+        build_walk_network(flat.assign(layer=["1", "upper", "0"]))
+
+
+def test_road_line_ends_at_different_elevations_do_not_join() -> None:
+    # 3D lines: the ramp ends 6 m above the street's end at the same x/y
+    street = shapely.LineString([(0, 0, 0), (100, 0, 0)])
+    above = shapely.LineString([(100, 0, 6), (100, 90, 6)])
+    level = shapely.LineString([(100, 0, 0), (100, -90, 0)])
+    G = build_walk_network(
+        gpd.GeoDataFrame(geometry=[street, above, level], crs="EPSG:32648"), simplify=False
+    )
+    assert G.number_of_nodes() == 5
+    assert nx.number_weakly_connected_components(G) == 2
+    # the same with ArcGIS-style end elevation columns on 2D lines
+    flat = gpd.GeoDataFrame(
+        {"F_ELEV": [0, 1], "T_ELEV": [0, 1]},
+        geometry=[shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (9, 9)])],
+        crs="EPSG:32648",
+    )
+    H = build_walk_network(flat, simplify=False)
+    assert nx.number_weakly_connected_components(H) == 2
+    assert H.graph["coverage15"]["level_columns"] == ["F_ELEV", "T_ELEV"]
+    joined = build_walk_network(flat.assign(F_ELEV=[0, 0]), simplify=False)
+    assert nx.number_weakly_connected_components(joined) == 1
+
+
+def test_fragmented_road_lines_warn_and_point_to_the_option() -> None:
+    from coverage15._errors import FragmentedNetworkWarning
+
+    # 30 east-west and 30 north-south lines drawn across each other, never split
+    n = 30
+    lines = [shapely.LineString([(0, 100 * i), (100 * (n - 1), 100 * i)]) for i in range(n)]
+    lines += [shapely.LineString([(100 * i, 0), (100 * i, 100 * (n - 1))]) for i in range(n)]
+    grid = gpd.GeoDataFrame(geometry=lines, crs="EPSG:32648")
+    with pytest.warns(FragmentedNetworkWarning, match="node_intersections=True"):
+        G = build_walk_network(grid)
+    rec = G.graph["coverage15"]
+    assert rec["network_pieces"] == 2 * n - 3  # the 4 outer lines share their corner ends
+    assert rec["crossings_without_junction"] == (n - 2) ** 2 + 4 * (n - 2)  # corners share ends
+    assert len(G.graph["unjoined_crossings"]) == rec["crossings_without_junction"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        noded = build_walk_network(grid, node_intersections=True)
+    assert noded.graph["coverage15"]["network_pieces"] == 1
 
 
 def test_cache_is_reused_and_keyed_by_options(osm_file: Path, tmp_path: Path) -> None:

@@ -572,7 +572,7 @@ def simplify_edges(seg: Segments) -> tuple[Edges, np.ndarray]:
     take = np.repeat(bounds[:-1][edge_order], counts) + (
         np.arange(int(new_start[-1])) - np.repeat(new_start[:-1], counts)
     )
-    ring_pieces = int(len(np.unique(comp[ring_node]))) if ring_node.any() else 0
+    ring_pieces = len(np.unique(comp[ring_node])) if ring_node.any() else 0
     edges = Edges(
         u=u[edge_order],
         v=v[edge_order],

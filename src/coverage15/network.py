@@ -43,6 +43,7 @@ import json
 import os
 import pickle
 import re
+import warnings
 from collections.abc import Iterable
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
@@ -56,7 +57,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage15._errors import InputError, NetworkError
+from coverage15._errors import FragmentedNetworkWarning, InputError, NetworkError
 from coverage15._osm_arrays import WalkArrays, build_arrays
 from coverage15._progress import progress_bar
 from coverage15.snap import gc_paused
@@ -379,10 +380,78 @@ def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
 # --------------------------------------------------------------------------- road lines
 
 
+#: road-line columns read as the level of a whole line (lines on different levels never
+#: join at a crossing): OSM's ``layer``, ``bridge`` and ``tunnel``, and a z / elevation value
+LEVEL_COLUMNS = ("layer", "bridge", "tunnel", "z", "z_level", "zlevel", "elevation")
+#: columns with the elevation of a line's first and last vertex (ArcGIS F_ELEV / T_ELEV)
+END_ELEVATION_COLUMNS = (("f_elev", "t_elev"), ("z_from", "z_to"), ("from_z", "to_z"))
+_NO = {"", "no", "false", "0", "none", "nan"}
+#: a road-line network is "badly fragmented" with at least this many pieces ...
+FRAGMENTED_PIECES = 50
+# ... and more crossings of lines on the same level without a junction than junctions
+
+
+def _column(frame: pd.DataFrame, name: str) -> str | None:
+    """The frame's column called ``name`` in any case, or None."""
+    for col in frame.columns:
+        if isinstance(col, str) and col.lower() == name:
+            return col
+    return None
+
+
+def _line_levels(lines: gpd.GeoDataFrame, source: str) -> tuple[np.ndarray, list[str]]:
+    """A level code per line from its level columns (0 everywhere without any)."""
+    used: list[str] = []
+    parts: list[np.ndarray] = []
+    for name in LEVEL_COLUMNS:
+        col = _column(lines, name)
+        if col is None:
+            continue
+        used.append(col)
+        values = lines[col]
+        if name in {"bridge", "tunnel"}:
+            text = values.astype(object).where(values.notna(), "").astype(str).str.lower()
+            parts.append((~text.str.strip().isin(_NO)).to_numpy().astype(np.float64))
+        else:
+            num = pd.to_numeric(values, errors="coerce")
+            bad = num.isna() & values.notna() & (values.astype(str).str.strip() != "")
+            if bad.any():
+                raise InputError(
+                    f"level values must be numbers (e.g. layer=-1, 0, 1); "
+                    f"found {values[bad].iloc[0]!r}",
+                    source=source,
+                    rows=list(lines.index[bad.to_numpy()]),
+                    column=col,
+                )
+            parts.append(num.fillna(0.0).to_numpy(np.float64))
+    if not parts:
+        return np.zeros(len(lines), dtype=np.int64), used
+    table = pd.DataFrame(np.column_stack(parts))
+    return table.groupby(list(table.columns), sort=True).ngroup().to_numpy(np.int64), used
+
+
+def _end_elevations(lines: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    for a, b in END_ELEVATION_COLUMNS:
+        ca, cb = _column(lines, a), _column(lines, b)
+        if ca is not None and cb is not None:
+            za = pd.to_numeric(lines[ca], errors="coerce").fillna(0.0).to_numpy(np.float64)
+            zb = pd.to_numeric(lines[cb], errors="coerce").fillna(0.0).to_numpy(np.float64)
+            return za, zb, [ca, cb]
+    return None
+
+
 def _graph_from_lines(
     lines: gpd.GeoDataFrame, *, crs: Any, node_intersections: bool, source: str
 ) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
-    """A walk graph from a planner's road lines, noded where they cross."""
+    """A walk graph from a planner's road lines, joined where the data says.
+
+    Lines join where they share an end point (a line's end on another line's
+    end or vertex; with z coordinates or end-elevation columns only at the same
+    elevation), and where two lines share an inner vertex on the same level
+    (``layer``/``bridge``/``tunnel``/``z`` columns). With ``node_intersections``
+    lines of the same level are also split where they cross. Crossings without
+    a junction are reported in ``G.graph["unjoined_crossings"]``.
+    """
     if lines.crs is None:
         raise InputError("the road-line layer has no CRS; pass source_crs=...", source=source)
     stats: dict[str, Any] = {"line_features": len(lines)}
@@ -399,7 +468,11 @@ def _graph_from_lines(
     target = crs if crs is not None else kept.estimate_utm_crs()
     if kept.crs.is_geographic or crs is not None:
         kept = kept.to_crs(target)
-    parts = shapely.get_parts(kept.geometry.to_numpy())
+    level_of_line, level_cols = _line_levels(kept, source)
+    ends = None if node_intersections else _end_elevations(kept)
+    stats["level_columns"] = level_cols + (ends[2] if ends else [])
+    parts, line_of_part = shapely.get_parts(kept.geometry.to_numpy(), return_index=True)
+    has_z = bool(shapely.has_z(parts).any())
     bad_xy = ~np.isfinite(shapely.get_coordinates(parts)).all(axis=1)
     if bad_xy.any():
         raise InputError(
@@ -408,29 +481,164 @@ def _graph_from_lines(
             "a layer without CRS, or fix the file's CRS",
             source=source,
         )
-    if node_intersections:
-        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
-    coords, idx = shapely.get_coordinates(parts, return_index=True)
-    # node identity: coordinates rounded to the millimetre
-    key = np.round(coords, 3)
-    uniq, node_of = np.unique(key, axis=0, return_inverse=True)
-    node_of = node_of.ravel()
+    level = level_of_line[line_of_part]
+    if node_intersections:  # split where lines of the same level cross
+        noded, noded_line, noded_level = [], [], []
+        for lev in np.unique(level):
+            sel = np.flatnonzero(level == lev)
+            pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(parts[sel])))
+            # the line each piece came from: the nearest original part of this level
+            tree = shapely.STRtree(parts[sel])
+            near = tree.query_nearest(shapely.line_interpolate_point(pieces, 0.5, normalized=True))
+            owner = np.empty(len(pieces), dtype=np.int64)
+            owner[near[0]] = line_of_part[sel][near[1]]
+            noded.append(pieces)
+            noded_line.append(owner)
+            noded_level.append(np.full(len(pieces), lev))
+        parts = np.concatenate(noded)
+        line_of_part = np.concatenate(noded_line)
+        level = np.concatenate(noded_level)
+    coords, idx = shapely.get_coordinates(parts, include_z=has_z, return_index=True)
+    n_coord = np.bincount(idx, minlength=len(parts))
+    first = np.cumsum(n_coord) - n_coord
+    last = first + n_coord - 1
+    is_end = np.zeros(len(coords), dtype=bool)
+    is_end[first] = True
+    is_end[last] = True
+    z = np.zeros(len(coords))
+    if has_z:
+        z = np.nan_to_num(coords[:, 2])
+    if ends is not None:
+        z[first] = ends[0][line_of_part]
+        z[last] = ends[1][line_of_part]
+    # node identity: coordinates (and elevation) rounded to the millimetre; inner vertices
+    # only join on the same level, ends join whatever lies at their point
+    key = pd.DataFrame(
+        {
+            "x": np.round(coords[:, 0], 3),
+            "y": np.round(coords[:, 1], 3),
+            "z": np.round(z, 3),
+        }
+    )
+    where = key.groupby(["x", "y", "z"], sort=False).ngroup().to_numpy(np.int64)
+    end_at = np.bincount(where, weights=is_end).astype(bool)
+    lev_key = np.where(end_at[where], -1, level[idx])
+    node_of = pd.DataFrame({"w": where, "l": lev_key}).groupby(["w", "l"], sort=False).ngroup()
+    node_of = node_of.to_numpy(np.int64)
+    n_nodes = int(node_of.max()) + 1
+    node_xy = np.zeros((n_nodes, 2))
+    node_xy[node_of] = key[["x", "y"]].to_numpy()
     same_part = idx[1:] == idx[:-1]
     u = node_of[:-1][same_part]
     v = node_of[1:][same_part]
+    seg_line = line_of_part[idx[:-1][same_part]]
     keep = u != v
-    u, v = u[keep], v[keep]
-    length = np.hypot(*(uniq[u] - uniq[v]).T)
+    stats["zero_length_segments_dropped"] = int((~keep).sum())
+    u, v, seg_line = u[keep], v[keep], seg_line[keep]
+    length = np.hypot(*(node_xy[u] - node_xy[v]).T)
     G = nx.MultiDiGraph(crs=kept.crs, created_with="coverage15 (road lines)")
-    G.add_nodes_from((int(i), {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(uniq))
-    both = np.concatenate([np.stack([u, v, length], 1), np.stack([v, u, length], 1)])
-    G.add_edges_from(
-        (int(a), int(b), {"length": float(w), "highway": "road_line", "osmid": 0})
-        for a, b, w in both
+    used = np.unique(np.concatenate([u, v]))
+    G.add_nodes_from(
+        (int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1])}) for i in used
     )
-    G.remove_nodes_from([n for n, d in G.degree() if d == 0])
+    labels = kept.index.to_numpy()
+    rows = labels[seg_line]
+    G.add_edges_from(
+        (int(a), int(b), {"length": float(w), "highway": "road_line", "osmid": 0, "line": r})
+        for a, b, w, r in zip(
+            np.concatenate([u, v]).tolist(),
+            np.concatenate([v, u]).tolist(),
+            np.concatenate([length, length]).tolist(),
+            np.concatenate([rows, rows]).tolist(),
+            strict=True,
+        )
+    )
     stats["segments"] = len(u)
+    stats["node_intersections"] = bool(node_intersections)
+    crossings = _unjoined_crossings(parts, idx, node_of, coords, level, line_of_part, labels)
+    crossings = crossings.set_crs(kept.crs)
+    stats["crossings_without_junction"] = int((crossings["reason"] == "no_junction").sum())
+    stats["crossings_between_levels"] = int((crossings["reason"] == "different_levels").sum())
+    stats["network_pieces"] = nx.number_weakly_connected_components(G)
+    G.graph["unjoined_crossings"] = crossings
+    junctions = sum(1 for _, d in G.out_degree() if d >= 3)
+    if (
+        stats["network_pieces"] >= FRAGMENTED_PIECES
+        and stats["crossings_without_junction"] > junctions
+    ):
+        warnings.warn(
+            f"{source}: the road lines fall into {stats['network_pieces']} pieces and "
+            f"{stats['crossings_without_junction']} crossings of lines on the same level have "
+            f"no junction (against {junctions} junctions): the lines are probably not split "
+            "where streets meet. If every crossing is a junction in reality, build with "
+            "node_intersections=True (levels are still respected); the crossings are in "
+            'G.graph["unjoined_crossings"]. / 路网破碎：同层相交处无交点，可用 '
+            "node_intersections=True 在交叉处打断",
+            FragmentedNetworkWarning,
+            stacklevel=3,
+        )
     return G, stats
+
+
+def _unjoined_crossings(
+    parts: np.ndarray,
+    idx: np.ndarray,
+    node_of: np.ndarray,
+    coords: np.ndarray,
+    level: np.ndarray,
+    line_of_part: np.ndarray,
+    labels: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Points where two lines meet or cross without sharing a network node there."""
+    columns = ["line_a", "line_b", "level_a", "level_b", "reason", "reason_zh"]
+    empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[])
+    if len(parts) < 2:
+        return empty
+    tree = shapely.STRtree(parts)
+    i, j = tree.query(parts, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if not len(i):
+        return empty
+    inter = shapely.intersection(parts[i], parts[j])
+    pts, which = shapely.get_parts(inter, return_index=True)
+    point = shapely.get_type_id(pts) == 0
+    pts, which = pts[point], which[point]
+    if not len(pts):
+        return empty
+    pa, pb = i[which], j[which]
+    pxy = np.round(shapely.get_coordinates(pts), 3)
+    # the node each part has at a point (if the point is one of its vertices)
+    vert = pd.DataFrame(
+        {
+            "part": idx,
+            "x": np.round(coords[:, 0], 3),
+            "y": np.round(coords[:, 1], 3),
+            "node": node_of,
+        }
+    ).drop_duplicates(["part", "x", "y"])
+    q = pd.DataFrame({"x": pxy[:, 0], "y": pxy[:, 1], "a": pa, "b": pb})
+    na = q.merge(vert, left_on=["a", "x", "y"], right_on=["part", "x", "y"], how="left")["node"]
+    nb = q.merge(vert, left_on=["b", "x", "y"], right_on=["part", "x", "y"], how="left")["node"]
+    joined = (na.to_numpy() == nb.to_numpy()) & na.notna().to_numpy()
+    same_line = line_of_part[pa] == line_of_part[pb]
+    sel = ~joined & ~same_line
+    q = q.loc[sel].drop_duplicates(["x", "y", "a", "b"])
+    if not len(q):
+        return empty
+    la, lb = level[q["a"].to_numpy()], level[q["b"].to_numpy()]
+    reason = np.where(la == lb, "no_junction", "different_levels")
+    return gpd.GeoDataFrame(
+        {
+            "line_a": labels[line_of_part[q["a"].to_numpy()]],
+            "line_b": labels[line_of_part[q["b"].to_numpy()]],
+            "level_a": la,
+            "level_b": lb,
+            "reason": reason,
+            "reason_zh": np.where(la == lb, "同层相交无交点", "不同层（桥/隧道）"),
+        },
+        geometry=shapely.points(q[["x", "y"]].to_numpy()),
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- finishing
@@ -534,8 +742,11 @@ def _finish(
         G = ox.truncate.largest_component(G, strongly=False)
         stats["nodes_dropped_outside_largest_component"] = n0 - G.number_of_nodes()
     if simplify and not G.graph.get("simplified"):
+        n0 = G.number_of_nodes()
         with gc_paused():
-            G = ox.simplify_graph(G)
+            # isolated rings (a footpath loop alone) are kept: nothing is deleted
+            G = ox.simplify_graph(G, remove_rings=False)
+        stats["nodes_merged_by_simplify"] = n0 - G.number_of_nodes()
     bar.update()
     G = prepare_graph(G, crs=crs, copy=False)
     bar.update()
@@ -666,6 +877,11 @@ def _kind(source: Any) -> str:
             raise NetworkError(f"{path}: network source file not found")
         if _is_osm_file(path):
             return "osm"
+        if path.name.lower().endswith(".gpkg") and _saved_gpkg(path):
+            raise NetworkError(
+                f"{path}: a saved network (layers 'nodes' and 'edges'); load it with "
+                "load_network() and pass the graph"
+            )
         if path.name.lower().endswith(LINE_SUFFIXES):
             return "lines"
         if path.name.lower().endswith(SAVED_SUFFIXES):
@@ -682,6 +898,26 @@ def _kind(source: Any) -> str:
         f"cannot build a walking network from {type(source).__name__}; give an OSM file, a "
         "place name, a WGS84 polygon, a (west, south, east, north) bbox or a road-line layer"
     )
+
+
+def _describe(source: Any, kind: str) -> str:
+    """A short text naming the source for the build record (never a frame's printout)."""
+    if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
+        return f"{type(source).__name__} ({len(source)} lines)"
+    if kind in {"osm", "place", "lines"}:
+        return str(source)
+    return kind
+
+
+def _saved_gpkg(path: Path) -> bool:
+    """True for a GeoPackage holding a network saved by :func:`save_network` (or osmnx)."""
+    import pyogrio
+
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception:
+        return False
+    return {"nodes", "edges"} <= layers
 
 
 def _download(kind: str, source: Any, *, retain_all: bool) -> nx.MultiDiGraph:
@@ -706,7 +942,7 @@ def build_walk_network(
     simplify: bool = True,
     retain_all: bool = True,
     source_crs: Any = None,
-    node_intersections: bool = True,
+    node_intersections: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> nx.MultiDiGraph:
@@ -732,9 +968,16 @@ def build_walk_network(
     source_crs
         CRS of a road-line layer that has none.
     node_intersections
-        Road lines only: split lines where they cross so every crossing is a
-        junction. Set False when over/underpasses are drawn as crossing lines
-        and lines already meet at their ends where people can turn.
+        Road lines only. By default (False) lines join where the data says, as
+        network datasets in GIS do: where they share an end point (a line's end
+        on another line's end or vertex; with z coordinates or ``f_elev``/``t_elev``
+        columns only at the same elevation) and where two lines share an inner
+        vertex on the same level (``layer``, ``bridge``, ``tunnel``, ``z``
+        columns). Crossings without a junction are counted in the build record
+        and mapped in ``G.graph["unjoined_crossings"]`` (a GeoDataFrame of
+        points). True also splits lines of the same level where they cross,
+        making every such crossing a junction; lines on different levels (a
+        bridge over a street) still never join.
     cache_dir
         Folder for a cache of built networks keyed by the source's content and
         these options; a rerun with the same inputs loads the cache.
@@ -794,7 +1037,7 @@ def build_walk_network(
     stats: dict[str, Any] = {
         "kind": kind,
         "osm_data": kind in {"osm", "place", "polygon", "bbox"},
-        "source": str(source) if kind in {"osm", "place", "lines"} else kind,
+        "source": _describe(source, kind),
     }
     with progress_bar(total=3, desc="walking network", disable=not progress, leave=False) as bar:
         if kind == "osm":
@@ -809,9 +1052,12 @@ def build_walk_network(
         elif kind in {"place", "polygon", "bbox"}:
             G = _download(kind, source, retain_all=True)
         elif kind == "lines":
-            if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
-                layer = gpd.GeoDataFrame(geometry=source.geometry, crs=source.crs)
-                name = "road lines"
+            if isinstance(source, gpd.GeoDataFrame):
+                layer = source
+                name = stats["source"]
+            elif isinstance(source, gpd.GeoSeries):
+                layer = gpd.GeoDataFrame(geometry=source, crs=source.crs)
+                name = stats["source"]
             else:
                 from coverage15.io import read_layer
 
@@ -901,6 +1147,7 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
 
     H = G.copy()
     H.graph.pop("coverage15", None)
+    H.graph.pop("unjoined_crossings", None)  # a GeoDataFrame: rebuilt with the network
     H.graph["coverage15_record"] = json.dumps(G.graph.get("coverage15", {}), default=str)
     with atomic_path(path) as tmp:
         if suffix == ".graphml":
