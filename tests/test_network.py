@@ -655,3 +655,94 @@ def test_no_iprogress_warning_in_a_kernel_without_ipywidgets() -> None:
     assert r.returncode == 0, r.stderr[-3000:]
     assert "TqdmWarning" not in r.stderr
     assert "walking network" in r.stderr  # the text bar itself
+
+
+# --------------------------------------------------------------------------- array pipeline
+
+# a street 1-2-3 with a loop path 3-7-8-3 hanging off its end, and a footpath ring 20-21-22-20
+# alone (a courtyard loop): osmnx.simplify_graph's default would delete the ring
+LOOP_NODES = NODES | {
+    7: (103.763, LAT + 0.001),
+    8: (103.764, LAT),
+    20: (103.770, LAT),
+    21: (103.771, LAT),
+    22: (103.7705, LAT + 0.001),
+}
+LOOP_WAYS = [
+    (301, [1, 2, 3], {"highway": "residential"}),
+    (302, [3, 7, 8, 3], {"highway": "footway"}),
+    (303, [20, 21, 22, 20], {"highway": "footway", "name": "庭院环路"}),
+]
+
+
+@pytest.fixture
+def loop_osm(tmp_path: Path) -> Path:
+    p = tmp_path / "loops.osm"
+    p.write_text(_osm_xml(LOOP_WAYS, LOOP_NODES, gate=None), encoding="utf-8")
+    return p
+
+
+def test_simplify_keeps_isolated_rings_and_counts_what_it_merges(loop_osm: Path) -> None:
+    raw = build_walk_network(loop_osm, simplify=False)
+    G = build_walk_network(loop_osm)
+    rec = G.graph["coverage15"]
+    # 1 and 3 are endpoints (dead end; 3 has three streets); 2, 7, 8 are merged away
+    assert set(G.nodes) == {1, 3, 20, 21, 22}
+    assert rec["nodes_merged_by_simplify"] == 3 == raw.number_of_nodes() - G.number_of_nodes()
+    assert (rec["isolated_rings_kept"], rec["isolated_ring_nodes_kept"]) == (1, 3)
+    # the loop path is one street from 3 back to 3, walkable both ways: two self-loops
+    assert len(G[3][3]) == 2
+    assert [d["osmid"] for d in G[3][3].values()] == [302, 302]
+    assert sorted(d["reversed"] for d in G[3][3].values()) == [False, True]
+    loop_len = sum(
+        _haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(3, 7), (7, 8), (8, 3)]
+    )
+    assert [d["length"] for d in G[3][3].values()] == [pytest.approx(loop_len)] * 2
+    assert G.nodes[3]["street_count"] == 3  # the street, and the loop counted twice (osmnx)
+    # street length: each street once, the loop too (both its directions are one street)
+    ring_len = sum(
+        _haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(20, 21), (21, 22), (22, 20)]
+    )
+    street = _haversine(NODES[1], NODES[2]) + _haversine(NODES[2], NODES[3])
+    expect_km = (street + loop_len + ring_len) / 1000
+    assert network_summary(G)["street_km"] == pytest.approx(expect_km, abs=1e-3)
+    assert network_summary(raw)["street_km"] == pytest.approx(expect_km, abs=1e-3)
+    # the ring's own name and the merged loop's geometry from 3 back to 3
+    assert G.edges[20, 21, 0]["name"] == "庭院环路"
+    geom = G.edges[3, 3, 0]["geometry"]
+    assert geom.coords[0] == geom.coords[-1] and len(geom.coords) == 4
+
+
+def test_walk_network_from_osm_equals_the_graph_route(loop_osm: Path, osm_file: Path) -> None:
+    from coverage15.access import WalkNetwork
+    from coverage15.network import to_networkx, walk_network_from_osm
+
+    for path in (loop_osm, osm_file):
+        for simplify in (True, False):
+            net = walk_network_from_osm(path, simplify=simplify)
+            G = build_walk_network(path, simplify=simplify)
+            ref = WalkNetwork.from_graph(G)
+            assert net.crs == ref.crs
+            assert set(net.node_ids.tolist()) == set(ref.node_ids.tolist())
+            assert sorted(zip(net.edge_index, net.edge_length.tolist(), strict=True)) == sorted(
+                zip(ref.edge_index, ref.edge_length.tolist(), strict=True)
+            )
+            assert net.build_record == {**G.graph["coverage15"]}
+            H = to_networkx(net)  # the full osmnx graph back from the prepared network
+            assert set(H.edges(keys=True)) == set(G.edges(keys=True))
+            assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
+            for u, v, k, d in G.edges(keys=True, data=True):
+                h = H.edges[u, v, k]
+                assert h.keys() == d.keys()
+                assert h["geometry"].equals_exact(d["geometry"], 0.0)
+    # any prepared network exports its nodes, edges, lengths and geometries
+    plain = WalkNetwork.from_graph(build_walk_network(osm_file))
+    P = to_networkx(plain)
+    assert P.number_of_edges() == plain.n_edges
+    assert P.graph["crs"] == plain.crs
+
+
+def test_saved_gpkg_network_is_not_a_road_line_layer(osm_file: Path, tmp_path: Path) -> None:
+    p = save_network(build_walk_network(osm_file), tmp_path / "walk.gpkg")
+    with pytest.raises(NetworkError, match=r"walk\.gpkg: a saved network .*load_network"):
+        build_walk_network(p)

@@ -527,15 +527,16 @@ def _graph_from_lines(
     node_of = node_of.to_numpy(np.int64)
     n_nodes = int(node_of.max()) + 1
     node_xy = np.zeros((n_nodes, 2))
-    node_xy[node_of] = key[["x", "y"]].to_numpy()
-    same_part = idx[1:] == idx[:-1]
-    u = node_of[:-1][same_part]
-    v = node_of[1:][same_part]
-    seg_line = line_of_part[idx[:-1][same_part]]
+    node_xy[node_of[::-1]] = coords[::-1, :2]  # a node sits at its first vertex
+    same_part = np.flatnonzero(idx[1:] == idx[:-1])
+    u = node_of[same_part]
+    v = node_of[same_part + 1]
+    seg_line = line_of_part[idx[same_part]]
     keep = u != v
     stats["zero_length_segments_dropped"] = int((~keep).sum())
+    # lengths from the vertices as drawn (not the rounded node positions)
+    length = np.hypot(*(coords[same_part + 1, :2] - coords[same_part, :2]).T)[keep]
     u, v, seg_line = u[keep], v[keep], seg_line[keep]
-    length = np.hypot(*(node_xy[u] - node_xy[v]).T)
     G = nx.MultiDiGraph(crs=kept.crs, created_with="coverage15 (road lines)")
     used = np.unique(np.concatenate([u, v]))
     G.add_nodes_from(
@@ -1306,15 +1307,18 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
 
 
 def _undirected_length_m(G: nx.MultiDiGraph) -> float:
-    seen: set[tuple[Any, Any, int]] = set()
-    total = 0.0
-    for u, v, k, d in G.edges(keys=True, data="length"):
-        a, b = (u, v) if repr(u) <= repr(v) else (v, u)
-        if (a, b, k) in seen:
-            continue
-        seen.add((a, b, k))
-        total += float(d or 0.0)
-    return total
+    """Metres of street, each street once whichever ways it can be walked.
+
+    A street is what the engine snaps to (:class:`~coverage15.snap.StreetIndex`):
+    the edges between the same two nodes along the same line, in either
+    direction; so the two directions of a loop street are one street.
+    """
+    from coverage15.access import WalkNetwork
+
+    if G.number_of_edges() == 0:
+        return 0.0
+    net = WalkNetwork.from_graph(G)
+    return float(net.edge_length[net.streets.edge].sum())
 
 
 def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
