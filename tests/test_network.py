@@ -746,3 +746,21 @@ def test_saved_gpkg_network_is_not_a_road_line_layer(osm_file: Path, tmp_path: P
     p = save_network(build_walk_network(osm_file), tmp_path / "walk.gpkg")
     with pytest.raises(NetworkError, match=r"walk\.gpkg: a saved network .*load_network"):
         build_walk_network(p)
+
+
+def test_walk_network_from_osm_cache(osm_file: Path, tmp_path: Path) -> None:
+    from coverage15.network import walk_network_from_osm
+
+    cache = tmp_path / "cache"
+    first = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert "cached_to" in first.build_record
+    again = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert again.build_record["from_cache"] == first.build_record["cached_to"]
+    assert again.signature == first.signature
+    assert walk_network_from_osm(osm_file, cache_dir=cache, simplify=False).n_nodes == 4
+    assert len(list(cache.glob("arrays-*.pkl"))) == 2
+    for f in cache.glob("arrays-*.pkl"):
+        f.write_bytes(b"not a pickle")
+    rebuilt = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert "from_cache" not in rebuilt.build_record
+    assert rebuilt.signature == first.signature

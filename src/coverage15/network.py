@@ -268,6 +268,7 @@ def walk_network_from_osm(
     crs: Any = None,
     simplify: bool = True,
     retain_all: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> WalkNetwork:
     """A prepared routing network straight from an OSM file, without networkx.
@@ -287,6 +288,10 @@ def walk_network_from_osm(
         Merge chains of interstitial nodes into single edges (default).
     retain_all
         Keep every piece (default); False keeps the largest weakly connected one.
+    cache_dir
+        Folder for a cache of the arrays, keyed by the file's content and these
+        options (``arrays-<key>.pkl``); a rerun loads it instead of reading the
+        file, and the build record then says ``from_cache``.
     progress
         Show a progress bar while reading.
 
@@ -306,10 +311,33 @@ def walk_network_from_osm(
     >>> net.crs, net.build_record["kind"]
     ('EPSG:32648', 'osm')
     """
-    arr = walk_arrays_from_osm(
-        path, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
-    )
-    arr.record = {"kind": "osm", "source": str(path), **arr.record}
+    arr = None
+    cache_path = None
+    if cache_dir is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise NetworkError(f"{path}: network source file not found")
+        options = {"crs": crs, "simplify": simplify, "retain_all": retain_all, "form": "arrays"}
+        cache_path = Path(cache_dir) / f"arrays-{_cache_key(path, options)}.pkl"
+        if cache_path.is_file():
+            try:
+                with open(cache_path, "rb") as fh, gc_paused():
+                    arr = pickle.load(fh)
+                if not isinstance(arr, WalkArrays):
+                    raise TypeError(type(arr).__name__)
+                arr.record = {**arr.record, "from_cache": str(cache_path)}
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+                arr = None
+                cache_path.unlink(missing_ok=True)  # unreadable cache: rebuild it
+    if arr is None:
+        arr = walk_arrays_from_osm(
+            path, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
+        )
+        arr.record = {"kind": "osm", "source": str(path), **arr.record}
+        if cache_path is not None:
+            with gc_paused():
+                _atomic_pickle(arr, cache_path)
+            arr.record["cached_to"] = str(cache_path)
     net = arr.walk_network()
     net.build_record = arr.record  # type: ignore[attr-defined]
     net.walk_arrays = arr  # type: ignore[attr-defined]
