@@ -13,13 +13,18 @@ Sources
   ``network_type="walk"`` (parsed from osmnx itself, so the two never drift
   apart). References to nodes missing from a clipped extract are dropped and
   counted; a way is split where its nodes are missing, never bridged by a
-  straight line across the gap.
+  straight line across the gap. The whole build runs on arrays
+  (:mod:`coverage15._osm_arrays`); :func:`walk_network_from_osm` returns the
+  prepared routing network without making a networkx graph at all, and
+  :func:`to_networkx` makes the osmnx graph from it on request.
 * a place name (``"乐山市市中区"``), a shapely polygon in WGS84 or a
   ``(west, south, east, north)`` bbox: downloaded by osmnx (which caches every
   Overpass response in ``osmnx.settings.cache_folder``).
 * a line layer (GeoPackage, Shapefile, GeoJSON, or a GeoDataFrame) of the
-  planner's own roads: noded where lines cross, so that every crossing is a
-  junction, then simplified like an OSM graph.
+  planner's own roads: joined where lines share an end point, or an inner
+  vertex on the same level (``layer``/``bridge``/``tunnel``/``z`` columns), never
+  merely where they cross (crossings without a junction are reported; see
+  ``node_intersections``), then simplified like an OSM graph.
 * an existing ``networkx.MultiDiGraph`` (e.g. from osmnx): projected and
   completed.
 
