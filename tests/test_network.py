@@ -707,6 +707,10 @@ def test_simplify_keeps_isolated_rings_and_counts_what_it_merges(loop_osm: Path)
     expect_km = (street + loop_len + ring_len) / 1000
     assert network_summary(G)["street_km"] == pytest.approx(expect_km, abs=1e-3)
     assert network_summary(raw)["street_km"] == pytest.approx(expect_km, abs=1e-3)
+    # retain_all=False keeps the largest piece and counts what it drops
+    big = build_walk_network(loop_osm, retain_all=False, simplify=False)
+    assert set(big.nodes) == set(ox.truncate.largest_component(raw).nodes) == {1, 2, 3, 7, 8}
+    assert big.graph["coverage15"]["nodes_dropped_outside_largest_component"] == 3
     # the ring's own name and the merged loop's geometry from 3 back to 3
     assert G.edges[20, 21, 0]["name"] == "庭院环路"
     geom = G.edges[3, 3, 0]["geometry"]

@@ -191,6 +191,7 @@ def test_split_counts_missing_repeated_and_single_node_references() -> None:
         "ways_split_at_missing_nodes": 1,
         "ways_dropped_missing_nodes": 1,
         "ways_dropped_single_node": 1,
+        "repeated_node_refs_dropped": 1,
     }
     assert seg.lon.tolist() == [0.0, 1e-6, 3e-6, 4e-6]
 

@@ -282,8 +282,9 @@ def split_ways(raw: RawWays) -> tuple[Segments, dict[str, int]]:
     -------
     tuple of (Segments, dict)
         The segments and the counts ``missing_node_refs``,
-        ``ways_split_at_missing_nodes``, ``ways_dropped_missing_nodes`` and
-        ``ways_dropped_single_node``.
+        ``ways_split_at_missing_nodes``, ``ways_dropped_missing_nodes``,
+        ``ways_dropped_single_node`` and ``repeated_node_refs_dropped`` (a way
+        through the same node twice in a row: the repeat adds no segment).
 
     Examples
     --------
@@ -325,6 +326,7 @@ def split_ways(raw: RawWays) -> tuple[Segments, dict[str, int]]:
         "ways_split_at_missing_nodes": int((runs_per_way > 1).sum()),
         "ways_dropped_missing_nodes": int(((runs_per_way == 0) & (missing_per_way > 0)).sum()),
         "ways_dropped_single_node": int(((runs_per_way == 0) & (missing_per_way == 0)).sum()),
+        "repeated_node_refs_dropped": int(dup.sum()),
     }
     # nodes in order of first appearance (as osmnx adds them)
     uniq, first, inverse = np.unique(refs, return_index=True, return_inverse=True)
