@@ -739,6 +739,15 @@ def test_walk_network_from_osm_equals_the_graph_route(loop_osm: Path, osm_file: 
                 h = H.edges[u, v, k]
                 assert h.keys() == d.keys()
                 assert h["geometry"].equals_exact(d["geometry"], 0.0)
+    # a chosen CRS: CGCS2000 3-degree zone 35 (CM 105E) is projected; degrees are refused
+    gk = walk_network_from_osm(osm_file, crs="EPSG:4544")
+    assert gk.crs == "EPSG:4544"
+    node1 = build_walk_network(osm_file, crs="EPSG:4544").nodes[1]
+    i = gk.node_positions([1])[0]
+    assert (gk.node_x[i], gk.node_y[i]) == (node1["x"], node1["y"])
+    assert 300_000 < gk.node_x[i] < 500_000  # 1.24° west of CM 105°E (false easting 500 km)
+    with pytest.raises(NetworkError, match="not a projected"):
+        walk_network_from_osm(osm_file, crs="EPSG:4490")
     # any prepared network exports its nodes, edges, lengths and geometries
     plain = WalkNetwork.from_graph(build_walk_network(osm_file))
     P = to_networkx(plain)
