@@ -995,7 +995,9 @@ def build_walk_network(
         35). Default: the local UTM zone.
     simplify
         Merge chains of interstitial nodes into single edges (osmnx's
-        ``simplify_graph``); distances are unchanged.
+        ``simplify_graph`` rule); distances are unchanged, nothing is deleted
+        (isolated rings, which osmnx would remove by default, are kept and
+        counted: ``isolated_rings_kept``; merged nodes: ``nodes_merged_by_simplify``).
     retain_all
         Keep every connected piece (default). With False only the largest
         weakly connected component is kept, and the dropped nodes are counted.
@@ -1024,7 +1026,11 @@ def build_walk_network(
         Every edge has ``length`` (m) and ``geometry``; ``G.graph["crs"]`` is
         metric and ``G.graph["coverage15"]`` holds the build record (source,
         counts of excluded ways, missing node references, split or dropped
-        ways, cache use).
+        ways, merged nodes, kept rings, cache use; for road lines also dropped
+        features, unjoined crossings and ``network_pieces``). For an OSM file
+        the graph is made from arrays (:func:`walk_arrays_from_osm`, then
+        :meth:`WalkArrays.to_networkx`); :func:`walk_network_from_osm` skips
+        the graph when only routing is needed.
 
     Raises
     ------
