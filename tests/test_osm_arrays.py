@@ -245,3 +245,17 @@ def test_simplify_matches_osmnx_on_a_hand_graph() -> None:
         "isolated_rings_kept": 1,
         "isolated_ring_nodes_kept": 3,
     }
+
+
+def test_utm_zone_is_the_one_geopandas_estimates() -> None:
+    from coverage15._osm_arrays import utm_crs
+
+    rng = np.random.default_rng(5)
+    centres = [(103.76, 29.55), (-8.6, 41.15), (24.94, 60.17), (116.3, 39.99), (-70.6, -33.4)]
+    centres += list(zip(rng.uniform(-179, 179, 40), rng.uniform(-79, 83, 40), strict=True))
+    centres += [(0.0, 45.0), (6.0, 10.0), (-179.995, 5.0), (10.0, 0.0), (20.0, 83.99)]  # edges
+    for x, y in centres:
+        lon, lat = np.array([x - 0.01, x + 0.01]), np.array([y - 0.01, y + 0.01])
+        box = shapely.box(lon[0], lat[0], lon[1], lat[1])
+        expected = gpd.GeoSeries([box], crs="EPSG:4326").estimate_utm_crs()
+        assert utm_crs(lon, lat) == expected, (x, y)

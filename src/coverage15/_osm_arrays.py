@@ -652,10 +652,18 @@ def utm_crs(lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
     >>> utm_crs(np.array([103.76, 103.77]), np.array([29.55, 29.56])).to_string()
     'EPSG:32648'
     """
-    import geopandas as gpd
+    x = (float(lon.min()) + float(lon.max())) / 2
+    y = (float(lat.min()) + float(lat.max())) / 2
+    # the zone holding the bounds' centre (what estimate_utm_crs asks pyproj's database for),
+    # by the 6-degree rule; near a zone edge, the equator or the poles ask the database itself
+    edge = abs((x + 180.0) / 6.0 - round((x + 180.0) / 6.0)) < 1e-6
+    if edge or abs(y) < 1e-6 or not (-80.0 < y < 84.0) or not (-180.0 <= x < 180.0):
+        import geopandas as gpd
 
-    box = shapely.box(lon.min(), lat.min(), lon.max(), lat.max())
-    return gpd.GeoSeries([box], crs="EPSG:4326").estimate_utm_crs()
+        box = shapely.box(lon.min(), lat.min(), lon.max(), lat.max())
+        return gpd.GeoSeries([box], crs="EPSG:4326").estimate_utm_crs()
+    zone = int((x + 180.0) // 6.0) + 1
+    return pyproj.CRS.from_epsg((32600 if y > 0 else 32700) + zone)
 
 
 def target_crs(crs: Any, lon: np.ndarray, lat: np.ndarray) -> pyproj.CRS:
