@@ -728,6 +728,11 @@ class WalkArrays:
         The build record (counts of everything read, excluded, split, dropped or merged).
     simplified
         Whether chains of interstitial nodes were merged.
+    geographic
+        Whether ``seg.lon``/``seg.lat`` are degrees (OSM); False for road lines,
+        whose nodes have projected coordinates only.
+    created_with
+        The graph's ``created_with`` text (default: the OSM pipeline's).
 
     Examples
     --------
@@ -749,6 +754,8 @@ class WalkArrays:
     node_tags: dict[int, dict[str, str]]
     record: dict[str, Any]
     simplified: bool
+    geographic: bool = True
+    created_with: str = ""
 
     # ------------------------------------------------------------------ geometry
     def path_nodes(self, which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -917,7 +924,8 @@ class WalkArrays:
         ids = seg.node_ids.tolist()
         G = nx.MultiDiGraph(
             crs=self.crs,
-            created_with=f"coverage15 (pyosmium + arrays, OSMnx {_pkg_version('osmnx')} rules)",
+            created_with=self.created_with
+            or f"coverage15 (pyosmium + arrays, OSMnx {_pkg_version('osmnx')} rules)",
         )
         if self.simplified:
             G.graph["simplified"] = True
@@ -925,28 +933,40 @@ class WalkArrays:
         with gc_paused():
             kept = np.flatnonzero(self.kept)
             tags = self.node_tags
-            G.add_nodes_from(
-                (
-                    ids[i],
-                    {
-                        "y": y,
-                        "x": x,
-                        "lon": lon,
-                        "lat": lat,
-                        "street_count": c,
-                        **tags.get(ids[i], {}),
-                    },
+            if not self.geographic:
+                G.add_nodes_from(
+                    (ids[i], {"y": y, "x": x, "street_count": c})
+                    for i, y, x, c in zip(
+                        kept.tolist(),
+                        self.y[kept].tolist(),
+                        self.x[kept].tolist(),
+                        street_count[kept].tolist(),
+                        strict=True,
+                    )
                 )
-                for i, y, x, lon, lat, c in zip(
-                    kept.tolist(),
-                    self.y[kept].tolist(),
-                    self.x[kept].tolist(),
-                    seg.lon[kept].tolist(),
-                    seg.lat[kept].tolist(),
-                    street_count[kept].tolist(),
-                    strict=True,
+            else:
+                G.add_nodes_from(
+                    (
+                        ids[i],
+                        {
+                            "y": y,
+                            "x": x,
+                            "lon": lon,
+                            "lat": lat,
+                            "street_count": c,
+                            **tags.get(ids[i], {}),
+                        },
+                    )
+                    for i, y, x, lon, lat, c in zip(
+                        kept.tolist(),
+                        self.y[kept].tolist(),
+                        self.x[kept].tolist(),
+                        seg.lon[kept].tolist(),
+                        seg.lat[kept].tolist(),
+                        street_count[kept].tolist(),
+                        strict=True,
+                    )
                 )
-            )
             geoms = self.geometries().tolist()
             way_ids = self.way_id.tolist()
             way_tags = self.way_tags

@@ -62,6 +62,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from coverage15 import _osm_arrays
 from coverage15._errors import FragmentedNetworkWarning, InputError, NetworkError
 from coverage15._osm_arrays import WalkArrays, build_arrays
 from coverage15._progress import progress_bar
@@ -474,7 +475,13 @@ def _end_elevations(lines: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, li
 
 
 def _graph_from_lines(
-    lines: gpd.GeoDataFrame, *, crs: Any, node_intersections: bool, source: str
+    lines: gpd.GeoDataFrame,
+    *,
+    crs: Any,
+    node_intersections: bool,
+    source: str,
+    simplify: bool = True,
+    retain_all: bool = True,
 ) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
     """A walk graph from a planner's road lines, joined where the data says.
 
@@ -565,37 +572,61 @@ def _graph_from_lines(
     u = node_of[same_part]
     v = node_of[same_part + 1]
     seg_line = line_of_part[idx[same_part]]
+    part_of_seg = idx[same_part]
     keep = u != v
     stats["zero_length_segments_dropped"] = int((~keep).sum())
     # lengths from the vertices as drawn (not the rounded node positions)
     length = np.hypot(*(coords[same_part + 1, :2] - coords[same_part, :2]).T)[keep]
-    u, v, seg_line = u[keep], v[keep], seg_line[keep]
-    G = nx.MultiDiGraph(crs=kept.crs, created_with="coverage15 (road lines)")
-    used = np.unique(np.concatenate([u, v]))
-    G.add_nodes_from(
-        (int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1])}) for i in used
-    )
+    u, v, seg_line, part_of_seg = u[keep], v[keep], seg_line[keep], part_of_seg[keep]
+    # the rest on arrays, as for OSM files: one segment per walkable pair of vertices
     labels = kept.index.to_numpy()
-    rows = labels[seg_line]
-    G.add_edges_from(
-        (int(a), int(b), {"length": float(w), "highway": "road_line", "osmid": 0, "line": r})
-        for a, b, w, r in zip(
-            np.concatenate([u, v]).tolist(),
-            np.concatenate([v, u]).tolist(),
-            np.concatenate([length, length]).tolist(),
-            np.concatenate([rows, rows]).tolist(),
-            strict=True,
-        )
-    )
+    used, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    su, sv = inv[: len(u)], inv[len(u) :]
     stats["segments"] = len(u)
     stats["node_intersections"] = bool(node_intersections)
     crossings = _unjoined_crossings(parts, idx, node_of, coords, level, line_of_part, labels)
     crossings = crossings.set_crs(kept.crs)
     stats["crossings_without_junction"] = int((crossings["reason"] == "no_junction").sum())
     stats["crossings_between_levels"] = int((crossings["reason"] == "different_levels").sum())
-    stats["network_pieces"] = nx.number_weakly_connected_components(G)
+    stats["network_pieces"] = len(np.unique(_osm_arrays._node_components(su, sv, len(used))))
+    seg = _osm_arrays.Segments(
+        node_ids=used,
+        lon=node_xy[used, 0],
+        lat=node_xy[used, 1],
+        a=su,
+        b=sv,
+        way=seg_line,
+        run=part_of_seg,
+        length=length,
+    )
+    deg = np.bincount(su, minlength=len(used)) + np.bincount(sv, minlength=len(used))
+    junctions = int((deg >= 3).sum())
+    if not retain_all:
+        seg, dropped = _osm_arrays.largest_piece(seg)
+        stats["nodes_dropped_outside_largest_component"] = dropped
+    if simplify:
+        edges, keep_node = _osm_arrays.simplify_edges(seg)
+        stats.update(edges.counts)
+    else:
+        edges, keep_node = _osm_arrays.raw_edges(seg), np.ones(len(seg.node_ids), dtype=bool)
+    arrays = WalkArrays(
+        seg=seg,
+        x=seg.lon,
+        y=seg.lat,
+        kept=keep_node,
+        edges=edges,
+        crs=pyproj.CRS.from_user_input(kept.crs).to_string(),
+        way_id=np.zeros(len(labels), dtype=np.int64),
+        way_tags=[{"highway": "road_line", "line": r} for r in labels.tolist()],
+        node_tags={},
+        record={},
+        simplified=bool(simplify),
+        geographic=False,
+        created_with="coverage15 (road lines)",
+    )
+    G = arrays.to_networkx()
+    G.graph.pop("coverage15", None)
     G.graph["unjoined_crossings"] = crossings
-    junctions = sum(1 for _, d in G.out_degree() if d >= 3)
     if (
         stats["network_pieces"] >= FRAGMENTED_PIECES
         and stats["crossings_without_junction"] > junctions
@@ -1117,12 +1148,20 @@ def build_walk_network(
             if layer.crs is None and source_crs is not None:
                 layer = layer.set_crs(source_crs)
             G, line_stats = _graph_from_lines(
-                layer, crs=crs, node_intersections=node_intersections, source=name
+                layer,
+                crs=crs,
+                node_intersections=node_intersections,
+                source=name,
+                simplify=simplify,
+                retain_all=retain_all,
             )
             stats.update(line_stats)
+            stats["simplified"] = bool(simplify)
+            G.graph["coverage15"] = stats
+            G = prepare_graph(G, copy=False)  # built on arrays: only the CRS text to settle
         else:
             G = source.copy()  # never change the caller's graph
-        if kind != "osm":
+        if kind not in {"osm", "lines"}:
             bar.update()
             G = _finish(
                 G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar
