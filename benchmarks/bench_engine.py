@@ -24,11 +24,30 @@ notebook
     of the homes (small networks only); also how many node–category pairs it
     calls covered that are farther than the bound on the network.
 
+Porto build (issue 16), each step in its own fresh process, no cache:
+
+pyosmium
+    The floor: one bare pyosmium pass reading every highway way with its node locations.
+build
+    ``walk_network_from_osm``: read + walk filter + split + lengths + simplify + project,
+    prepared for routing (CSR); the street index snapping builds on first use is timed apart.
+to_networkx
+    ``build_walk_network``: the same plus the osmnx-compatible networkx graph.
+e2e
+    build + snapping 100 000 homes and 320 facilities + 10 categories + the table written,
+    against ``osmnx.graph_from_xml`` + ``project_graph`` on the walk-filtered XML (osmnx).
+simplify_choice
+    the engine on the simplified and on the unsimplified network.
+rerun
+    a first run through the array cache (``walk_network_from_osm(cache_dir=...)``, snaps
+    saved), and a rerun with new facilities in a fresh process.
+
 Usage::
 
-    python benchmarks/bench_engine.py                 # everything (≈10 min on 2 cores)
+    python benchmarks/bench_engine.py                 # everything (≈15 min on 2 cores)
     python benchmarks/bench_engine.py --quick         # small networks and grids only
     python benchmarks/bench_engine.py --networks porto --methods engine,bare
+    python benchmarks/bench_engine.py --build-only    # the Porto build figures alone
 """
 
 from __future__ import annotations
@@ -392,122 +411,273 @@ def run_case(name: str, method: str) -> dict[str, Any]:
     return out
 
 
-def _pipeline(G: Any, seed: int, snaps: Path | None = None) -> float:
-    """Prepare the engine, snap 100k homes and 320 facilities, query 10 categories; seconds.
+PORTO = OSM / "porto_portugal.osm.pbf"
 
-    With ``snaps``, snaps saved by an earlier run are loaded first and this run's
-    are saved after, as :func:`coverage15.analyze` does beside a cached network.
-    The points are built before the clock starts (they are the user's input).
-    """
+
+def _warm_imports() -> None:
+    """Import what a run imports anyway (the clock measures work, not imports)."""
+    import geopandas  # noqa: F401
+    import osmium  # noqa: F401
+    import osmnx  # noqa: F401
+    import pyproj
+    import scipy.sparse.csgraph  # noqa: F401
+
+    from coverage15 import access, network  # noqa: F401
+
+    pyproj.Transformer.from_crs("EPSG:4326", "EPSG:32629", always_xy=True)
+
+
+def b_pyosmium() -> dict[str, Any]:
+    """The floor: one bare pyosmium pass reading every highway way with its node locations."""
+    import osmium
+
+    _warm_imports()
+    t0 = time.perf_counter()
+    n_ways = n_refs = 0
+    fp = (
+        osmium.FileProcessor(str(PORTO))
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    for obj in fp:
+        if obj.is_way():
+            n_ways += 1
+            for r in obj.nodes:
+                r.location  # noqa: B018 - reading the location is the work measured
+                n_refs += 1
+    return {"seconds": time.perf_counter() - t0, "ways": n_ways, "refs": n_refs}
+
+
+def b_build() -> dict[str, Any]:
+    """Build + prepare from the PBF, no cache: ``walk_network_from_osm`` (CSR ready)."""
+    from coverage15.network import walk_network_from_osm
+
+    _warm_imports()
+    t0 = time.perf_counter()
+    net = walk_network_from_osm(PORTO)
+    t1 = time.perf_counter()
+    net.streets  # noqa: B018 - the street index snapping needs, built on first use
+    t2 = time.perf_counter()
+    return {
+        "seconds": t1 - t0,
+        "street_index_s": t2 - t1,
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+    }
+
+
+def b_to_networkx() -> dict[str, Any]:
+    """The osmnx-compatible graph on request: arrays + ``to_networkx`` (``build_walk_network``)."""
+    from coverage15.network import build_walk_network
+
+    _warm_imports()
+    t0 = time.perf_counter()
+    G = build_walk_network(PORTO)
+    return {"seconds": time.perf_counter() - t0, "nodes": G.number_of_nodes()}
+
+
+def _porto_points(net: Any, seed: int) -> tuple[Any, Any]:
     import geopandas as gpd
     import shapely
 
-    from coverage15.access import WalkNetwork
-
-    xy = {k: np.asarray([d[k] for _, d in G.nodes(data=True)]) for k in ("x", "y")}
-    pos = {n: i for i, n in enumerate(G.nodes)}
-    uv = np.array([(pos[u], pos[v]) for u, v in G.edges()])
-    arr = {"x": xy["x"], "y": xy["y"], "u": uv[:, 0], "v": uv[:, 1]}
+    arr = {"x": net.node_x, "y": net.node_y, "u": net.edge_u, "v": net.edge_v}
     pts = points(arr, 100_000, seed=1)
     fac_pts = points(arr, 100_000, seed=seed)
-    crs = G.graph["crs"]
-    homes = gpd.GeoSeries(shapely.points(pts["hx"], pts["hy"]), crs=crs)
+    homes = gpd.GeoSeries(shapely.points(pts["hx"], pts["hy"]), crs=net.crs)
     fac = gpd.GeoDataFrame(
         {"category": fac_pts["cat"].astype(str), "facility_id": np.arange(len(fac_pts["cat"]))},
         geometry=shapely.points(fac_pts["fx"], fac_pts["fy"]),
-        crs=crs,
+        crs=net.crs,
     )
-    t0 = time.perf_counter()
-    net = WalkNetwork.from_graph(G)
-    if snaps is not None:
-        net.load_snaps(snaps)
-    net.nearest_facilities(homes, fac, max_distance_m=BOUND)
-    if snaps is not None:
-        net.save_snaps(snaps)
-    return time.perf_counter() - t0
+    return homes, fac
 
 
-def _rerun(src: str, cache: str, snaps: str) -> dict[str, float]:
-    """In a fresh process: load the cached network, then new facilities on the same homes."""
-    from coverage15.network import build_walk_network
-
-    arrays_of("grid100")  # warm imports
-    t0 = time.perf_counter()
-    G = build_walk_network(src, cache_dir=cache)
-    t1 = time.perf_counter()
-    assert "from_cache" in G.graph["coverage15"]
-    analysis = _pipeline(G, seed=2, snaps=Path(snaps))  # new facilities, same homes
-    return {"cached_load_s": t1 - t0, "rerun_s": t1 - t0 + analysis}
-
-
-def run_e2e() -> dict[str, Any]:
-    """Porto end to end: build_walk_network(pbf) vs graph_from_xml on a filtered XML."""
-    import multiprocessing
+def b_e2e() -> dict[str, Any]:
+    """PBF → network → snap 100k homes + 320 facilities → 10 categories → table written."""
     import tempfile
-    from concurrent.futures import ProcessPoolExecutor
 
+    import shapely
+
+    from coverage15.network import walk_network_from_osm
+
+    _warm_imports()
+    # the homes and facilities are the user's input: made before the clock starts, placed
+    # beside the streets of the same file (read once more, outside the clock)
+    homes, fac = _porto_points(walk_network_from_osm(PORTO), seed=1)
+    xy_h, xy_f = shapely.get_coordinates(homes.values), shapely.get_coordinates(fac.geometry)
+    import geopandas as gpd
+
+    homes = gpd.GeoSeries(shapely.points(xy_h), crs=homes.crs)
+    fac = fac.set_geometry(shapely.points(xy_f))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        net = walk_network_from_osm(PORTO)
+        t1 = time.perf_counter()
+        r = net.nearest_facilities(homes, fac, max_distance_m=BOUND)
+        t2 = time.perf_counter()
+        r.to_csv(Path(tmp) / "access.csv")
+        t3 = time.perf_counter()
+    return {
+        "seconds": t3 - t0,
+        "build_s": t1 - t0,
+        "snap_query_s": t2 - t1,
+        "write_s": t3 - t2,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def b_simplify_choice() -> dict[str, Any]:
+    """The engine (snap 100k homes + 10 categories) on the simplified and the raw network."""
+    from coverage15.network import walk_network_from_osm
+
+    _warm_imports()
+    out: dict[str, Any] = {}
+    homes = fac = None
+    for simplify in (True, False):
+        t0 = time.perf_counter()
+        net = walk_network_from_osm(PORTO, simplify=simplify)
+        t1 = time.perf_counter()
+        if homes is None:  # the same homes and facilities on both networks
+            homes, fac = _porto_points(net, seed=1)
+        t2 = time.perf_counter()
+        net.snap(homes, source="homes")
+        net.snap(fac, source="facilities")
+        t3 = time.perf_counter()
+        r = net.nearest_facilities(homes, fac, max_distance_m=BOUND)
+        t4 = time.perf_counter()
+        tag = "simplified" if simplify else "raw"
+        out[tag] = {
+            "nodes": net.n_nodes,
+            "edges": net.n_edges,
+            "build_s": t1 - t0,
+            "snap_s": t3 - t2,
+            "query_s": t4 - t3,
+            "engine_s": t4 - t2,
+            "reached_share": float(
+                np.isfinite(r[[c for c in r if c.startswith("dist_m__")]].to_numpy()).mean()
+            ),
+        }
+    out["seconds"] = out["simplified"]["engine_s"]
+    return out
+
+
+def _porto_walk_xml(xml: Path) -> None:
+    """The walk-filtered XML of Porto that ``osmnx.graph_from_xml`` is handed."""
     import osmium
+
+    from coverage15.network import walkable
+
+    ways, refs = [], set()
+    for w in osmium.FileProcessor(str(PORTO), osmium.osm.WAY):
+        if "highway" in w.tags and walkable(dict(w.tags)):
+            ways.append((w.id, [n.ref for n in w.nodes], dict(w.tags)))
+            refs.update(ways[-1][1])
+    found = set()
+    with open(xml, "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+        for n in osmium.FileProcessor(str(PORTO), osmium.osm.NODE):
+            if n.id in refs:
+                found.add(n.id)
+                loc = n.location
+                fh.write(f'<node id="{n.id}" lat="{loc.lat}" lon="{loc.lon}"/>\n')
+        for wid, nds, tags in ways:
+            body = "".join(f'<nd ref="{r}"/>' for r in nds if r in found)
+            body += "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+            fh.write(f'<way id="{wid}">{body}</way>\n')
+        fh.write("</osm>\n")
+
+
+def b_osmnx() -> dict[str, Any]:
+    """``osmnx.graph_from_xml`` + ``project_graph`` on the walk-filtered XML (graph build alone)."""
+    import tempfile
+
     import osmnx as ox
 
-    from coverage15.network import build_walk_network, walkable
-
-    src = OSM / "porto_portugal.osm.pbf"
+    _warm_imports()
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "porto_walk.osm"
-        ways, refs = [], set()
-        for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
-            if "highway" in w.tags and walkable(dict(w.tags)):
-                ways.append((w.id, [n.ref for n in w.nodes], dict(w.tags)))
-                refs.update(ways[-1][1])
-        with open(xml, "w", encoding="utf-8") as fh:
-            fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
-            for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
-                if n.id in refs:
-                    loc = n.location
-                    fh.write(f'<node id="{n.id}" lat="{loc.lat}" lon="{loc.lon}"/>\n')
-            for wid, nds, tags in ways:
-                body = "".join(f'<nd ref="{r}"/>' for r in nds)
-                body += "".join(
-                    f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()
-                )
-                fh.write(f'<way id="{wid}">{body}</way>\n')
-            fh.write("</osm>\n")
+        _porto_walk_xml(xml)
         t0 = time.perf_counter()
         g = ox.graph_from_xml(xml, bidirectional=True, simplify=True, retain_all=True)
         g = ox.project_graph(g)
         t1 = time.perf_counter()
-        del g
-        t2 = time.perf_counter()
-        ours = build_walk_network(src)
-        t3 = time.perf_counter()
+    return {"seconds": t1 - t0, "nodes": g.number_of_nodes(), "peak_rss_mb": peak_rss_mb()}
+
+
+def _rerun_arrays(cache: str, snaps: str) -> dict[str, float]:
+    """In a fresh process: the cached arrays, cached snaps, new facilities on the same homes."""
+    from coverage15.network import walk_network_from_osm
+
+    _warm_imports()
+    t0 = time.perf_counter()
+    net = walk_network_from_osm(PORTO, cache_dir=cache)
+    t1 = time.perf_counter()
+    assert "from_cache" in net.build_record
+    homes, fac = _porto_points(net, seed=2)  # the user's input: before the clock
+    t2 = time.perf_counter()
+    net.load_snaps(snaps)
+    net.nearest_facilities(homes, fac, max_distance_m=BOUND)
+    t3 = time.perf_counter()
+    return {"cached_load_s": t1 - t0, "rerun_s": (t1 - t0) + (t3 - t2)}
+
+
+def b_rerun() -> dict[str, Any]:
+    """A first run through the array cache, then a rerun with new facilities in a fresh process."""
+    import multiprocessing
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    from coverage15.network import walk_network_from_osm
+
+    _warm_imports()
+    with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
-        arrays_of("grid100")  # warm imports
-        t_first0 = time.perf_counter()
-        G = build_walk_network(src, cache_dir=cache)
-        t_build = time.perf_counter() - t_first0
-        snaps = Path(G.graph["coverage15"]["cached_to"]).with_suffix(".snaps-bench.pkl")
-        first = _pipeline(G, seed=1, snaps=snaps)
-        t_first = t_build + first
-        del G
-        # the rerun is a new process (as a second `coverage15 run` is), imports done first
+        snaps = Path(tmp) / "porto.snaps.pkl"
+        t0 = time.perf_counter()
+        net = walk_network_from_osm(PORTO, cache_dir=cache)
+        t1 = time.perf_counter()
+        homes, fac = _porto_points(net, seed=1)
+        t2 = time.perf_counter()
+        net.nearest_facilities(homes, fac, max_distance_m=BOUND)
+        net.save_snaps(snaps)
+        t3 = time.perf_counter()
+        first_run = (t1 - t0) + (t3 - t2)
+        del net
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-            rerun = pool.submit(_rerun, str(src), str(cache), str(snaps)).result()
+            rerun = pool.submit(_rerun_arrays, str(cache), str(snaps)).result()
     return {
-        "network": "porto",
-        "method": "e2e",
-        "osmnx_graph_from_xml_project_s": t1 - t0,
-        "coverage15_build_walk_network_s": t3 - t2,
-        "ratio": (t3 - t2) / (t1 - t0),
+        "seconds": rerun["rerun_s"],
+        "first_run_s": first_run,
         "cached_load_s": rerun["cached_load_s"],
-        "first_run_s": t_first,
-        "first_run_analysis_s": first,
-        "rerun_s": rerun["rerun_s"],
-        "rerun_share_of_first": rerun["rerun_s"] / t_first,
-        "nodes": ours.number_of_nodes(),
-        "edges": ours.number_of_edges(),
-        "peak_rss_mb": peak_rss_mb(),
+        "rerun_share_of_first": rerun["rerun_s"] / first_run,
     }
+
+
+BUILD_STEPS = {
+    "pyosmium": b_pyosmium,
+    "build": b_build,
+    "to_networkx": b_to_networkx,
+    "e2e": b_e2e,
+    "osmnx": b_osmnx,
+    "simplify_choice": b_simplify_choice,
+    "rerun": b_rerun,
+}
+
+
+def run_build_bench(steps: list[str]) -> dict[str, Any]:
+    """Each step in its own fresh process; the issue's ratios from this one run."""
+    out: dict[str, Any] = {"network": "porto", "method": "build"}
+    for step in steps:
+        r = child("porto", f"b_{step}")
+        out[step] = r
+        print(f"  porto {step:<16} {json.dumps(r, default=float)[:300]}", flush=True)
+    ok = {k: v for k, v in out.items() if isinstance(v, dict) and "error" not in v}
+    if "pyosmium" in ok and "build" in ok:
+        out["build_over_pyosmium"] = ok["build"]["seconds"] / ok["pyosmium"]["seconds"]
+    if "osmnx" in ok and "e2e" in ok:
+        out["osmnx_over_e2e"] = ok["osmnx"]["seconds"] / ok["e2e"]["seconds"]
+    return out
 
 
 # --------------------------------------------------------------------------- driver
@@ -536,6 +706,41 @@ def versions() -> dict[str, str]:
     return out
 
 
+def build_summary(r: dict[str, Any]) -> str:
+    """The Porto build figures of one run, side by side."""
+
+    def sec(step: str, key: str = "seconds") -> str:
+        v = r.get(step, {})
+        return f"{v[key]:.2f} s" if key in v else "n/a"
+
+    out = [
+        "porto build (each step in a fresh process, no cache):",
+        f"  bare pyosmium pass {sec('pyosmium')}; build + prepare (walk_network_from_osm) "
+        f"{sec('build')} = {r.get('build_over_pyosmium', float('nan')):.2f}x the pass "
+        f"(+ street index {sec('build', 'street_index_s')})",
+        f"  osmnx graph on request (build_walk_network) {sec('to_networkx')}",
+        f"  end to end (build + 100k homes, 10 categories, table) {sec('e2e')} vs osmnx "
+        f"graph_from_xml + project_graph {sec('osmnx')} = "
+        f"{r.get('osmnx_over_e2e', float('nan')):.2f}x faster; peak "
+        f"{r.get('e2e', {}).get('peak_rss_mb', float('nan')):.0f} MB",
+    ]
+    choice = r.get("simplify_choice", {})
+    for tag in ("simplified", "raw"):
+        if tag in choice:
+            c = choice[tag]
+            out.append(
+                f"  engine on the {tag} network ({c['nodes']} nodes): build {c['build_s']:.2f} s,"
+                f" snap {c['snap_s']:.2f} s, query {c['query_s']:.3f} s"
+            )
+    if "rerun" in r and "first_run_s" in r["rerun"]:
+        rr = r["rerun"]
+        out.append(
+            f"  with the network cache: first run {rr['first_run_s']:.1f} s, rerun "
+            f"{rr['seconds']:.2f} s ({rr['rerun_share_of_first']:.1%})"
+        )
+    return "\n".join(out)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         f"{'network':<14}{'method':<10}{'nodes':>10}{'homes':>10}{'seconds':>10}"
@@ -546,14 +751,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         if "error" in r:
             lines.append(f"{r['network']:<14}{r['method']:<10}  ERROR {r['error'][-200:]}")
             continue
-        if r["method"] == "e2e":
-            lines.append(
-                f"{'porto':<14}{'e2e':<10}{r['nodes']:>10}{'':>10}"
-                f"{r['coverage15_build_walk_network_s']:>10.2f}{'':>10}{r['peak_rss_mb']:>10.0f}"
-                f"  osmnx graph_from_xml+project {r['osmnx_graph_from_xml_project_s']:.1f} s, "
-                f"ratio {r['ratio']:.2f}; first run {r['first_run_s']:.1f} s, rerun on the "
-                f"cached network {r['rerun_s']:.1f} s ({r['rerun_share_of_first']:.1%})"
-            )
+        if r["method"] == "build":
+            lines.append(build_summary(r))
             continue
         ratio = r["seconds"] / engine[r["network"]] if r["network"] in engine else float("nan")
         notes = {
@@ -575,12 +774,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--networks", default="beijing,helsinki,porto,grid")
     p.add_argument("--methods", default="engine,bare,pandana,networkx,notebook")
     p.add_argument("--grid-sizes", default=",".join(map(str, GRID_SIZES)))
-    p.add_argument("--no-e2e", action="store_true", help="skip the Porto end-to-end build")
+    p.add_argument("--no-e2e", action="store_true", help="skip the Porto build benchmark")
+    p.add_argument(
+        "--build-only", action="store_true", help="only the Porto build benchmark (no engines)"
+    )
+    p.add_argument("--build-steps", default=",".join(BUILD_STEPS))
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "performance-data.json")
     args = p.parse_args(argv)
     if args.case:
         name, method = args.case.split(":")
-        out = run_e2e() if method == "e2e" else run_case(name, method)
+        if method.startswith("b_"):
+            out = BUILD_STEPS[method[2:]]()
+            out.setdefault("peak_rss_mb", peak_rss_mb())
+        else:
+            out = run_case(name, method)
         print("\n@@JSON " + json.dumps(out))
         return 0
     if not OSM.is_dir():
@@ -593,6 +800,10 @@ def main(argv: list[str] | None = None) -> int:
     if "grid" in args.networks.split(","):
         nets += [f"grid{s}" for s in sizes]
     methods = args.methods.split(",")
+    if args.build_only:
+        nets, methods = [], []
+        if args.out == ROOT / "docs" / "performance-data.json":
+            args.out = ROOT / "docs" / "performance-build.json"
     rows: list[dict[str, Any]] = []
     for name in nets:
         if not name.startswith("grid"):
@@ -607,8 +818,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue  # its contraction hierarchy takes minutes on large grids
             rows.append(child(name, method))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    if "porto" in nets and not args.no_e2e and not args.quick:
-        rows.append(child("porto", "e2e"))
+    if OSM.is_dir() and (args.build_only or ("porto" in nets and not args.no_e2e)):
+        if not args.quick:
+            rows.append(run_build_bench(args.build_steps.split(",")))
     print()
     print(table(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -241,29 +241,52 @@ def test_existing_files_are_files_whatever_their_name(tmp_path: Path, monkeypatc
         _kind("walk.graphml")
 
 
-def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
-    # a cross: two 200 m lines crossing at (100, 0), plus a 50 m spur touching the end of one
+def _node_at(G: nx.MultiDiGraph, x: float, y: float) -> int:
+    return next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (x, y))
+
+
+def _dist(G: nx.MultiDiGraph, a: tuple[float, float], b: tuple[float, float]) -> float:
+    try:
+        return nx.shortest_path_length(G, _node_at(G, *a), _node_at(G, *b), weight="length")
+    except nx.NetworkXNoPath:
+        return math.inf
+
+
+CROSS = [
+    shapely.LineString([(0, 0), (200, 0)]),
+    shapely.LineString([(100, -100), (100, 100)]),
+    shapely.LineString([(200, 0), (200, 50)]),  # a spur touching the end of the first
+]
+
+
+def test_road_lines_join_at_shared_ends_not_where_they_cross(tmp_path: Path) -> None:
+    # a cross without a shared vertex: two 200 m lines crossing at (100, 0), a 50 m spur
     lines = gpd.GeoDataFrame(
         {"name": ["east-west", "north-south", "spur", "bad"]},
-        geometry=[
-            shapely.LineString([(0, 0), (200, 0)]),
-            shapely.LineString([(100, -100), (100, 100)]),
-            shapely.LineString([(200, 0), (200, 50)]),
-            shapely.Point(5, 5),
-        ],
+        geometry=[*CROSS, shapely.Point(5, 5)],
         crs="EPSG:32648",
     )
     G = build_walk_network(lines, simplify=False)
-    assert G.number_of_nodes() == 6  # 4 ends of the cross, its centre, the spur's end
-    assert G.number_of_edges() == 2 * 5
-    centre = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, 0.0))
-    assert G.degree(centre) == 8  # 4 streets, both directions
-    far = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (200.0, 50.0))
-    start = next(n for n, d in G.nodes(data=True) if (d["x"], d["y"]) == (100.0, -100.0))
-    assert nx.shortest_path_length(G, start, far, weight="length") == pytest.approx(250.0)
+    assert G.number_of_nodes() == 5  # the lines pass each other: no junction invented
+    assert _dist(G, (100, -100), (200, 50)) == math.inf
+    assert _dist(G, (0, 0), (200, 50)) == pytest.approx(250.0)  # joined at the shared end
     rec = G.graph["coverage15"]
+    assert rec["source"] == "GeoDataFrame (4 lines)"  # not the frame's printout
     assert rec["line_features_not_lines_dropped"] == 1
-    assert rec["crs"] if "crs" in rec else G.graph["crs"] == "EPSG:32648"
+    assert (rec["crossings_without_junction"], rec["crossings_between_levels"]) == (1, 0)
+    assert rec["network_pieces"] == 2
+    cross = G.graph["unjoined_crossings"]
+    assert cross.crs == "EPSG:32648"
+    assert [(p.x, p.y) for p in cross.geometry] == [(100.0, 0.0)]
+    assert {cross["line_a"][0], cross["line_b"][0]} == {0, 1}  # the rows of the two lines
+    assert cross["reason"][0] == "no_junction"
+    # joining at crossings stays an option
+    noded = build_walk_network(lines, simplify=False, node_intersections=True)
+    assert noded.number_of_nodes() == 6
+    assert noded.degree(_node_at(noded, 100.0, 0.0)) == 8  # 4 streets, both directions
+    assert _dist(noded, (100, -100), (200, 50)) == pytest.approx(250.0)
+    assert noded.graph["coverage15"]["crossings_without_junction"] == 0
+    assert noded.graph["coverage15"]["network_pieces"] == 1
 
     # GeoJSON without a "crs" member is WGS84 by definition: metres there are out of range
     path = tmp_path / "roads.geojson"
@@ -280,8 +303,80 @@ def test_road_lines_are_noded_at_crossings(tmp_path: Path) -> None:
         build_walk_network(path)
     G2 = build_walk_network(path, source_crs="EPSG:32648", simplify=False)
     assert G2.number_of_edges() == G.number_of_edges()
-    unnoded = build_walk_network(lines, simplify=False, node_intersections=False)
-    assert unnoded.number_of_nodes() == 5  # the two lines pass each other (a bridge)
+    assert G2.graph["coverage15"]["source"] == str(path)
+
+
+def test_road_lines_join_at_shared_vertices_on_the_same_level() -> None:
+    # both lines have a vertex at (100, 0): noded data, a junction ...
+    ew = shapely.LineString([(0, 0), (100, 0), (200, 0)])
+    ns = shapely.LineString([(100, -100), (100, 0), (100, 100)])
+    flat = gpd.GeoDataFrame(geometry=[ew, ns, CROSS[2]], crs="EPSG:32648")
+    G = build_walk_network(flat, simplify=False)
+    assert _dist(G, (100, -100), (200, 50)) == pytest.approx(250.0)
+    assert G.graph["coverage15"]["crossings_without_junction"] == 0
+    # ... unless one of them is a bridge (or on another layer): never joined, even noded
+    for cols in ({"bridge": ["yes", None, None]}, {"layer": [1, 0, 0]}, {"z": [5.0, 0, 0]}):
+        bridge = flat.assign(**cols)
+        for node_intersections in (False, True):
+            B = build_walk_network(bridge, simplify=False, node_intersections=node_intersections)
+            assert _dist(B, (100, -100), (200, 50)) == math.inf, (cols, node_intersections)
+            assert _dist(B, (100, -100), (100, 100)) == pytest.approx(200.0)
+            rec = B.graph["coverage15"]
+            assert (rec["crossings_between_levels"], rec["crossings_without_junction"]) == (1, 0)
+            assert B.graph["unjoined_crossings"]["reason_zh"][0] == "不同层（桥/隧道）"
+    # a bridge's end on a street vertex joins the street (OSM: a shared node is a junction)
+    ramp = gpd.GeoDataFrame(
+        {"bridge": [None, "yes"]},
+        geometry=[ew, shapely.LineString([(100, 0), (100, 80)])],
+        crs="EPSG:32648",
+    )
+    R = build_walk_network(ramp, simplify=False)
+    assert _dist(R, (0, 0), (100, 80)) == pytest.approx(180.0)
+    with pytest.raises(InputError, match="column 'layer'"):
+        build_walk_network(flat.assign(layer=["1", "upper", "0"]))
+
+
+def test_road_line_ends_at_different_elevations_do_not_join() -> None:
+    # 3D lines: the ramp ends 6 m above the street's end at the same x/y
+    street = shapely.LineString([(0, 0, 0), (100, 0, 0)])
+    above = shapely.LineString([(100, 0, 6), (100, 90, 6)])
+    level = shapely.LineString([(100, 0, 0), (100, -90, 0)])
+    G = build_walk_network(
+        gpd.GeoDataFrame(geometry=[street, above, level], crs="EPSG:32648"), simplify=False
+    )
+    assert G.number_of_nodes() == 5
+    assert nx.number_weakly_connected_components(G) == 2
+    # the same with ArcGIS-style end elevation columns on 2D lines
+    flat = gpd.GeoDataFrame(
+        {"F_ELEV": [0, 1], "T_ELEV": [0, 1]},
+        geometry=[shapely.LineString([(0, 0), (100, 0)]), shapely.LineString([(100, 0), (9, 9)])],
+        crs="EPSG:32648",
+    )
+    H = build_walk_network(flat, simplify=False)
+    assert nx.number_weakly_connected_components(H) == 2
+    assert H.graph["coverage15"]["level_columns"] == ["F_ELEV", "T_ELEV"]
+    joined = build_walk_network(flat.assign(F_ELEV=[0, 0]), simplify=False)
+    assert nx.number_weakly_connected_components(joined) == 1
+
+
+def test_fragmented_road_lines_warn_and_point_to_the_option() -> None:
+    from coverage15._errors import FragmentedNetworkWarning
+
+    # 30 east-west and 30 north-south lines drawn across each other, never split
+    n = 30
+    lines = [shapely.LineString([(0, 100 * i), (100 * (n - 1), 100 * i)]) for i in range(n)]
+    lines += [shapely.LineString([(100 * i, 0), (100 * i, 100 * (n - 1))]) for i in range(n)]
+    grid = gpd.GeoDataFrame(geometry=lines, crs="EPSG:32648")
+    with pytest.warns(FragmentedNetworkWarning, match="node_intersections=True"):
+        G = build_walk_network(grid)
+    rec = G.graph["coverage15"]
+    assert rec["network_pieces"] == 2 * n - 3  # the 4 outer lines share their corner ends
+    assert rec["crossings_without_junction"] == (n - 2) ** 2 + 4 * (n - 2)  # corners share ends
+    assert len(G.graph["unjoined_crossings"]) == rec["crossings_without_junction"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        noded = build_walk_network(grid, node_intersections=True)
+    assert noded.graph["coverage15"]["network_pieces"] == 1
 
 
 def test_cache_is_reused_and_keyed_by_options(osm_file: Path, tmp_path: Path) -> None:
@@ -472,14 +567,35 @@ def test_real_extracts_match_osmnx_on_filtered_xml(
     theirs = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
     theirs.remove_nodes_from(list(nx.isolates(theirs)))  # single-node remnants of clipped ways
     assert set(ours.nodes) == set(theirs.nodes)
-    assert _edge_set(ours) == _edge_set(theirs)
-    total_ours = sum(d for _, _, d in ours.edges(data="length"))
-    total_theirs = sum(d for _, _, d in theirs.edges(data="length"))
-    assert total_ours == pytest.approx(total_theirs, rel=1e-9)
+    # the same edges with the same keys, lengths to the bit, osmnx's way attributes
+    assert set(ours.edges(keys=True)) == set(theirs.edges(keys=True))
+    for u, v, k, d in theirs.edges(keys=True, data=True):
+        mine = ours.edges[u, v, k]
+        assert mine["length"] == d["length"]
+        assert (mine["osmid"], mine["reversed"], mine["oneway"]) == (
+            d["osmid"],
+            d["reversed"],
+            d["oneway"],
+        )
+        assert mine.get("highway") == d.get("highway")
     simple = build_walk_network(SHARED / name)
-    theirs_simple = ox.simplify_graph(theirs)
-    assert simple.number_of_nodes() == theirs_simple.number_of_nodes()
-    assert simple.number_of_edges() == theirs_simple.number_of_edges()
+    # osmnx's rule, isolated rings kept (its default would delete them)
+    theirs_simple = ox.simplify_graph(theirs, remove_rings=False)
+    assert set(simple.nodes) == set(theirs_simple.nodes)
+    assert set(simple.edges(keys=True)) == set(theirs_simple.edges(keys=True))
+    by_pair: dict[tuple[int, int], list[float]] = {}
+    for u, v, d in theirs_simple.edges(data="length"):
+        by_pair.setdefault((u, v), []).append(d)
+    for (u, v), lengths in by_pair.items():
+        mine = sorted(d["length"] for d in simple[u][v].values())
+        assert mine == pytest.approx(sorted(lengths), abs=1e-9)
+    rings = theirs_simple.number_of_nodes() - ox.simplify_graph(theirs).number_of_nodes()
+    assert simple.graph["coverage15"]["isolated_ring_nodes_kept"] == rings
+    assert simple.graph["coverage15"]["nodes_merged_by_simplify"] == (
+        ours.number_of_nodes() - simple.number_of_nodes()
+    )
+    counts = ox.stats.count_streets_per_node(theirs_simple)
+    assert {n: d["street_count"] for n, d in simple.nodes(data=True)} == counts
 
 
 @realdata
@@ -539,3 +655,125 @@ def test_no_iprogress_warning_in_a_kernel_without_ipywidgets() -> None:
     assert r.returncode == 0, r.stderr[-3000:]
     assert "TqdmWarning" not in r.stderr
     assert "walking network" in r.stderr  # the text bar itself
+
+
+# --------------------------------------------------------------------------- array pipeline
+
+# a street 1-2-3 with a loop path 3-7-8-3 hanging off its end, and a footpath ring 20-21-22-20
+# alone (a courtyard loop): osmnx.simplify_graph's default would delete the ring
+LOOP_NODES = NODES | {
+    7: (103.763, LAT + 0.001),
+    8: (103.764, LAT),
+    20: (103.770, LAT),
+    21: (103.771, LAT),
+    22: (103.7705, LAT + 0.001),
+}
+LOOP_WAYS = [
+    (301, [1, 2, 3], {"highway": "residential"}),
+    (302, [3, 7, 8, 3], {"highway": "footway"}),
+    (303, [20, 21, 22, 20], {"highway": "footway", "name": "庭院环路"}),
+]
+
+
+@pytest.fixture
+def loop_osm(tmp_path: Path) -> Path:
+    p = tmp_path / "loops.osm"
+    p.write_text(_osm_xml(LOOP_WAYS, LOOP_NODES, gate=None), encoding="utf-8")
+    return p
+
+
+def test_simplify_keeps_isolated_rings_and_counts_what_it_merges(loop_osm: Path) -> None:
+    raw = build_walk_network(loop_osm, simplify=False)
+    G = build_walk_network(loop_osm)
+    rec = G.graph["coverage15"]
+    # 1 and 3 are endpoints (dead end; 3 has three streets); 2, 7, 8 are merged away
+    assert set(G.nodes) == {1, 3, 20, 21, 22}
+    assert rec["nodes_merged_by_simplify"] == 3 == raw.number_of_nodes() - G.number_of_nodes()
+    assert (rec["isolated_rings_kept"], rec["isolated_ring_nodes_kept"]) == (1, 3)
+    # the loop path is one street from 3 back to 3, walkable both ways: two self-loops
+    assert len(G[3][3]) == 2
+    assert [d["osmid"] for d in G[3][3].values()] == [302, 302]
+    assert sorted(d["reversed"] for d in G[3][3].values()) == [False, True]
+    loop_len = sum(
+        _haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(3, 7), (7, 8), (8, 3)]
+    )
+    assert [d["length"] for d in G[3][3].values()] == [pytest.approx(loop_len)] * 2
+    assert G.nodes[3]["street_count"] == 3  # the street, and the loop counted twice (osmnx)
+    # street length: each street once, the loop too (both its directions are one street)
+    ring_len = sum(
+        _haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(20, 21), (21, 22), (22, 20)]
+    )
+    street = _haversine(NODES[1], NODES[2]) + _haversine(NODES[2], NODES[3])
+    expect_km = (street + loop_len + ring_len) / 1000
+    assert network_summary(G)["street_km"] == pytest.approx(expect_km, abs=1e-3)
+    assert network_summary(raw)["street_km"] == pytest.approx(expect_km, abs=1e-3)
+    # retain_all=False keeps the largest piece and counts what it drops
+    big = build_walk_network(loop_osm, retain_all=False, simplify=False)
+    assert set(big.nodes) == set(ox.truncate.largest_component(raw).nodes) == {1, 2, 3, 7, 8}
+    assert big.graph["coverage15"]["nodes_dropped_outside_largest_component"] == 3
+    # the ring's own name and the merged loop's geometry from 3 back to 3
+    assert G.edges[20, 21, 0]["name"] == "庭院环路"
+    geom = G.edges[3, 3, 0]["geometry"]
+    assert geom.coords[0] == geom.coords[-1] and len(geom.coords) == 4
+
+
+def test_walk_network_from_osm_equals_the_graph_route(loop_osm: Path, osm_file: Path) -> None:
+    from coverage15.access import WalkNetwork
+    from coverage15.network import to_networkx, walk_network_from_osm
+
+    for path in (loop_osm, osm_file):
+        for simplify in (True, False):
+            net = walk_network_from_osm(path, simplify=simplify)
+            G = build_walk_network(path, simplify=simplify)
+            ref = WalkNetwork.from_graph(G)
+            assert net.crs == ref.crs
+            assert set(net.node_ids.tolist()) == set(ref.node_ids.tolist())
+            assert sorted(zip(net.edge_index, net.edge_length.tolist(), strict=True)) == sorted(
+                zip(ref.edge_index, ref.edge_length.tolist(), strict=True)
+            )
+            assert net.build_record == {**G.graph["coverage15"]}
+            H = to_networkx(net)  # the full osmnx graph back from the prepared network
+            assert set(H.edges(keys=True)) == set(G.edges(keys=True))
+            assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
+            for u, v, k, d in G.edges(keys=True, data=True):
+                h = H.edges[u, v, k]
+                assert h.keys() == d.keys()
+                assert h["geometry"].equals_exact(d["geometry"], 0.0)
+    # a chosen CRS: CGCS2000 3-degree zone 35 (CM 105E) is projected; degrees are refused
+    gk = walk_network_from_osm(osm_file, crs="EPSG:4544")
+    assert gk.crs == "EPSG:4544"
+    node1 = build_walk_network(osm_file, crs="EPSG:4544").nodes[1]
+    i = gk.node_positions([1])[0]
+    assert (gk.node_x[i], gk.node_y[i]) == (node1["x"], node1["y"])
+    assert 300_000 < gk.node_x[i] < 500_000  # 1.24° west of CM 105°E (false easting 500 km)
+    with pytest.raises(NetworkError, match="not a projected"):
+        walk_network_from_osm(osm_file, crs="EPSG:4490")
+    # any prepared network exports its nodes, edges, lengths and geometries
+    plain = WalkNetwork.from_graph(build_walk_network(osm_file))
+    P = to_networkx(plain)
+    assert P.number_of_edges() == plain.n_edges
+    assert P.graph["crs"] == plain.crs
+
+
+def test_saved_gpkg_network_is_not_a_road_line_layer(osm_file: Path, tmp_path: Path) -> None:
+    p = save_network(build_walk_network(osm_file), tmp_path / "walk.gpkg")
+    with pytest.raises(NetworkError, match=r"walk\.gpkg: a saved network .*load_network"):
+        build_walk_network(p)
+
+
+def test_walk_network_from_osm_cache(osm_file: Path, tmp_path: Path) -> None:
+    from coverage15.network import walk_network_from_osm
+
+    cache = tmp_path / "cache"
+    first = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert "cached_to" in first.build_record
+    again = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert again.build_record["from_cache"] == first.build_record["cached_to"]
+    assert again.signature == first.signature
+    assert walk_network_from_osm(osm_file, cache_dir=cache, simplify=False).n_nodes == 4
+    assert len(list(cache.glob("arrays-*.pkl"))) == 2
+    for f in cache.glob("arrays-*.pkl"):
+        f.write_bytes(b"not a pickle")
+    rebuilt = walk_network_from_osm(osm_file, cache_dir=cache)
+    assert "from_cache" not in rebuilt.build_record
+    assert rebuilt.signature == first.signature

@@ -376,7 +376,7 @@ def test_tier_shares_and_explanation(district) -> None:
     assert ts.loc["15min", "weakest"] == "kindergarten"
     assert ts.loc["15min", "weakest_share"] == pytest.approx(0.1)
     zh, en = tier_explanation(ts.reset_index(), gap=0.05)
-    assert en == "0 % of households reach all 12 categories at once; the weakest is 幼儿园, 10 %"
+    assert en == "0 % of households reach all 12 categories at once; the weakest is Kindergarten, 10 %"
     assert zh.startswith("仅0%的户") and "幼儿园，10%" in zh
     assert tier_explanation(ts.reset_index()) is None  # 10 points apart: not sharp at 20
 

@@ -162,3 +162,25 @@ class MissingCategoryWarning(UserWarning):
     ...
     coverage15._errors.MissingCategoryWarning: no facilities of: kindergarten
     """
+
+
+class FragmentedNetworkWarning(UserWarning):
+    """A road-line network fell into many pieces because its lines are not split at junctions.
+
+    :func:`coverage15.network.build_walk_network` joins road lines where they
+    share an end point or (on the same level) a vertex, as GIS network datasets
+    do. Lines drawn across each other without a shared vertex then stay apart;
+    when that happens at most crossings and the network falls into many pieces,
+    it warns with this class. Build with ``node_intersections=True`` if every
+    crossing is a junction in reality (lines on different levels still do not join).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", FragmentedNetworkWarning)
+    ...     warnings.warn("120 pieces", FragmentedNetworkWarning)
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.FragmentedNetworkWarning: 120 pieces
+    """

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from coverage15._errors import InputError
 
-__all__ = ["atomic_path", "same_file"]
+__all__ = ["atomic_path", "atomic_pickle", "same_file"]
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -112,3 +113,25 @@ def atomic_path(
         for leftover in (tmp, *(Path(f"{tmp}{s}") for s in ("-journal", "-wal", "-shm"))):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
+
+
+def atomic_pickle(obj: object, path: str | os.PathLike[str]) -> None:
+    """Pickle ``obj`` to ``path`` atomically (a cache file is whole or absent).
+
+    Parameters
+    ----------
+    obj
+        Anything picklable.
+    path
+        The file to write.
+
+    Examples
+    --------
+    >>> import pickle, tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.pkl"
+    >>> atomic_pickle({"a": 1}, target)
+    >>> pickle.loads(target.read_bytes())
+    {'a': 1}
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)

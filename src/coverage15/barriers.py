@@ -1613,9 +1613,9 @@ def compounds_from_osm(
     }
     cache_path = None
     if cache_dir is not None and os.path.isfile(path):
-        from coverage15.network import _cache_key  # (imports osmnx: only with a cache)
+        from coverage15.network import cache_key  # (imports osmnx: only with a cache)
 
-        cache_path = Path(cache_dir) / f"compounds-{_cache_key(path, options)}.pkl"
+        cache_path = Path(cache_dir) / f"compounds-{cache_key(path, options)}.pkl"
         if cache_path.is_file():
             try:
                 with open(cache_path, "rb") as fh:
@@ -1639,7 +1639,7 @@ def compounds_from_osm(
     )
     comp.attrs["osm_compounds"] = stats
     if cache_path is not None:
-        from coverage15.network import _atomic_pickle
+        from coverage15._files import atomic_pickle
 
-        _atomic_pickle((comp, gates), cache_path)
+        atomic_pickle((comp, gates), cache_path)
     return comp, gates

@@ -13,13 +13,18 @@ Sources
   ``network_type="walk"`` (parsed from osmnx itself, so the two never drift
   apart). References to nodes missing from a clipped extract are dropped and
   counted; a way is split where its nodes are missing, never bridged by a
-  straight line across the gap.
+  straight line across the gap. The whole build runs on arrays
+  (:mod:`coverage15._osm_arrays`); :func:`walk_network_from_osm` returns the
+  prepared routing network without making a networkx graph at all, and
+  :func:`to_networkx` makes the osmnx graph from it on request.
 * a place name (``"乐山市市中区"``), a shapely polygon in WGS84 or a
   ``(west, south, east, north)`` bbox: downloaded by osmnx (which caches every
   Overpass response in ``osmnx.settings.cache_folder``).
 * a line layer (GeoPackage, Shapefile, GeoJSON, or a GeoDataFrame) of the
-  planner's own roads: noded where lines cross, so that every crossing is a
-  junction, then simplified like an OSM graph.
+  planner's own roads: joined where lines share an end point, or an inner
+  vertex on the same level (``layer``/``bridge``/``tunnel``/``z`` columns), never
+  merely where they cross (crossings without a junction are reported; see
+  ``node_intersections``), then simplified like an OSM graph.
 * an existing ``networkx.MultiDiGraph`` (e.g. from osmnx): projected and
   completed.
 
@@ -43,11 +48,11 @@ import json
 import os
 import pickle
 import re
+import warnings
 from collections.abc import Iterable
 from importlib.metadata import version as _pkg_version
-from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -57,19 +62,29 @@ import pandas as pd
 import pyproj
 import shapely
 
+from coverage15 import _osm_arrays
 from coverage15._arrays import gc_paused
-from coverage15._errors import InputError, NetworkError
+from coverage15._errors import FragmentedNetworkWarning, InputError, NetworkError
+from coverage15._files import atomic_pickle
+from coverage15._osm_arrays import WalkArrays, build_arrays
 from coverage15._progress import progress_bar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coverage15.access import WalkNetwork
 
 __all__ = [
     "OSM_SUFFIXES",
+    "WalkArrays",
     "build_walk_network",
     "edges_frame",
     "load_network",
     "network_summary",
     "prepare_graph",
     "save_network",
+    "to_networkx",
+    "walk_arrays_from_osm",
     "walk_filter",
+    "walk_network_from_osm",
     "walkable",
 ]
 
@@ -168,7 +183,24 @@ def walkable(tags: dict[str, str]) -> bool:
 # --------------------------------------------------------------------------- OSM files
 
 
-def _is_osm_file(path: Path) -> bool:
+def is_osm_file(path: Path) -> bool:
+    """Whether ``path`` names an OSM file by its suffix (``.osm``, ``.osm.bz2``, ``.osm.pbf`` ...).
+
+    Parameters
+    ----------
+    path
+        A file path (it need not exist).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> is_osm_file(Path("乐山.osm.pbf")), is_osm_file(Path("roads.gpkg"))
+    (True, False)
+    """
     name = path.name.lower()
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
@@ -187,120 +219,297 @@ def _check_readable(path: Path) -> None:
         raise NetworkError(f"{path}: cannot decompress the OSM file ({exc})") from exc
 
 
-def _read_osm(path: Path, progress: bool) -> tuple[dict, list, dict[str, int]]:
-    """Walkable ways and their nodes from an OSM file, with counts of what was dropped."""
-    import osmium
+def walk_arrays_from_osm(
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    simplify: bool = True,
+    retain_all: bool = True,
+    progress: bool = False,
+) -> WalkArrays:
+    """Read an OSM file into a walk network held as arrays (no networkx on the way).
 
+    The ways are filtered by osmnx's ``walk`` rules (:func:`walkable`), split
+    where a referenced node is missing from the file, measured on the sphere as
+    osmnx measures them, simplified by osmnx's rule with isolated rings kept,
+    and projected; see :mod:`coverage15._osm_arrays` for each step.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    crs
+        Metric CRS of the result; default the local UTM zone.
+    simplify
+        Merge chains of interstitial nodes into single edges (default).
+    retain_all
+        Keep every piece (default); False keeps only the largest weakly
+        connected piece and counts the nodes dropped.
+    progress
+        Show a progress bar while reading.
+
+    Returns
+    -------
+    WalkArrays
+        With :meth:`~coverage15._osm_arrays.WalkArrays.walk_network` (the
+        prepared engine network), :meth:`~coverage15._osm_arrays.WalkArrays.to_networkx`
+        (osmnx's graph) and ``record`` (the build record).
+
+    Raises
+    ------
+    NetworkError
+        Missing, corrupt or unreadable file; no walkable ways; a CRS that is not metric.
+
+    Examples
+    --------
+    >>> from coverage15.datasets import sample_path
+    >>> arr = walk_arrays_from_osm(sample_path("walk_network.osm"))
+    >>> arr.record["missing_node_refs"], arr.crs
+    (0, 'EPSG:32648')
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: network source file not found")
     _check_readable(path)
-    try:
-        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
-        generator = reader.header().get("generator", "")
-        reader.close()
-    except RuntimeError as exc:
-        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
-    keep_way_tags = set(ox.settings.useful_tags_way)
-    nodes: dict[int, dict[str, Any]] = {}
-    node_tags: dict[int, dict[str, str]] = {}
-    paths: list[dict[str, Any]] = []
-    stats = {
-        "highway_ways": 0,
-        "walkable_ways": 0,
-        "ways_excluded_by_walk_filter": 0,
-        "missing_node_refs": 0,
-        "ways_split_at_missing_nodes": 0,
-        "ways_dropped_missing_nodes": 0,
-        "ways_dropped_single_node": 0,
-        "generator": generator,
-        # data written by coverage15.sample is synthetic, not OpenStreetMap's
-        "osm_data": not generator.startswith("coverage15.sample"),
-    }
-    fp = (
-        osmium.FileProcessor(str(path))
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", "barrier", "entrance"))
+    global _RULES
+    if _RULES is None:
+        _RULES = walk_filter()
+    return build_arrays(
+        path,
+        rules=_RULES,
+        keep_tags=set(ox.settings.useful_tags_way),
+        node_tags=NODE_TAGS,
+        crs=crs,
+        simplify=simplify,
+        retain_all=retain_all,
+        progress=progress,
     )
-    bar = progress_bar(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
-    try:
-        for obj in fp:
-            if obj.is_node():
-                tags = {k: obj.tags[k] for k in NODE_TAGS if k in obj.tags}
-                if tags:
-                    node_tags[obj.id] = tags
-                continue
-            if not obj.is_way() or "highway" not in obj.tags:
-                continue
-            stats["highway_ways"] += 1
-            bar.update()
-            tags = dict(obj.tags)
-            if not walkable(tags):
-                stats["ways_excluded_by_walk_filter"] += 1
-                continue
-            stats["walkable_ways"] += 1
-            runs: list[list[int]] = [[]]
-            missing = stats["missing_node_refs"]
-            coords: dict[int, tuple[float, float]] = {}
-            for ref in obj.nodes:
-                loc = ref.location
-                if loc.valid():
-                    coords[ref.ref] = (loc.lat, loc.lon)
-                    runs[-1].append(ref.ref)
-                else:
-                    stats["missing_node_refs"] += 1
-                    if runs[-1]:
-                        runs.append([])
-            runs = [[g for g, _ in groupby(r)] for r in runs]
-            runs = [r for r in runs if len(r) >= 2]
-            if not runs:
-                if stats["missing_node_refs"] > missing:
-                    stats["ways_dropped_missing_nodes"] += 1
-                else:
-                    stats["ways_dropped_single_node"] += 1
-                continue
-            if len(runs) > 1:
-                stats["ways_split_at_missing_nodes"] += 1
-            attrs = {k: v for k, v in tags.items() if k in keep_way_tags}
-            for r in runs:
-                paths.append({"osmid": obj.id, "nodes": r, **attrs})
-                for nid in r:
-                    if nid not in nodes:
-                        lat, lon = coords[nid]
-                        nodes[nid] = {"y": lat, "x": lon}
-    except RuntimeError as exc:
-        raise NetworkError(f"{path}: not a readable OSM file ({exc})") from exc
-    finally:
-        bar.close()
-    for nid, tags in node_tags.items():
-        if nid in nodes:
-            nodes[nid].update(tags)
-    return nodes, paths, stats
 
 
-def _graph_from_osm(path: Path, *, progress: bool) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
-    nodes, paths, stats = _read_osm(path, progress)
-    if not paths:
-        raise NetworkError(
-            f"{path}: no walkable ways ({stats['highway_ways']} ways with a highway tag, "
-            f"{stats['ways_excluded_by_walk_filter']} excluded by the walk filter, "
-            f"{stats['ways_dropped_missing_nodes']} dropped for missing nodes)"
+def walk_network_from_osm(
+    path: str | os.PathLike[str],
+    *,
+    crs: Any = None,
+    simplify: bool = True,
+    retain_all: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> WalkNetwork:
+    """A prepared routing network straight from an OSM file, without networkx.
+
+    The fast path of :func:`build_walk_network` for OSM files: the same nodes,
+    edges and lengths, prepared for the engine. The network keeps its build
+    record in ``build_record`` and its arrays in ``walk_arrays`` (so
+    :func:`to_networkx` gives the full osmnx graph back).
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    crs
+        Metric CRS of the result; default the local UTM zone.
+    simplify
+        Merge chains of interstitial nodes into single edges (default).
+    retain_all
+        Keep every piece (default); False keeps the largest weakly connected one.
+    cache_dir
+        Folder for a cache of the arrays, keyed by the file's content and these
+        options (``arrays-<key>.pkl``); a rerun loads it instead of reading the
+        file, and the build record then says ``from_cache``.
+    progress
+        Show a progress bar while reading.
+
+    Returns
+    -------
+    coverage15.access.WalkNetwork
+
+    Raises
+    ------
+    NetworkError
+        As :func:`walk_arrays_from_osm`.
+
+    Examples
+    --------
+    >>> from coverage15.datasets import sample_path
+    >>> net = walk_network_from_osm(sample_path("walk_network.osm"))
+    >>> net.crs, net.build_record["kind"]
+    ('EPSG:32648', 'osm')
+    """
+    arr = None
+    cache_path = None
+    if cache_dir is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise NetworkError(f"{path}: network source file not found")
+        options = {"crs": crs, "simplify": simplify, "retain_all": retain_all, "form": "arrays"}
+        cache_path = Path(cache_dir) / f"arrays-{cache_key(path, options)}.pkl"
+        if cache_path.is_file():
+            try:
+                with open(cache_path, "rb") as fh, gc_paused():
+                    arr = pickle.load(fh)
+                if not isinstance(arr, WalkArrays):
+                    raise TypeError(type(arr).__name__)
+                arr.record = {**arr.record, "from_cache": str(cache_path)}
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+                arr = None
+                cache_path.unlink(missing_ok=True)  # unreadable cache: rebuild it
+    if arr is None:
+        arr = walk_arrays_from_osm(
+            path, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
         )
-    G = nx.MultiDiGraph(
-        crs="epsg:4326",
-        created_with=f"coverage15 (pyosmium + OSMnx {_pkg_version('osmnx')})",
+        arr.record = {"kind": "osm", "source": str(path), **arr.record}
+        if cache_path is not None:
+            with gc_paused():
+                atomic_pickle(arr, cache_path)
+            arr.record["cached_to"] = str(cache_path)
+    net = arr.walk_network()
+    net.build_record = arr.record  # type: ignore[attr-defined]
+    net.walk_arrays = arr  # type: ignore[attr-defined]
+    return net
+
+
+def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
+    """The osmnx-compatible ``MultiDiGraph`` of a network built from arrays.
+
+    Parameters
+    ----------
+    network
+        :class:`WalkArrays`, or a :class:`~coverage15.access.WalkNetwork` (from
+        :func:`walk_network_from_osm`: the OSM attributes come back; any other:
+        nodes with ``x``/``y`` and edges with ``length`` and ``geometry``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Projected, every edge with ``length`` and ``geometry``; OSM networks
+        also with osmnx's node and edge attributes (``osmid``, ``highway``,
+        ``name``, ``oneway``, ``reversed`` …, ``street_count``, ``lon``/``lat``)
+        and the build record in ``graph["coverage15"]``.
+
+    Examples
+    --------
+    >>> from coverage15.datasets import sample_path
+    >>> net = walk_network_from_osm(sample_path("walk_network.osm"))
+    >>> G = to_networkx(net)
+    >>> (G.number_of_nodes(), G.number_of_edges()) == (net.n_nodes, net.n_edges)
+    True
+    """
+    if isinstance(network, WalkArrays):
+        return network.to_networkx()
+    arrays = getattr(network, "walk_arrays", None)
+    if isinstance(arrays, WalkArrays):
+        G = arrays.to_networkx()
+        G.graph["coverage15"] = dict(getattr(network, "build_record", arrays.record))
+        return G
+    G = nx.MultiDiGraph(crs=network.crs)
+    ids = network.node_ids.tolist()
+    G.add_nodes_from(
+        (n, {"x": x, "y": y})
+        for n, x, y in zip(ids, network.node_x.tolist(), network.node_y.tolist(), strict=True)
     )
-    with gc_paused():
-        G.add_nodes_from(nodes.items())
-        ox.graph._add_paths(G, paths, bidirectional=True)  # osmnx's own way → edges rules
-        G = ox.distance.add_edge_lengths(G)
-    return G, stats
+    keys = (
+        network.edge_keys.tolist()
+        if network.edge_keys is not None
+        else [None] * network.n_edges
+    )
+    G.add_edges_from(
+        (ids[u], ids[v], k, {"length": w, "geometry": g})
+        for u, v, k, w, g in zip(
+            network.edge_u.tolist(),
+            network.edge_v.tolist(),
+            keys,
+            network.edge_length.tolist(),
+            network.edge_geometry.tolist(),
+            strict=True,
+        )
+    )
+    record = getattr(network, "build_record", None)
+    if record is not None:
+        G.graph["coverage15"] = dict(record)
+    return G
 
 
 # --------------------------------------------------------------------------- road lines
 
 
+#: road-line columns read as the level of a whole line (lines on different levels never
+#: join at a crossing): OSM's ``layer``, ``bridge`` and ``tunnel``, and a z / elevation value
+LEVEL_COLUMNS = ("layer", "bridge", "tunnel", "z", "z_level", "zlevel", "elevation")
+#: columns with the elevation of a line's first and last vertex (ArcGIS F_ELEV / T_ELEV)
+END_ELEVATION_COLUMNS = (("f_elev", "t_elev"), ("z_from", "z_to"), ("from_z", "to_z"))
+_NO = {"", "no", "false", "0", "none", "nan"}
+#: a road-line network is "badly fragmented" with at least this many pieces ...
+FRAGMENTED_PIECES = 50
+# ... and more crossings of lines on the same level without a junction than junctions
+
+
+def _column(frame: pd.DataFrame, name: str) -> str | None:
+    """The frame's column called ``name`` in any case, or None."""
+    for col in frame.columns:
+        if isinstance(col, str) and col.lower() == name:
+            return col
+    return None
+
+
+def _line_levels(lines: gpd.GeoDataFrame, source: str) -> tuple[np.ndarray, list[str]]:
+    """A level code per line from its level columns (0 everywhere without any)."""
+    used: list[str] = []
+    parts: list[np.ndarray] = []
+    for name in LEVEL_COLUMNS:
+        col = _column(lines, name)
+        if col is None:
+            continue
+        used.append(col)
+        values = lines[col]
+        if name in {"bridge", "tunnel"}:
+            text = values.astype(object).where(values.notna(), "").astype(str).str.lower()
+            parts.append((~text.str.strip().isin(_NO)).to_numpy().astype(np.float64))
+        else:
+            num = pd.to_numeric(values, errors="coerce")
+            bad = num.isna() & values.notna() & (values.astype(str).str.strip() != "")
+            if bad.any():
+                raise InputError(
+                    f"level values must be numbers (e.g. layer=-1, 0, 1); "
+                    f"found {values[bad].iloc[0]!r}",
+                    source=source,
+                    rows=list(lines.index[bad.to_numpy()]),
+                    column=col,
+                )
+            parts.append(num.fillna(0.0).to_numpy(np.float64))
+    if not parts:
+        return np.zeros(len(lines), dtype=np.int64), used
+    table = pd.DataFrame(np.column_stack(parts))
+    return table.groupby(list(table.columns), sort=True).ngroup().to_numpy(np.int64), used
+
+
+def _end_elevations(lines: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    for a, b in END_ELEVATION_COLUMNS:
+        ca, cb = _column(lines, a), _column(lines, b)
+        if ca is not None and cb is not None:
+            za = pd.to_numeric(lines[ca], errors="coerce").fillna(0.0).to_numpy(np.float64)
+            zb = pd.to_numeric(lines[cb], errors="coerce").fillna(0.0).to_numpy(np.float64)
+            return za, zb, [ca, cb]
+    return None
+
+
 def _graph_from_lines(
-    lines: gpd.GeoDataFrame, *, crs: Any, node_intersections: bool, source: str
+    lines: gpd.GeoDataFrame,
+    *,
+    crs: Any,
+    node_intersections: bool,
+    source: str,
+    simplify: bool = True,
+    retain_all: bool = True,
 ) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
-    """A walk graph from a planner's road lines, noded where they cross."""
+    """A walk graph from a planner's road lines, joined where the data says.
+
+    Lines join where they share an end point (a line's end on another line's
+    end or vertex; with z coordinates or end-elevation columns only at the same
+    elevation), and where two lines share an inner vertex on the same level
+    (``layer``/``bridge``/``tunnel``/``z`` columns). With ``node_intersections``
+    lines of the same level are also split where they cross. Crossings without
+    a junction are reported in ``G.graph["unjoined_crossings"]``.
+    """
     if lines.crs is None:
         raise InputError("the road-line layer has no CRS; pass source_crs=...", source=source)
     stats: dict[str, Any] = {"line_features": len(lines)}
@@ -317,7 +526,11 @@ def _graph_from_lines(
     target = crs if crs is not None else kept.estimate_utm_crs()
     if kept.crs.is_geographic or crs is not None:
         kept = kept.to_crs(target)
-    parts = shapely.get_parts(kept.geometry.to_numpy())
+    level_of_line, level_cols = _line_levels(kept, source)
+    ends = None if node_intersections else _end_elevations(kept)
+    stats["level_columns"] = level_cols + (ends[2] if ends else [])
+    parts, line_of_part = shapely.get_parts(kept.geometry.to_numpy(), return_index=True)
+    has_z = bool(shapely.has_z(parts).any())
     bad_xy = ~np.isfinite(shapely.get_coordinates(parts)).all(axis=1)
     if bad_xy.any():
         raise InputError(
@@ -326,29 +539,189 @@ def _graph_from_lines(
             "a layer without CRS, or fix the file's CRS",
             source=source,
         )
-    if node_intersections:
-        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
-    coords, idx = shapely.get_coordinates(parts, return_index=True)
-    # node identity: coordinates rounded to the millimetre
-    key = np.round(coords, 3)
-    uniq, node_of = np.unique(key, axis=0, return_inverse=True)
-    node_of = node_of.ravel()
-    same_part = idx[1:] == idx[:-1]
-    u = node_of[:-1][same_part]
-    v = node_of[1:][same_part]
-    keep = u != v
-    u, v = u[keep], v[keep]
-    length = np.hypot(*(uniq[u] - uniq[v]).T)
-    G = nx.MultiDiGraph(crs=kept.crs, created_with="coverage15 (road lines)")
-    G.add_nodes_from((int(i), {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(uniq))
-    both = np.concatenate([np.stack([u, v, length], 1), np.stack([v, u, length], 1)])
-    G.add_edges_from(
-        (int(a), int(b), {"length": float(w), "highway": "road_line", "osmid": 0})
-        for a, b, w in both
+    level = level_of_line[line_of_part]
+    if node_intersections:  # split where lines of the same level cross
+        noded, noded_line, noded_level = [], [], []
+        for lev in np.unique(level):
+            sel = np.flatnonzero(level == lev)
+            pieces = shapely.get_parts(shapely.node(shapely.multilinestrings(parts[sel])))
+            # the line each piece came from: the nearest original part of this level
+            tree = shapely.STRtree(parts[sel])
+            near = tree.query_nearest(shapely.line_interpolate_point(pieces, 0.5, normalized=True))
+            owner = np.empty(len(pieces), dtype=np.int64)
+            owner[near[0]] = line_of_part[sel][near[1]]
+            noded.append(pieces)
+            noded_line.append(owner)
+            noded_level.append(np.full(len(pieces), lev))
+        parts = np.concatenate(noded)
+        line_of_part = np.concatenate(noded_line)
+        level = np.concatenate(noded_level)
+    coords, idx = shapely.get_coordinates(parts, include_z=has_z, return_index=True)
+    n_coord = np.bincount(idx, minlength=len(parts))
+    first = np.cumsum(n_coord) - n_coord
+    last = first + n_coord - 1
+    is_end = np.zeros(len(coords), dtype=bool)
+    is_end[first] = True
+    is_end[last] = True
+    z = np.zeros(len(coords))
+    if has_z:
+        z = np.nan_to_num(coords[:, 2])
+    if ends is not None:
+        z[first] = ends[0][line_of_part]
+        z[last] = ends[1][line_of_part]
+    # node identity: coordinates (and elevation) rounded to the millimetre; inner vertices
+    # only join on the same level, ends join whatever lies at their point
+    key = pd.DataFrame(
+        {
+            "x": np.round(coords[:, 0], 3),
+            "y": np.round(coords[:, 1], 3),
+            "z": np.round(z, 3),
+        }
     )
-    G.remove_nodes_from([n for n, d in G.degree() if d == 0])
+    where = key.groupby(["x", "y", "z"], sort=False).ngroup().to_numpy(np.int64)
+    end_at = np.bincount(where, weights=is_end).astype(bool)
+    lev_key = np.where(end_at[where], -1, level[idx])
+    node_of = pd.DataFrame({"w": where, "l": lev_key}).groupby(["w", "l"], sort=False).ngroup()
+    node_of = node_of.to_numpy(np.int64)
+    n_nodes = int(node_of.max()) + 1
+    node_xy = np.zeros((n_nodes, 2))
+    node_xy[node_of[::-1]] = coords[::-1, :2]  # a node sits at its first vertex
+    same_part = np.flatnonzero(idx[1:] == idx[:-1])
+    u = node_of[same_part]
+    v = node_of[same_part + 1]
+    seg_line = line_of_part[idx[same_part]]
+    part_of_seg = idx[same_part]
+    keep = u != v
+    stats["zero_length_segments_dropped"] = int((~keep).sum())
+    # lengths from the vertices as drawn (not the rounded node positions)
+    length = np.hypot(*(coords[same_part + 1, :2] - coords[same_part, :2]).T)[keep]
+    u, v, seg_line, part_of_seg = u[keep], v[keep], seg_line[keep], part_of_seg[keep]
+    # the rest on arrays, as for OSM files: one segment per walkable pair of vertices
+    labels = kept.index.to_numpy()
+    used, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    su, sv = inv[: len(u)], inv[len(u) :]
     stats["segments"] = len(u)
+    stats["node_intersections"] = bool(node_intersections)
+    crossings = _unjoined_crossings(parts, idx, node_of, coords, level, line_of_part, labels)
+    crossings = crossings.set_crs(kept.crs)
+    stats["crossings_without_junction"] = int((crossings["reason"] == "no_junction").sum())
+    stats["crossings_between_levels"] = int((crossings["reason"] == "different_levels").sum())
+    stats["network_pieces"] = len(np.unique(_osm_arrays.node_components(su, sv, len(used))))
+    seg = _osm_arrays.Segments(
+        node_ids=used,
+        lon=node_xy[used, 0],
+        lat=node_xy[used, 1],
+        a=su,
+        b=sv,
+        way=seg_line,
+        run=part_of_seg,
+        length=length,
+    )
+    deg = np.bincount(su, minlength=len(used)) + np.bincount(sv, minlength=len(used))
+    junctions = int((deg >= 3).sum())
+    if not retain_all:
+        seg, dropped = _osm_arrays.largest_piece(seg)
+        stats["nodes_dropped_outside_largest_component"] = dropped
+    if simplify:
+        edges, keep_node = _osm_arrays.simplify_edges(seg)
+        stats.update(edges.counts)
+    else:
+        edges, keep_node = _osm_arrays.raw_edges(seg), np.ones(len(seg.node_ids), dtype=bool)
+    arrays = WalkArrays(
+        seg=seg,
+        x=seg.lon,
+        y=seg.lat,
+        kept=keep_node,
+        edges=edges,
+        crs=pyproj.CRS.from_user_input(kept.crs).to_string(),
+        way_id=np.zeros(len(labels), dtype=np.int64),
+        way_tags=[{"highway": "road_line", "line": r} for r in labels.tolist()],
+        node_tags={},
+        record={},
+        simplified=bool(simplify),
+        geographic=False,
+        created_with="coverage15 (road lines)",
+    )
+    G = arrays.to_networkx()
+    G.graph.pop("coverage15", None)
+    G.graph["unjoined_crossings"] = crossings
+    if (
+        stats["network_pieces"] >= FRAGMENTED_PIECES
+        and stats["crossings_without_junction"] > junctions
+    ):
+        warnings.warn(
+            f"{source}: the road lines fall into {stats['network_pieces']} pieces and "
+            f"{stats['crossings_without_junction']} crossings of lines on the same level have "
+            f"no junction (against {junctions} junctions): the lines are probably not split "
+            "where streets meet. If every crossing is a junction in reality, build with "
+            "node_intersections=True (levels are still respected); the crossings are in "
+            'G.graph["unjoined_crossings"]. / 路网破碎：同层相交处无交点，可用 '
+            "node_intersections=True 在交叉处打断",
+            FragmentedNetworkWarning,
+            stacklevel=3,
+        )
     return G, stats
+
+
+def _unjoined_crossings(
+    parts: np.ndarray,
+    idx: np.ndarray,
+    node_of: np.ndarray,
+    coords: np.ndarray,
+    level: np.ndarray,
+    line_of_part: np.ndarray,
+    labels: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Points where two lines meet or cross without sharing a network node there."""
+    columns = ["line_a", "line_b", "level_a", "level_b", "reason", "reason_zh"]
+    empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=[])
+    if len(parts) < 2:
+        return empty
+    tree = shapely.STRtree(parts)
+    i, j = tree.query(parts, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if not len(i):
+        return empty
+    inter = shapely.intersection(parts[i], parts[j])
+    pts, which = shapely.get_parts(inter, return_index=True)
+    point = shapely.get_type_id(pts) == 0
+    pts, which = pts[point], which[point]
+    if not len(pts):
+        return empty
+    pa, pb = i[which], j[which]
+    pxy = np.round(shapely.get_coordinates(pts), 3)
+    # the node each part has at a point (if the point is one of its vertices)
+    vert = pd.DataFrame(
+        {
+            "part": idx,
+            "x": np.round(coords[:, 0], 3),
+            "y": np.round(coords[:, 1], 3),
+            "node": node_of,
+        }
+    ).drop_duplicates(["part", "x", "y"])
+    q = pd.DataFrame({"x": pxy[:, 0], "y": pxy[:, 1], "a": pa, "b": pb})
+    na = q.merge(vert, left_on=["a", "x", "y"], right_on=["part", "x", "y"], how="left")["node"]
+    nb = q.merge(vert, left_on=["b", "x", "y"], right_on=["part", "x", "y"], how="left")["node"]
+    joined = (na.to_numpy() == nb.to_numpy()) & na.notna().to_numpy()
+    same_line = line_of_part[pa] == line_of_part[pb]
+    sel = ~joined & ~same_line
+    q = q.loc[sel].drop_duplicates(["x", "y", "a", "b"])
+    if not len(q):
+        return empty
+    la, lb = level[q["a"].to_numpy()], level[q["b"].to_numpy()]
+    reason = np.where(la == lb, "no_junction", "different_levels")
+    return gpd.GeoDataFrame(
+        {
+            "line_a": labels[line_of_part[q["a"].to_numpy()]],
+            "line_b": labels[line_of_part[q["b"].to_numpy()]],
+            "level_a": la,
+            "level_b": lb,
+            "reason": reason,
+            "reason_zh": np.where(la == lb, "同层相交无交点", "不同层（桥/隧道）"),
+        },
+        geometry=shapely.points(q[["x", "y"]].to_numpy()),
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- finishing
@@ -452,8 +825,11 @@ def _finish(
         G = ox.truncate.largest_component(G, strongly=False)
         stats["nodes_dropped_outside_largest_component"] = n0 - G.number_of_nodes()
     if simplify and not G.graph.get("simplified"):
+        n0 = G.number_of_nodes()
         with gc_paused():
-            G = ox.simplify_graph(G)
+            # isolated rings (a footpath loop alone) are kept: nothing is deleted
+            G = ox.simplify_graph(G, remove_rings=False)
+        stats["nodes_merged_by_simplify"] = n0 - G.number_of_nodes()
     bar.update()
     G = prepare_graph(G, crs=crs, copy=False)
     bar.update()
@@ -487,7 +863,33 @@ def _source_identity(source: Any) -> str:
     return "text:" + repr(source)
 
 
-def _cache_key(source: Any, options: dict[str, Any]) -> str:
+def cache_key(source: Any, options: dict[str, Any]) -> str:
+    """The name under which something derived from ``source`` is cached.
+
+    A hash of the source's identity (a file's path, size and content digest; a
+    place name; a layer's contents), the options, the cache format and the
+    versions of coverage15 and osmnx: a changed file, option or version never
+    reads a stale cache.
+
+    Parameters
+    ----------
+    source
+        The network source (a path, a place name, a layer ...).
+    options
+        The options that change what is derived (e.g. ``simplify``).
+
+    Returns
+    -------
+    str
+        24 hexadecimal characters.
+
+    Examples
+    --------
+    >>> cache_key("乐山市中区", {"simplify": True}) == cache_key("乐山市中区", {"simplify": True})
+    True
+    >>> cache_key("乐山市中区", {"simplify": True}) == cache_key("乐山市中区", {"simplify": False})
+    False
+    """
     payload = {
         "format": _CACHE_FORMAT,
         "coverage15": _pkg_version("coverage15"),
@@ -496,13 +898,6 @@ def _cache_key(source: Any, options: dict[str, Any]) -> str:
         "options": {k: repr(v) for k, v in sorted(options.items())},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
-
-
-def _atomic_pickle(obj: Any, path: Path) -> None:
-    from coverage15._files import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _write_cache(G: nx.MultiDiGraph, path: Path) -> None:
@@ -517,7 +912,7 @@ def _write_cache(G: nx.MultiDiGraph, path: Path) -> None:
     with gc_paused():
         geoms[:] = [d.pop("geometry", None) for d in datas]
         try:
-            _atomic_pickle(
+            atomic_pickle(
                 {"format": _CACHE_FORMAT, "graph": G, "geometry_wkb": shapely.to_wkb(geoms)},
                 path,
             )
@@ -582,8 +977,13 @@ def _kind(source: Any) -> str:
         path = Path(source)
         if not path.exists():
             raise NetworkError(f"{path}: network source file not found")
-        if _is_osm_file(path):
+        if is_osm_file(path):
             return "osm"
+        if path.name.lower().endswith(".gpkg") and _saved_gpkg(path):
+            raise NetworkError(
+                f"{path}: a saved network (layers 'nodes' and 'edges'); load it with "
+                "load_network() and pass the graph"
+            )
         if path.name.lower().endswith(LINE_SUFFIXES):
             return "lines"
         if path.name.lower().endswith(SAVED_SUFFIXES):
@@ -600,6 +1000,26 @@ def _kind(source: Any) -> str:
         f"cannot build a walking network from {type(source).__name__}; give an OSM file, a "
         "place name, a WGS84 polygon, a (west, south, east, north) bbox or a road-line layer"
     )
+
+
+def _describe(source: Any, kind: str) -> str:
+    """A short text naming the source for the build record (never a frame's printout)."""
+    if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
+        return f"{type(source).__name__} ({len(source)} lines)"
+    if kind in {"osm", "place", "lines"}:
+        return str(source)
+    return kind
+
+
+def _saved_gpkg(path: Path) -> bool:
+    """True for a GeoPackage holding a network saved by :func:`save_network` (or osmnx)."""
+    import pyogrio
+
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except Exception:
+        return False
+    return {"nodes", "edges"} <= layers
 
 
 def _download(kind: str, source: Any, *, retain_all: bool) -> nx.MultiDiGraph:
@@ -624,7 +1044,7 @@ def build_walk_network(
     simplify: bool = True,
     retain_all: bool = True,
     source_crs: Any = None,
-    node_intersections: bool = True,
+    node_intersections: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> nx.MultiDiGraph:
@@ -643,16 +1063,25 @@ def build_walk_network(
         35). Default: the local UTM zone.
     simplify
         Merge chains of interstitial nodes into single edges (osmnx's
-        ``simplify_graph``); distances are unchanged.
+        ``simplify_graph`` rule); distances are unchanged, nothing is deleted
+        (isolated rings, which osmnx would remove by default, are kept and
+        counted: ``isolated_rings_kept``; merged nodes: ``nodes_merged_by_simplify``).
     retain_all
         Keep every connected piece (default). With False only the largest
         weakly connected component is kept, and the dropped nodes are counted.
     source_crs
         CRS of a road-line layer that has none.
     node_intersections
-        Road lines only: split lines where they cross so every crossing is a
-        junction. Set False when over/underpasses are drawn as crossing lines
-        and lines already meet at their ends where people can turn.
+        Road lines only. By default (False) lines join where the data says, as
+        network datasets in GIS do: where they share an end point (a line's end
+        on another line's end or vertex; with z coordinates or ``f_elev``/``t_elev``
+        columns only at the same elevation) and where two lines share an inner
+        vertex on the same level (``layer``, ``bridge``, ``tunnel``, ``z``
+        columns). Crossings without a junction are counted in the build record
+        and mapped in ``G.graph["unjoined_crossings"]`` (a GeoDataFrame of
+        points). True also splits lines of the same level where they cross,
+        making every such crossing a junction; lines on different levels (a
+        bridge over a street) still never join.
     cache_dir
         Folder for a cache of built networks keyed by the source's content and
         these options; a rerun with the same inputs loads the cache.
@@ -665,7 +1094,11 @@ def build_walk_network(
         Every edge has ``length`` (m) and ``geometry``; ``G.graph["crs"]`` is
         metric and ``G.graph["coverage15"]`` holds the build record (source,
         counts of excluded ways, missing node references, split or dropped
-        ways, cache use).
+        ways, merged nodes, kept rings, cache use; for road lines also dropped
+        features, unjoined crossings and ``network_pieces``). For an OSM file
+        the graph is made from arrays (:func:`walk_arrays_from_osm`, then
+        :meth:`WalkArrays.to_networkx`); :func:`walk_network_from_osm` skips
+        the graph when only routing is needed.
 
     Raises
     ------
@@ -692,7 +1125,7 @@ def build_walk_network(
     }
     cache_path = None
     if cache_dir is not None and kind != "graph":
-        cache_path = Path(cache_dir) / f"walk-{_cache_key(source, options)}.pkl"
+        cache_path = Path(cache_dir) / f"walk-{cache_key(source, options)}.pkl"
         if cache_path.is_file():
             try:
                 G = _read_cache(cache_path)
@@ -712,18 +1145,27 @@ def build_walk_network(
     stats: dict[str, Any] = {
         "kind": kind,
         "osm_data": kind in {"osm", "place", "polygon", "bbox"},
-        "source": str(source) if kind in {"osm", "place", "lines"} else kind,
+        "source": _describe(source, kind),
     }
     with progress_bar(total=3, desc="walking network", disable=not progress, leave=False) as bar:
         if kind == "osm":
-            G, read_stats = _graph_from_osm(Path(source), progress=progress)
-            stats.update(read_stats)
+            arrays = walk_arrays_from_osm(
+                source, crs=crs, simplify=simplify, retain_all=retain_all, progress=progress
+            )
+            bar.update(2)
+            G = arrays.to_networkx()
+            bar.update()
+            stats.update(arrays.record)
+            G.graph["coverage15"] = stats
         elif kind in {"place", "polygon", "bbox"}:
             G = _download(kind, source, retain_all=True)
         elif kind == "lines":
-            if isinstance(source, gpd.GeoDataFrame | gpd.GeoSeries):
-                layer = gpd.GeoDataFrame(geometry=source.geometry, crs=source.crs)
-                name = "road lines"
+            if isinstance(source, gpd.GeoDataFrame):
+                layer = source
+                name = stats["source"]
+            elif isinstance(source, gpd.GeoSeries):
+                layer = gpd.GeoDataFrame(geometry=source, crs=source.crs)
+                name = stats["source"]
             else:
                 from coverage15.io import read_layer
 
@@ -743,13 +1185,24 @@ def build_walk_network(
             if layer.crs is None and source_crs is not None:
                 layer = layer.set_crs(source_crs)
             G, line_stats = _graph_from_lines(
-                layer, crs=crs, node_intersections=node_intersections, source=name
+                layer,
+                crs=crs,
+                node_intersections=node_intersections,
+                source=name,
+                simplify=simplify,
+                retain_all=retain_all,
             )
             stats.update(line_stats)
+            stats["simplified"] = bool(simplify)
+            G.graph["coverage15"] = stats
+            G = prepare_graph(G, copy=False)  # built on arrays: only the CRS text to settle
         else:
             G = source.copy()  # never change the caller's graph
-        bar.update()
-        G = _finish(G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar)
+        if kind not in {"osm", "lines"}:
+            bar.update()
+            G = _finish(
+                G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar
+            )
     if cache_path is not None:
         _write_cache(G, cache_path)
         G.graph["coverage15"] = {**G.graph["coverage15"], "cached_to": str(cache_path)}
@@ -802,7 +1255,7 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".pkl":
-        _atomic_pickle(G, path)
+        atomic_pickle(G, path)
         return path
     if suffix not in {".graphml", ".gpkg"}:
         raise NetworkError(f"{path}: save as .graphml, .gpkg or .pkl")
@@ -810,6 +1263,7 @@ def save_network(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
 
     H = G.copy()
     H.graph.pop("coverage15", None)
+    H.graph.pop("unjoined_crossings", None)  # a GeoDataFrame: rebuilt with the network
     H.graph["coverage15_record"] = json.dumps(G.graph.get("coverage15", {}), default=str)
     with atomic_path(path) as tmp:
         if suffix == ".graphml":
@@ -968,15 +1422,28 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
 
 
 def _undirected_length_m(G: nx.MultiDiGraph) -> float:
-    seen: set[tuple[Any, Any, int]] = set()
-    total = 0.0
-    for u, v, k, d in G.edges(keys=True, data="length"):
-        a, b = (u, v) if repr(u) <= repr(v) else (v, u)
-        if (a, b, k) in seen:
-            continue
-        seen.add((a, b, k))
-        total += float(d or 0.0)
-    return total
+    """Metres of street, each street once whichever ways it can be walked.
+
+    A street is what the engine snaps to (:class:`~coverage15.snap.StreetIndex`):
+    the edges between the same two nodes along the same line, in either
+    direction; so the two directions of a loop street are one street.
+    """
+    from coverage15.access import WalkNetwork
+
+    if G.number_of_edges() == 0:
+        return 0.0
+    try:
+        net = WalkNetwork.from_graph(G)
+        return float(net.edge_length[net.streets.edge].sum())
+    except NetworkError:  # no coordinates or lengths to tell streets apart: pairs of nodes
+        seen: set[tuple[Any, Any, Any]] = set()
+        total = 0.0
+        for u, v, k, d in G.edges(keys=True, data="length"):
+            key = (*sorted((u, v), key=repr), k)
+            if key not in seen:
+                seen.add(key)
+                total += float(d or 0.0)
+        return total
 
 
 def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:

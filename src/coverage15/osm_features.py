@@ -841,7 +841,7 @@ def load_facilities_osm(
     (['乐山市柏杨中学', '乐山市凤凰路中学'], ['middle_school', 'middle_school'], ['missing'])
     """
     from coverage15.io import load_facilities
-    from coverage15.network import _is_osm_file
+    from coverage15.network import is_osm_file
     from coverage15.standards import Profile, category_catalogue, load_profile
 
     if floor_area not in ("missing", "levels"):
@@ -854,7 +854,7 @@ def load_facilities_osm(
     rules = _rules(None)
     keys = set(POI_KEYS) | _rule_keys(rules)
     is_file = isinstance(source, os.PathLike) or (
-        isinstance(source, str) and (Path(source).is_file() or _is_osm_file(Path(source)))
+        isinstance(source, str) and (Path(source).is_file() or is_osm_file(Path(source)))
     )
     label = str(source) if is_file else f"OpenStreetMap ({source!r})"
     report = report if report is not None else ValidationReport(source=label)

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -50,6 +51,7 @@ def prepare_network(
     gates: Any = None,
     dem: str | os.PathLike[str] | None = None,
     walk_cost: str = "length",
+    cache_dir: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
 ) -> WalkNetwork:
     """Build, edit and prepare a walking network for :func:`coverage15.analyze`.
@@ -76,6 +78,9 @@ def prepare_network(
     walk_cost
         Edge attribute holding the walking cost in metres (default
         ``"length"``; e.g. a cost the planner computed).
+    cache_dir
+        Keep the built network here: the next run on the same file and options
+        loads it instead of building it again.
     progress
         Show progress bars while building; None (the default) shows them in
         Jupyter notebooks only.
@@ -111,9 +116,25 @@ def prepare_network(
     >>> [cut.kind for cut in net.cuts]
     ['gated_compounds']
     """
-    from coverage15.network import build_walk_network, prepare_graph
+    from coverage15.network import (
+        build_walk_network,
+        is_osm_file,
+        prepare_graph,
+        walk_network_from_osm,
+    )
 
     progress = want_progress(progress)
+    edits = barriers is not None or compounds is not None or dem is not None
+    if (
+        not edits
+        and walk_cost == "length"
+        and isinstance(source, str | os.PathLike)
+        and is_osm_file(Path(source))
+    ):
+        # the fast path: OSM file → arrays → routing, no networkx graph on the way
+        net = walk_network_from_osm(source, cache_dir=cache_dir, progress=progress)
+        net.record = {**net.build_record, "walk_cost": walk_cost}  # type: ignore[attr-defined]
+        return net
     if isinstance(source, WalkNetwork):
         raise InputError(
             "prepare_network takes a network source or a graph, not a WalkNetwork that is "
@@ -122,7 +143,7 @@ def prepare_network(
     if isinstance(source, nx.MultiDiGraph):
         graph = prepare_graph(source)
     else:
-        graph = build_walk_network(source, progress=progress)
+        graph = build_walk_network(source, cache_dir=cache_dir, progress=progress)
     cuts = []
     if barriers is not None:
         from coverage15.barriers import apply_barriers
