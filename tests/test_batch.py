@@ -17,7 +17,7 @@ from coverage15.datasets import sample_path
 
 STREETS = ["嘉州街道", "柏杨街道", "青江镇"]
 #: the 2SFCA measure counts the competing households of the district only (see docs/batch.md)
-CATCHMENT = "步行可达每百户设施面积"
+CATCHMENT = "步行可达每百户设施面积（m²/百户）"
 
 
 def _street(row: pd.Series) -> str:

@@ -41,6 +41,9 @@ _API: dict[str, str] = {
     "save_network": "coverage15.network",
     "load_network": "coverage15.network",
     "prepare_network": "coverage15.prepare",
+    "walk_network_from_osm": "coverage15.network",
+    "to_networkx": "coverage15.network",
+    "load_open_spaces": "coverage15.io",
     "recommend_sites": "coverage15.siting",
     "write_results": "coverage15.export",
     "write_maps": "coverage15.maps",
@@ -74,24 +77,30 @@ __all__ = [
     "build_walk_network",
     "category_catalogue",
     "cgcs2000_gk_crs",
+    "communities_from_osm",
     "detect_offset",
     "from_wgs84",
     "list_profiles",
     "load_buildings",
     "load_communities",
     "load_facilities",
+    "load_facilities_osm",
     "load_network",
+    "load_open_spaces",
     "load_profile",
     "metric_crs",
     "network_summary",
     "plot_communities",
     "plot_walk_times",
+    "prepare_network",
     "profile_path",
     "read_layer",
     "recommend_sites",
     "save_network",
     "service_areas",
+    "to_networkx",
     "to_wgs84",
+    "walk_network_from_osm",
     "write_maps",
     "write_report",
     "write_results",
@@ -104,9 +113,24 @@ if TYPE_CHECKING:  # what IDEs and mypy see; at run time __getattr__ imports laz
     from coverage15.analysis import Analysis, analyze
     from coverage15.crs import cgcs2000_gk_crs, detect_offset, from_wgs84, metric_crs, to_wgs84
     from coverage15.export import write_results
-    from coverage15.io import load_buildings, load_communities, load_facilities, read_layer
+    from coverage15.io import (
+        load_buildings,
+        load_communities,
+        load_facilities,
+        load_open_spaces,
+        read_layer,
+    )
     from coverage15.maps import plot_communities, plot_walk_times, service_areas, write_maps
-    from coverage15.network import build_walk_network, load_network, network_summary, save_network
+    from coverage15.network import (
+        build_walk_network,
+        load_network,
+        network_summary,
+        save_network,
+        to_networkx,
+        walk_network_from_osm,
+    )
+    from coverage15.osm_features import communities_from_osm, load_facilities_osm
+    from coverage15.prepare import prepare_network
     from coverage15.report import write_report
     from coverage15.siting import recommend_sites
     from coverage15.standards import (

@@ -181,15 +181,17 @@ def read_ways(
         .with_filter(osmium.filter.KeyFilter("highway", "barrier", "entrance"))
     )
     bar = progress_bar(desc="reading OSM", unit=" ways", disable=not progress, leave=False)
+    # isinstance, as OSMObject.is_node/is_way do (and the type checker follows it)
+    node_type, way_type = osmium.osm.Node, osmium.osm.Way
     try:
         for obj in fp:
-            if obj.is_node():
+            if isinstance(obj, node_type):
                 t = obj.tags
                 found = {k: t[k] for k in node_tags if k in t}
                 if found:
                     tagged[obj.id] = found
                 continue
-            if not obj.is_way():
+            if not isinstance(obj, way_type):
                 continue
             tags = obj.tags
             # the C lookup behind TagList.get, without its Python layer where it exists

@@ -60,7 +60,7 @@ import math
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -84,6 +84,9 @@ from coverage15.snap import (
     snap_table,
     warn_unsnapped,
 )
+
+if TYPE_CHECKING:
+    from coverage15._osm_arrays import WalkArrays
 
 #: Bytes of one dense block of per-facility search results in catchment_pairs.
 CHUNK_BYTES = 50_000_000
@@ -675,6 +678,12 @@ class WalkNetwork:
     >>> net.n_nodes, net.n_edges, net.node_distances([1]).tolist()
     (2, 1, [0.0, 50.0])
     """
+
+    # Set only by coverage15.network.walk_network_from_osm (the OSM-file fast path):
+    # how the network was built and the arrays it came from. Absent on other
+    # networks, so readers use getattr(network, "build_record", None).
+    build_record: dict[str, Any]
+    walk_arrays: WalkArrays
 
     def __init__(
         self,

@@ -26,12 +26,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from coverage15._errors import Coverage15Error, InputError, NetworkError
 from coverage15.config import RunConfig, check_distinct, folder_name
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 DEFAULT_BUFFER_M = 1500.0
 #: Tobler's downhill optimum is 1.19× the flat speed: a walk costed as d flat metres can
@@ -415,7 +418,7 @@ def analyze_district(run: RunConfig, *, progress: bool = False) -> Any:
     )
 
 
-def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Path:
+def write_outputs(result: AnalysisLike, run: RunConfig, *, progress: bool = False) -> Path:
     """Write tables, layers, maps and the report of one district into its folder.
 
     What is written follows the config's ``[outputs]``: the tables and layers
@@ -462,7 +465,7 @@ def write_outputs(result: Any, run: RunConfig, *, progress: bool = False) -> Pat
 
 
 def write_deliverables(
-    result: Any,
+    result: AnalysisLike,
     folder: str | os.PathLike[str],
     *,
     lang: str = "zh",

@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -401,7 +401,7 @@ def bd09_to_wgs84(
 
 # --------------------------------------------------------------------------- GeoDataFrames
 
-Geo = gpd.GeoDataFrame | gpd.GeoSeries
+Geo: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries
 
 
 def normalise_crs(crs: Any) -> str | CRS:
@@ -664,7 +664,7 @@ def cgcs2000_gk_crs(lon: float, *, zone_width: Literal[3, 6] = 3, zone_prefix: b
 
 # --------------------------------------------------------------------------- metric CRS
 
-Bounds = Sequence[float]
+Bounds: TypeAlias = Sequence[float]
 
 
 def _wgs84_bounds(data: Geo | Bounds) -> tuple[float, float, float, float]:
@@ -675,14 +675,17 @@ def _wgs84_bounds(data: Geo | Bounds) -> tuple[float, float, float, float]:
         valid = series[~(series.isna() | series.is_empty)]
         if valid.empty:
             raise InputError("the data have no geometries to choose a CRS from")
-        bounds = tuple(float(v) for v in valid.total_bounds)
+        x0, y0, x1, y1 = (float(v) for v in valid.total_bounds)
+        bounds: tuple[float, ...] = (x0, y0, x1, y1)
         crs = CRS.from_user_input(series.crs)
         if not (crs.is_geographic and crs.equals(CRS.from_epsg(4326), ignore_axis_order=True)):
             tr = Transformer.from_crs(crs, 4326, always_xy=True)
-            bounds = tuple(float(v) for v in tr.transform_bounds(*bounds, densify_pts=21))
+            bounds = tuple(
+                float(v) for v in tr.transform_bounds(x0, y0, x1, y1, densify_pts=21)
+            )
     else:
         try:
-            bounds = tuple(float(v) for v in data)  # type: ignore[union-attr]
+            bounds = tuple(float(v) for v in data)
         except (TypeError, ValueError):
             raise InputError(
                 "expected a GeoDataFrame, GeoSeries or WGS84 bounds (minx, miny, maxx, maxy)"

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 
 def worst_table(
@@ -97,7 +100,7 @@ def worst_table(
     )
 
 
-def category_table(result: Any, lang: str = "zh") -> str:
+def category_table(result: AnalysisLike, lang: str = "zh") -> str:
     """Share of households within the profile's walking distance, per required category.
 
     The planner's first question after "how many are fully served": which
@@ -253,7 +256,7 @@ def run_demo(
     if lang == "zh" and maps and find_cjk_font() is None:
         print(text("demo_no_font", lang))  # at the top, not buried under the tables
         print()
-    print(text("demo_header", lang, path=sample_path().name))
+    print(text("demo_header", lang, path=sample_path()))
     communities = load_communities(sample_path("communities.geojson"))
     facilities = load_facilities(sample_path("facilities.geojson"), communities=communities)
     buildings = load_buildings(sample_path("buildings.geojson"))

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
@@ -62,6 +62,9 @@ import pandas as pd
 from coverage15._errors import InputError
 from coverage15._files import atomic_path, same_file
 from coverage15.labels import label, translate_frame
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 __all__ = [
     "FORMATS",
@@ -108,7 +111,7 @@ def _to_output_crs(frame: Any, crs: Any) -> Any:
     return frame.to_crs(target)
 
 
-def input_paths(analysis: Any) -> list[Path]:
+def input_paths(analysis: AnalysisLike) -> list[Path]:
     """Input files of an analysis, which outputs must never overwrite.
 
     Those named by the loaders' reports, by the layers' ``attrs["source"]`` and
@@ -338,7 +341,7 @@ def strip_paths(text_: str) -> str:
     return _PATH.sub(lambda m: m.group(1), text_)
 
 
-def service_area_layer(analysis: Any) -> gpd.GeoDataFrame | None:
+def service_area_layer(analysis: AnalysisLike) -> gpd.GeoDataFrame | None:
     """Each required category's walking service area at its own standard (a GIS layer).
 
     Computed by :func:`coverage15.maps.service_areas` (the routing engine), from
@@ -395,7 +398,7 @@ def service_area_layer(analysis: Any) -> gpd.GeoDataFrame | None:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=net.crs)
 
 
-def network_layer(analysis: Any) -> gpd.GeoDataFrame | None:
+def network_layer(analysis: AnalysisLike) -> gpd.GeoDataFrame | None:
     """The walking network's streets as a line layer (``street_id``, ``length_m``).
 
     Parameters
@@ -430,7 +433,7 @@ def network_layer(analysis: Any) -> gpd.GeoDataFrame | None:
     )
 
 
-def _tables(analysis: Any, *, layers: bool = False) -> dict[str, pd.DataFrame]:
+def _tables(analysis: AnalysisLike, *, layers: bool = False) -> dict[str, pd.DataFrame]:
     """The result tables by layer name (spatial ones are GeoDataFrames), rounded."""
     from coverage15.labels import targets_frame
 
@@ -898,9 +901,10 @@ def style_rules(
             rules.append(StyleRule(cl.labels[i], cl.colors[i], lower=float(lo), upper=float(hi)))
         return "graduated", column, "fill", rules
     if layer == "homes" and "status" in frame.columns:
-        colors = {"covered": "#1a9850", "underserved": "#d73027", "off_network": "#6e6e6e"}
+        status_colors = {"covered": "#1a9850", "underserved": "#d73027", "off_network": "#6e6e6e"}
         rules = [
-            StyleRule(str(value_label("status", k, lang)), c, value=k) for k, c in colors.items()
+            StyleRule(str(value_label("status", k, lang)), c, value=k)
+            for k, c in status_colors.items()
         ]
         return "categorized", "status", "marker", rules
     if layer in ("facilities", "service_areas") and "category" in frame.columns:
@@ -1279,7 +1283,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path, protect: list[Path]) -> 
 
 
 def write_results(
-    analysis: Any,
+    analysis: AnalysisLike,
     folder: str | os.PathLike,
     *,
     lang: str = "zh",

@@ -187,7 +187,7 @@ def home_indicators(
     out["completeness"] = out["n_covered"] / max(len(req), 1)
     names = np.array(req, dtype=object)
     out["missing"] = [",".join(names[~row]) for row in cov.to_numpy()]
-    for tier in sorted(profile.tiers, key=TIER_ORDER.get):
+    for tier in sorted(profile.tiers, key=TIER_ORDER.__getitem__):
         need = profile.required_up_to(tier)
         out[f"met__{tier}"] = cov[need].all(axis=1).to_numpy() if need else True
     on = pd.Series(True, index=homes.index) if snapped is None else snapped.astype(bool)
@@ -276,7 +276,7 @@ def community_indicators(
             "+ off-network"
         )
     out["lacking"] = lacking_text(lacking_table(homes, home_ind, profile), out["community_id"])
-    for tier in sorted(profile.tiers, key=TIER_ORDER.get):
+    for tier in sorted(profile.tiers, key=TIER_ORDER.__getitem__):
         out[f"hh_met__{tier}"] = per_comm(
             hh.where(home_ind[f"met__{tier}"] & (status != "off_network"), 0)
         )
@@ -494,7 +494,7 @@ def district_indicators(
         comm_ind["hh_covered_all"].sum() / hh_total if hh_total else np.nan,
         "share of households",
     )
-    for tier in sorted(profile.tiers, key=TIER_ORDER.get):
+    for tier in sorted(profile.tiers, key=TIER_ORDER.__getitem__):
         col = f"hh_met__{tier}"
         add(
             f"share_households_met__{tier}",

@@ -21,12 +21,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from coverage15.standards import category_catalogue
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 Lang = Literal["zh", "en"]
 
@@ -910,7 +913,7 @@ def value_label(column: str, value: object, lang: Lang | str = "zh") -> object:
     >>> value_label("missing", "kindergarten,pharmacy", "en")
     'Kindergarten, Pharmacy'
     """
-    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):
         return value
     if column in VALUES and value in VALUES[column]:
         return _pick(VALUES[column][value], lang)
@@ -945,7 +948,7 @@ TARGET_COLUMNS = [
 """Columns of ``Analysis.targets`` (one row per target of the profile)."""
 
 
-def targets_frame(analysis: Any) -> pd.DataFrame:
+def targets_frame(analysis: AnalysisLike) -> pd.DataFrame:
     """The targets table of an analysis (``Analysis.targets``), in its documented columns.
 
     An analysis without a (non-empty) ``targets`` table gets one from its
@@ -1009,7 +1012,7 @@ def targets_frame(analysis: Any) -> pd.DataFrame:
 
 def _missing(v: object) -> bool:
     try:
-        return v is None or bool(pd.isna(v))  # type: ignore[arg-type]
+        return v is None or bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
 
@@ -1341,7 +1344,7 @@ def targets_html(targets: pd.DataFrame, lang: Lang | str = "zh") -> str:
     return "".join(out)
 
 
-def analysis_repr(analysis: object) -> str:
+def analysis_repr(analysis: AnalysisLike) -> str:
     """A compact one-screen ``repr`` of an :class:`~coverage15.analysis.Analysis`.
 
     Attach with ``Analysis.__repr__ = lambda self: labels.analysis_repr(self)``.
@@ -1380,7 +1383,7 @@ def analysis_repr(analysis: object) -> str:
     )
 
 
-def analysis_html(analysis: object, lang: Lang | str = "zh") -> str:
+def analysis_html(analysis: AnalysisLike, lang: Lang | str = "zh") -> str:
     """A compact HTML view of an Analysis for Jupyter: sizes and the targets table.
 
     Attach with ``Analysis._repr_html_ = lambda self: labels.analysis_html(self)``.
@@ -1452,7 +1455,7 @@ class TargetsTable(pd.DataFrame):
     def _constructor(self) -> type:
         return TargetsTable
 
-    def _repr_html_(self) -> str | None:  # type: ignore[override]
+    def _repr_html_(self) -> str | None:
         if all(c in self.columns for c in _TARGET_VIEW):
             return targets_html(self, getattr(self, "lang", "zh"))
         return pd.DataFrame(self)._repr_html_()

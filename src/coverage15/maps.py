@@ -41,7 +41,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -71,6 +71,8 @@ from coverage15.styles import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from coverage15._types import AnalysisLike
 
 __all__ = [
     "MAP_CAPTIONS",
@@ -288,7 +290,7 @@ def _file_name(source: Any) -> str | None:
     return s or None
 
 
-def data_sources(analysis: Any) -> list[str]:
+def data_sources(analysis: AnalysisLike) -> list[str]:
     """The input files and the walking network of an analysis, by file name only.
 
     Parameters
@@ -331,7 +333,7 @@ def _crs_text(crs: Any) -> str:
 
 
 def map_footer(
-    analysis: Any,
+    analysis: AnalysisLike | None,
     *,
     lang: str = "zh",
     crs: Any = None,
@@ -454,7 +456,7 @@ def _point_layer(obj: Any) -> gpd.GeoSeries | None:
 
 
 def gates_and_cuts(
-    analysis: Any, gates: Any = None, cuts: Any = None
+    analysis: AnalysisLike, gates: Any = None, cuts: Any = None
 ) -> tuple[gpd.GeoSeries | None, gpd.GeoSeries | None]:
     """The compound gates and the cut crossings to draw on a map.
 
@@ -496,7 +498,7 @@ def gates_and_cuts(
 
 
 def _draw_gates_cuts(
-    ax: Axes, analysis: Any, crs: Any, gates: Any, cuts: Any, lang: str
+    ax: Axes, analysis: AnalysisLike, crs: Any, gates: Any, cuts: Any, lang: str
 ) -> list[Any]:
     from matplotlib.lines import Line2D
 
@@ -540,7 +542,7 @@ def _draw_gates_cuts(
 # --------------------------------------------------------------------------- inputs
 
 
-def uses_osm(analysis: Any) -> bool:
+def uses_osm(analysis: AnalysisLike) -> bool:
     """Whether results of ``analysis`` must carry the OpenStreetMap attribution.
 
     An explicit boolean ``osm`` attribute on the analysis or on its network
@@ -585,6 +587,10 @@ def _metric(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+@overload
+def _same_crs(gdf: None, crs: Any) -> None: ...
+@overload
+def _same_crs(gdf: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame: ...
 def _same_crs(gdf: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame | None:
     if gdf is None or gdf.crs is None or crs is None:
         return gdf
@@ -1050,7 +1056,7 @@ def column_label(column: str, lang: str) -> str:
     return label(column, lang)
 
 
-def _underserved_dots(ax: Axes, analysis: Any, crs: Any, lang: str) -> list[Any]:
+def _underserved_dots(ax: Axes, analysis: AnalysisLike, crs: Any, lang: str) -> list[Any]:
     """Underserved homes as black dots sized by households; their legend entry."""
     from matplotlib.lines import Line2D
 
@@ -1100,7 +1106,7 @@ def _profile_note(profile: Any, lang: str) -> str | None:
 def _wrap(s: str, width: int) -> str:
     import textwrap
 
-    out = []
+    out: list[str] = []
     for line in s.split("\n"):
         if has_cjk(line):
             out.extend(line[i : i + width] for i in range(0, len(line), width))
@@ -1592,7 +1598,7 @@ def category_threshold(profile: Any, category: str, group: str, given: float | N
 
 
 def plot_walk_times(
-    analysis: Any,
+    analysis: AnalysisLike,
     category: str,
     *,
     show: str = "homes",
@@ -1948,7 +1954,7 @@ def missing_bins(n_required: int) -> list[tuple[int, int]]:
 
 
 def plot_missing_categories(
-    analysis: Any,
+    analysis: AnalysisLike,
     *,
     lang: str = "zh",
     osm: bool | None = None,
@@ -2104,7 +2110,7 @@ def plot_missing_categories(
     return ax
 
 
-def categories_with_facilities(analysis: Any, categories: Sequence[str]) -> list[str]:
+def categories_with_facilities(analysis: AnalysisLike, categories: Sequence[str]) -> list[str]:
     """The categories that have at least one facility in the analysis (automatic maps)."""
     fac = getattr(analysis, "facilities", None)
     if fac is None or "category" not in fac.columns:
@@ -2114,7 +2120,7 @@ def categories_with_facilities(analysis: Any, categories: Sequence[str]) -> list
 
 
 def plot_coverage_by_category(
-    analysis: Any,
+    analysis: AnalysisLike,
     *,
     categories: Sequence[str] | None = None,
     lang: str = "zh",
@@ -2303,7 +2309,7 @@ def _star_handle(lang: str) -> Any:
 # --------------------------------------------------------------------------- map sets
 
 
-def worst_category(analysis: Any) -> str | None:
+def worst_category(analysis: AnalysisLike) -> str | None:
     """The required category with the lowest share of households within reach.
 
     Only categories with at least one facility in ``analysis.facilities`` are
@@ -2402,7 +2408,7 @@ def _informative(values: pd.Series, column: str) -> bool:
     return len(set(c.yb[c.yb >= 0].tolist())) > 1
 
 
-def _standard_maps(analysis: Any) -> list[tuple[str, dict[str, Any]]]:
+def _standard_maps(analysis: AnalysisLike) -> list[tuple[str, dict[str, Any]]]:
     comm = analysis.communities
     homes = getattr(analysis, "homes", None)
     out: list[tuple[str, dict[str, Any]]] = []
@@ -2450,7 +2456,7 @@ def _standard_maps(analysis: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _draw(
-    analysis: Any,
+    analysis: AnalysisLike,
     spec: dict[str, Any],
     *,
     lang: str,
@@ -2473,7 +2479,7 @@ def _draw(
 
 
 def write_maps(
-    analysis: Any,
+    analysis: AnalysisLike,
     folder: str | os.PathLike,
     *,
     lang: str = "zh",
@@ -2546,7 +2552,7 @@ def write_maps(
 
 
 def write_map_pdf(
-    analysis: Any, path: str | os.PathLike, *, lang: str = "zh", osm: bool | None = None
+    analysis: AnalysisLike, path: str | os.PathLike, *, lang: str = "zh", osm: bool | None = None
 ) -> Path:
     """All standard district maps as pages of one PDF (written atomically).
 

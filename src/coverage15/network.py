@@ -363,8 +363,8 @@ def walk_network_from_osm(
                 atomic_pickle(arr, cache_path)
             arr.record["cached_to"] = str(cache_path)
     net = arr.walk_network()
-    net.build_record = arr.record  # type: ignore[attr-defined]
-    net.walk_arrays = arr  # type: ignore[attr-defined]
+    net.build_record = arr.record
+    net.walk_arrays = arr
     return net
 
 
@@ -1025,13 +1025,19 @@ def _saved_gpkg(path: Path) -> bool:
 def _download(kind: str, source: Any, *, retain_all: bool) -> nx.MultiDiGraph:
     from osmnx._errors import InsufficientResponseError
 
-    kw = {"network_type": "walk", "simplify": False, "retain_all": retain_all}
     try:
         if kind == "place":
-            return ox.graph_from_place(source, **kw)
+            return ox.graph_from_place(
+                source, network_type="walk", simplify=False, retain_all=retain_all
+            )
         if kind == "polygon":
-            return ox.graph_from_polygon(source, **kw)
-        return ox.graph_from_bbox(tuple(float(b) for b in source), **kw)
+            return ox.graph_from_polygon(
+                source, network_type="walk", simplify=False, retain_all=retain_all
+            )
+        west, south, east, north = (float(b) for b in source)
+        return ox.graph_from_bbox(
+            (west, south, east, north), network_type="walk", simplify=False, retain_all=retain_all
+        )
     except (InsufficientResponseError, ValueError, TypeError, OSError) as exc:
         # OSError covers requests' ConnectionError and timeouts (no network, blocked host)
         raise NetworkError(f"OpenStreetMap download for {source!r} failed: {exc}") from exc

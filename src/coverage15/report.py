@@ -35,7 +35,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,9 @@ from coverage15.labels import (
     text,
     tier_label,
 )
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 __all__ = [
     "ReportContent",
@@ -137,7 +140,7 @@ def _with_unit(value: Any, unit_text: Any, lang: str) -> str:
 # --------------------------------------------------------------------------- tables in
 
 
-def lacking_table(analysis: Any) -> pd.DataFrame:
+def lacking_table(analysis: AnalysisLike) -> pd.DataFrame:
     """Households per community lacking each category within its standard (long table).
 
     ``Analysis.lacking`` when the analysis has it; else parsed from the
@@ -373,7 +376,7 @@ def _targets_table(targets: pd.DataFrame, lang: str) -> ReportTable:
     )
 
 
-def _category_rows(analysis: Any) -> list[dict[str, Any]]:
+def _category_rows(analysis: AnalysisLike) -> list[dict[str, Any]]:
     comm = analysis.communities
     profile = analysis.profile
     group = getattr(analysis, "group", "general")
@@ -488,7 +491,7 @@ def _contrasts(targets: pd.DataFrame, lang: str) -> list[str]:
 
 
 def _abstract(
-    analysis: Any,
+    analysis: AnalysisLike,
     targets: pd.DataFrame,
     cats: list[dict[str, Any]],
     lacking: pd.DataFrame,
@@ -565,7 +568,7 @@ def _abstract(
     return sentences
 
 
-def _worst_table(analysis: Any, lacking: pd.DataFrame, lang: str) -> ReportTable | None:
+def _worst_table(analysis: AnalysisLike, lacking: pd.DataFrame, lang: str) -> ReportTable | None:
     worst = getattr(analysis, "worst", None)
     if worst is None or not len(worst):
         return None
@@ -643,7 +646,7 @@ def _network_date(record: dict[str, Any], lang: str) -> str:
     return text("date_unknown", lang)
 
 
-def _method(analysis: Any, lang: str, osm: bool) -> tuple[list[str], list[str]]:
+def _method(analysis: AnalysisLike, lang: str, osm: bool) -> tuple[list[str], list[str]]:
     profile = analysis.profile
     group = getattr(analysis, "group", "general")
     record = dict(getattr(analysis, "network_record", {}) or {})
@@ -703,7 +706,7 @@ def _method(analysis: Any, lang: str, osm: bool) -> tuple[list[str], list[str]]:
     return lines, [s for s in [source, net_file, *files] if s]
 
 
-def _repairs_table(analysis: Any, lang: str) -> ReportTable | None:
+def _repairs_table(analysis: AnalysisLike, lang: str) -> ReportTable | None:
     report = getattr(analysis, "report", None)
     findings = list(getattr(report, "findings", []) or [])
     if not findings:
@@ -743,7 +746,7 @@ def _map_caption(name: str, lang: str) -> str | None:
 
 
 def _map_images(
-    analysis: Any, lang: str, maps_dir: Any, dpi: int, osm: bool | None
+    analysis: AnalysisLike, lang: str, maps_dir: Any, dpi: int, osm: bool | None
 ) -> tuple[list[tuple[str, bytes]], str | None]:
     from coverage15._fonts import resolve_lang
 
@@ -789,7 +792,7 @@ def _map_images(
 
 
 def report_content(
-    analysis: Any,
+    analysis: AnalysisLike,
     *,
     lang: str = "zh",
     title: str | None = None,
@@ -1064,7 +1067,7 @@ def _html(c: ReportContent) -> str:
 
 
 def report_html(
-    analysis: Any,
+    analysis: AnalysisLike,
     *,
     lang: str = "zh",
     title: str | None = None,
@@ -1122,7 +1125,7 @@ def report_html(
 
 
 def write_report(
-    analysis: Any,
+    analysis: AnalysisLike,
     path: str | os.PathLike,
     *,
     lang: str = "zh",
@@ -1291,7 +1294,7 @@ def write_report_pdf(
     return path
 
 
-def summary_text(analysis: Any, lang: str = "en") -> str:
+def summary_text(analysis: AnalysisLike, lang: str = "en") -> str:
     """The district summary for a terminal, in one language, with aligned columns.
 
     What :meth:`Analysis.summary <coverage15.analysis.Analysis.summary>` prints:

@@ -24,10 +24,13 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coverage15.labels import ATTRIBUTION, text
 from coverage15.report import ReportContent, ReportTable, report_content
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 __all__ = ["content_docx", "write_report_docx"]
 
@@ -348,7 +351,7 @@ def content_docx(content: ReportContent) -> Any:
 
 
 def write_report_docx(
-    analysis: Any,
+    analysis: AnalysisLike,
     path: str | os.PathLike,
     *,
     lang: str = "zh",

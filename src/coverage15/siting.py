@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -49,6 +49,9 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from coverage15._errors import InputError
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 __all__ = ["SitingResult", "greedy_cover", "recommend_sites"]
 
@@ -144,7 +147,9 @@ class SitingResult:
             t["lon"], t["lat"] = wgs.x.round(6), wgs.y.round(6)
         return t.rename(columns={k: v[i] for k, v in heads.items()})
 
-    def plot(self, ax: Any = None, *, lang: str = "zh", analysis: Any = None) -> Any:
+    def plot(
+        self, ax: Any = None, *, lang: str = "zh", analysis: AnalysisLike | None = None
+    ) -> Any:
         """Map of the chosen sites over the communities and the homes they newly cover.
 
         Parameters
@@ -333,7 +338,7 @@ def greedy_cover(
 
 
 def _candidate_points(
-    analysis: Any, candidates: Any, underserved_xy: np.ndarray, threshold: float
+    analysis: AnalysisLike, candidates: Any, underserved_xy: np.ndarray, threshold: float
 ) -> gpd.GeoDataFrame:
     net = analysis.network
     crs = net.crs
@@ -375,7 +380,7 @@ def _candidate_points(
 
 
 def recommend_sites(
-    analysis: Any,
+    analysis: AnalysisLike,
     category: str,
     *,
     k: int | None = None,
@@ -477,7 +482,7 @@ def recommend_sites(
     else:
         A = sparse.csr_array((len(cand), len(under)), dtype=bool)
     w = hh[under]
-    if exact:
+    if exact and k is not None:  # exact=True without k was refused above
         chosen = _spopt_mclp(A, w, k)
         solver = "spopt-mclp"
     else:
@@ -527,7 +532,7 @@ def _xy(homes: gpd.GeoDataFrame, idx: np.ndarray) -> np.ndarray:
 
 
 def _community_effect(
-    analysis: Any, category: str, before: np.ndarray, after: np.ndarray
+    analysis: AnalysisLike, category: str, before: np.ndarray, after: np.ndarray
 ) -> pd.DataFrame:
     homes = analysis.homes
     hh = homes["households"].to_numpy(dtype=np.float64)

@@ -1006,10 +1006,10 @@ def _parse_profile(data: Mapping, where: str) -> Profile:
     for key, r in _table(data.get("categories", {}), f"{where} [categories]").items():
         wr = f"{where} [categories.{key}]"
         if key not in catalogue:
-            hint = suggest_category(key)
+            near = suggest_category(key)
             raise ProfileError(
                 f"{wr}: unknown category key"
-                + (f"; did you mean {hint!r}?" if hint else "")
+                + (f"; did you mean {near!r}?" if near else "")
                 + " (categories are defined in categories.toml)"
             )
         _check_profile_keys(_table(r, wr), _CATEGORY_KEYS, wr)
@@ -1110,9 +1110,9 @@ def _parse_target(
         raise ProfileError(f"{wt}: categories must be a list of category keys, got {cats!r}")
     for c in cats:
         if c not in catalogue:
-            hint = suggest_category(c)
+            near = suggest_category(c)
             raise ProfileError(
-                f"{wt}: unknown category {c!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                f"{wt}: unknown category {c!r}" + (f"; did you mean {near!r}?" if near else "")
             )
     tier = _opt_str(t, "tier", wt)
     if measure == "tier_share" and tier not in tiers:

@@ -452,9 +452,9 @@ def classify(
         from matplotlib.colors import to_hex
 
         cm = colormaps[cmap or "RdBu"]
-        below = [to_hex(cm(x)) for x in np.linspace(0.05, 0.38, side)]
-        above = [to_hex(cm(x)) for x in np.linspace(0.62, 0.95, side)]
-        colors = (*below, *above)
+        colors_below = [to_hex(cm(x)) for x in np.linspace(0.05, 0.38, side)]
+        colors_above = [to_hex(cm(x)) for x in np.linspace(0.62, 0.95, side)]
+        colors = (*colors_below, *colors_above)
         labels = []
         for i in range(2 * side):
             lo, hi = edges[i], edges[i + 1]
@@ -492,8 +492,8 @@ def classify(
         if column is not None and is_share(column):  # on the fixed 0–100 % scale
             colors = tuple(_at(cmap or _default_cmap(column), bins))
         edges_t = (float(bins[0]), *(float(b) for b in bins))
-        labels = tuple(fmt(b) for b in bins)
-        return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
+        labels_t = tuple(fmt(b) for b in bins)
+        return Classes(scheme, edges_t, colors, labels_t, yb, None, tuple(range(len(bins))))
     with warnings.catch_warnings():
         # "Not enough unique values…", "Numba not installed…": handled / harmless
         warnings.simplefilter("ignore")
@@ -509,13 +509,13 @@ def classify(
     yb[ok] = np.searchsorted(bins, data, side="left")
     yb[ok] = np.minimum(yb[ok], len(bins) - 1)
     colors = tuple(sample_colors(cmap or _default_cmap(column), len(bins)))
-    labels = tuple(
+    labels_t = tuple(
         fmt(edges_t[i + 1])
         if fmt(edges_t[i]) == fmt(edges_t[i + 1])
         else f"{fmt(edges_t[i])} – {fmt(edges_t[i + 1])}"
         for i in range(len(bins))
     )
-    return Classes(scheme, edges_t, colors, labels, yb, None, tuple(range(len(bins))))
+    return Classes(scheme, edges_t, colors, labels_t, yb, None, tuple(range(len(bins))))
 
 
 def category_styles(keys: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -402,7 +402,7 @@ def tier_shares(homes: pd.DataFrame, profile: Profile) -> pd.DataFrame:
     on = (homes["status"] != "off_network").to_numpy() if "status" in homes else True
     cat = category_catalogue()
     rows = []
-    for tier in sorted(profile.tiers, key=TIER_ORDER.get):
+    for tier in sorted(profile.tiers, key=TIER_ORDER.__getitem__):
         cum = profile.required_up_to(tier)
         own = [c for c in cum if profile.requirements[c].tier == tier]
 
@@ -804,8 +804,8 @@ def _compute(
             ok = area >= thr
             return _row(t, float(ok.mean()), note=f"{int(ok.sum())} of {n} reach {thr:g} m²")
         thr_t = profile.target("area_per_100_households_m2")
-        thr = t.threshold if t.threshold is not None else (thr_t.value if thr_t else None)
-        if thr is None:
+        least = t.threshold if t.threshold is not None else (thr_t.value if thr_t else None)
+        if least is None:
             return _row(t, nan, "no area_per_100_households_m2 target to compare with")
         hh = comm["households"].astype("float64").to_numpy()[mask]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -813,7 +813,7 @@ def _compute(
         valid = ~np.isnan(per)
         if not valid.any():
             return _row(t, nan, "no households（无户数）")
-        ok = per[valid] >= thr
-        note = f"{int(ok.sum())} of {int(valid.sum())} reach {thr:g} m² per 100 households"
-        return _row(t, float(ok.mean()), note=note)
+        reach = per[valid] >= least
+        note = f"{int(reach.sum())} of {int(valid.sum())} reach {least:g} m² per 100 households"
+        return _row(t, float(reach.mean()), note=note)
     return _row(t, nan, f"measure {m} not computed")  # pragma: no cover - MEASURES is closed

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +53,9 @@ from coverage15.labels import (
     unit,
     value_label,
 )
+
+if TYPE_CHECKING:
+    from coverage15._types import AnalysisLike
 
 __all__ = ["DEFAULT_COLUMNS", "leaflet_assets", "webmap_html", "write_webmap"]
 
@@ -377,7 +380,7 @@ def _rounded_lines(geoms: np.ndarray, crs: Any, tolerance_m: float, digits: int)
     return out
 
 
-def _street_layer(analysis: Any, tolerance_m: float, digits: int) -> list[Any]:
+def _street_layer(analysis: AnalysisLike, tolerance_m: float, digits: int) -> list[Any]:
     from coverage15.maps import street_lines
 
     streets = street_lines(getattr(analysis, "network", None))
@@ -403,7 +406,7 @@ def _polygon_rings(geom: Any, crs: Any, tolerance_m: float, digits: int) -> list
 
 
 def _walk_layers(
-    analysis: Any, lang: str, max_homes: int, digits: int, tolerance_m: float, areas: bool
+    analysis: AnalysisLike, lang: str, max_homes: int, digits: int, tolerance_m: float, areas: bool
 ) -> tuple[list[float], list[dict[str, Any]], list[dict[str, Any]]]:
     """Home points once, one class string per category, and service areas per category."""
     from coverage15.maps import (
@@ -675,7 +678,7 @@ def _csp(tiles: str | None) -> str:
 
 
 def webmap_html(
-    analysis: Any,
+    analysis: AnalysisLike,
     *,
     columns: Sequence[str] | str | None = None,
     lang: str = "zh",
@@ -875,7 +878,7 @@ def webmap_html(
 
 
 def write_webmap(
-    analysis: Any,
+    analysis: AnalysisLike,
     path: str | os.PathLike,
     *,
     columns: Sequence[str] | str | None = None,
