@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml | $(PY)
 sysdeps:
 	@bash scripts/sysdeps.sh
 
-demo: $(STAMP)
+# sysdeps: the CJK font (Chinese map labels) and Chromium (report.pdf), as for the tests
+demo: $(STAMP) sysdeps
 	$(PY) -m coverage15 demo --out $(OUT)
 
 # lint (ruff check, ruff format --check, mypy), then the tests; tests/test_packaging.py builds
@@ -40,14 +41,15 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_siting.py
+	$(PY) benchmarks/bench_cli.py
 
 # the documentation site (strict: broken references fail); tests/test_docs.py runs it in `make test`
 docs: $(STAMP)
 	$(PY) -m mkdocs build --strict --site-dir output/site
 
 # regenerate the sample district: data/sample and its packaged copy src/coverage15/data/sample
-sample:
-	$(PYTHON) scripts/make_sample.py
+sample: $(STAMP)
+	$(PY) scripts/make_sample.py
 
 clean:
 	rm -rf $(VENV) output cache .pytest_cache .ruff_cache .mypy_cache build dist

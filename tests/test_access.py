@@ -719,9 +719,9 @@ def test_beijing_cau_homes_on_fragments_are_linked_to_the_main_network():
     old = WalkNetwork.from_graph(G, island_max_nodes=0)
     new = WalkNetwork.from_graph(G)
     main = int(new.islands["nodes"].idxmax())
-    assert not new.islands.loc[main, "island"] and new.islands["island"].sum() == len(
-        new.islands
-    ) - 1
+    assert (
+        not new.islands.loc[main, "island"] and new.islands["island"].sum() == len(new.islands) - 1
+    )
 
     def pieces(net):
         s = net.snap(homes)
@@ -824,8 +824,14 @@ def test_service_area_holds_every_home_that_reaches_the_facility_in_time():
     assert r["reach__shop"].tolist() == ["reached", "reached", "no_path", "reached"]
     gdf = gpd.GeoDataFrame({"dist_m__shop": r["dist_m__shop"]}, geometry=homes, crs=CRS)
     sa = service_areas(
-        net, fac, minutes=[5], speed_m_per_min=60, buffer_m=1, fill_holes_m2=0,
-        homes=gdf, distance_column="dist_m__shop",
+        net,
+        fac,
+        minutes=[5],
+        speed_m_per_min=60,
+        buffer_m=1,
+        fill_holes_m2=0,
+        homes=gdf,
+        distance_column="dist_m__shop",
     )
     area = sa.geometry.iloc[0]
     inside = [area.contains(p) for p in homes]

@@ -78,6 +78,8 @@ def _check_error(exc: InputError, n: int, source: str) -> None:
         assert len(set(exc.rows)) == len(exc.rows)
     else:  # about the whole layer: no usable record, no CRS ...
         assert re.search(r"no usable|no features|no data|coordinate reference|CRS", str(exc)), exc
+
+
 LON, LAT = 103.76, 29.55
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -307,11 +309,7 @@ located_cells = st.tuples(st.floats(103.7, 103.8), st.floats(29.5, 29.6)).map(
     lambda t: (f"{t[0]:.5f}", f"{t[1]:.5f}")
 )
 coords = st.integers(0, 9).flatmap(  # 1 in 10 not a number (it ends the case), 1 in 10 blank
-    lambda k: st.just(("abc", "29.5"))
-    if k == 0
-    else st.just(("", ""))
-    if k == 1
-    else located_cells
+    lambda k: st.just(("abc", "29.5")) if k == 0 else st.just(("", "")) if k == 1 else located_cells
 )
 csv_categories = st.sampled_from(["幼儿园", "药店", "社区卫生服务站", "", "火星站"])
 

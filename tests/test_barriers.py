@@ -526,8 +526,9 @@ def _half_gated_graph() -> nx.MultiDiGraph:
 
 def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> None:
     G = _half_gated_graph()
-    compound = gpd.GeoDataFrame({"name": ["半封闭苑"]}, geometry=[shapely.box(0, 0, 100, 100)],
-                                crs=CRS)
+    compound = gpd.GeoDataFrame(
+        {"name": ["半封闭苑"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=CRS
+    )
     gate = [shapely.Point(20, 0)]
     homes = gpd.GeoDataFrame(
         {"households": [40, 10]},
@@ -596,8 +597,9 @@ def test_sealed_part_of_a_compound_is_detected_and_given_its_main_access() -> No
 
 def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
     # p–q inside the compound was never connected to any street: not "cut off"
-    G = _graph({"p": (40, 40), "q": (60, 40), "x": (200, 0), "y": (300, 0)},
-               [("p", "q"), ("x", "y")])
+    G = _graph(
+        {"p": (40, 40), "q": (60, 40), "x": (200, 0), "y": (300, 0)}, [("p", "q"), ("x", "y")]
+    )
     _, rep = gated_compounds(G, [shapely.box(0, 0, 100, 100)], [])
     assert rep.compounds[["nodes_inside", "nodes_cut_off"]].values.tolist() == [[2, 0]]
     assert rep.summary["nodes_cut_off"] == 0
@@ -628,8 +630,10 @@ def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) 
 
     for i, (x, y, *t) in nodes.items():
         lon, lat = _ll(x, y)
-        out.append(f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
-                   f'{tags(t[0]) if t else ""}</node>')
+        out.append(
+            f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
+            f"{tags(t[0]) if t else ''}</node>"
+        )
     for i, refs, t in ways:
         nds = "".join(f'<nd ref="{r}"/>' for r in refs)
         out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
@@ -649,16 +653,38 @@ def _compounds_osm(path) -> None:
     # D (丁园): 200..300 × 200..300, a gate node on its west side, on no way.
     # E (relation 戊园): one closed outer way 400..500 × 0..100 and a member way missing.
     nodes = {
-        1: (0, 0), 2: (100, 0), 3: (100, 100), 4: (0, 100),
-        10: (50, -30), 11: (50, 12, {"barrier": "gate"}), 12: (50, 60),
-        20: (200, 0), 21: (300, 0), 22: (300, 100), 23: (200, 100),
-        24: (230, 30), 25: (270, 30), 26: (270, 70), 27: (230, 70),
-        28: (150, 80), 29: (250, 80),
-        30: (0, 200), 31: (100, 200), 32: (100, 300), 33: (0, 300), 34: (50, 170),
+        1: (0, 0),
+        2: (100, 0),
+        3: (100, 100),
+        4: (0, 100),
+        10: (50, -30),
+        11: (50, 12, {"barrier": "gate"}),
+        12: (50, 60),
+        20: (200, 0),
+        21: (300, 0),
+        22: (300, 100),
+        23: (200, 100),
+        24: (230, 30),
+        25: (270, 30),
+        26: (270, 70),
+        27: (230, 70),
+        28: (150, 80),
+        29: (250, 80),
+        30: (0, 200),
+        31: (100, 200),
+        32: (100, 300),
+        33: (0, 300),
+        34: (50, 170),
         35: (50, 250),
-        40: (200, 200), 41: (300, 200), 42: (300, 300), 43: (200, 300),
+        40: (200, 200),
+        41: (300, 200),
+        42: (300, 300),
+        43: (200, 300),
         44: (200, 250, {"barrier": "lift_gate"}),
-        50: (400, 0), 51: (500, 0), 52: (500, 100), 53: (400, 100),
+        50: (400, 0),
+        51: (500, 0),
+        52: (500, 100),
+        53: (400, 100),
     }
     ways = [
         (100, [1, 2, 3, 4, 1], {"landuse": "residential", "name": "甲园"}),
@@ -673,10 +699,16 @@ def _compounds_osm(path) -> None:
         (500, [50, 51, 52, 53, 50], {}),
     ]
     relations = [
-        (900, [("w", 200, "outer"), ("w", 201, "outer"), ("w", 202, "inner")],
-         {"type": "multipolygon", "landuse": "residential"}),
-        (901, [("w", 500, "outer"), ("w", 599, "outer")],
-         {"type": "multipolygon", "landuse": "residential", "name": "戊园"}),
+        (
+            900,
+            [("w", 200, "outer"), ("w", 201, "outer"), ("w", 202, "inner")],
+            {"type": "multipolygon", "landuse": "residential"},
+        ),
+        (
+            901,
+            [("w", 500, "outer"), ("w", 599, "outer")],
+            {"type": "multipolygon", "landuse": "residential", "name": "戊园"},
+        ),
     ]
     write_osm(path, nodes, ways, relations)
 
@@ -685,9 +717,7 @@ def test_compounds_from_osm_by_hand(tmp_path) -> None:
     path = tmp_path / "compounds.osm"
     _compounds_osm(path)
     comp, gates = compounds_from_osm(path)
-    assert comp.index.tolist() == [
-        "way/100", "way/300", "way/400", "relation/900", "relation/901"
-    ]
+    assert comp.index.tolist() == ["way/100", "way/300", "way/400", "relation/900", "relation/901"]
     assert comp["name"].tolist() == ["甲园", "丙园", "丁园", "relation/900", "戊园"]
     assert comp["name_source"].tolist() == ["name", "name", "name", "osm id", "name"]
     assert comp["gated"].tolist() == [True, False, True, True, False]
@@ -750,8 +780,13 @@ def test_compounds_from_osm_cache(tmp_path, monkeypatch) -> None:
     assert len(list(cache.glob("compounds-*.pkl"))) == 2
 
 
-CAU = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm" / (
-    "beijing_haidian_cau_2026.osm.bz2"
+CAU = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "osm"
+    / ("beijing_haidian_cau_2026.osm.bz2")
 )
 
 
@@ -765,7 +800,9 @@ def test_compounds_from_osm_beijing_cau() -> None:
     assert comp.loc["relation/14400092", "missing_members"] == "way/960940776"
     assert comp.loc["way/609225889", "name"] == "way/609225889"  # unnamed: its OSM id
     assert comp.index[comp["gated"]].tolist() == [
-        "way/595108678", "way/609225889", "way/1025016911"
+        "way/595108678",
+        "way/609225889",
+        "way/1025016911",
     ]
     assert gates["kind"].value_counts().to_dict() == {"gate_node": 4, "boundary_gate": 4}
     assert comp.loc["way/609225889", "gates_found"] == (

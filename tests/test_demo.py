@@ -38,7 +38,10 @@ def test_demo_writes_every_file(demo) -> None:
     for name in ("communities", "homes", "facilities", "district", "worst", "repairs"):
         assert (out / f"{name}.csv").is_file(), name
     pngs = sorted((out / "maps").glob("*.png"))
-    assert {p.name for p in pngs} >= {"map_missing_categories.png", "map_underserved_households.png"}
+    assert {p.name for p in pngs} >= {
+        "map_missing_categories.png",
+        "map_underserved_households.png",
+    }
     assert all(p.read_bytes()[:8] == PNG and p.stat().st_size > 10_000 for p in pngs)
     html = (out / "map.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "嘉州社区" in html

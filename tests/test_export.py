@@ -27,9 +27,9 @@ def analysis():
     a.homes["community_id"] = a.homes["community_id"].map(
         dict(zip([f"C{i}" for i in range(1, 5)], a.communities["community_id"], strict=True))
     )
-    a.worst["community_id"] = a.communities.set_index("name").loc[
-        a.worst["name"], "community_id"
-    ].to_numpy()
+    a.worst["community_id"] = (
+        a.communities.set_index("name").loc[a.worst["name"], "community_id"].to_numpy()
+    )
     return a
 
 

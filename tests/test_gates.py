@@ -97,7 +97,11 @@ def test_gates_lengthen_walks_from_compound_homes(capsys) -> None:
 # --------------------------------------------------------------------------- Beijing CAU 2026
 
 CAU = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm"
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "osm"
     / "beijing_haidian_cau_2026.osm.bz2"
 )
 cau = pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
@@ -117,8 +121,9 @@ def cau_homes(cau_network):
         if obj.is_area() and "building" in obj.tags:
             geoms.append(shapely.from_wkb(wkb.create_multipolygon(obj)))
     pts = gpd.GeoSeries(geoms, crs=4326).representative_point()
-    return gpd.GeoDataFrame({"households": np.ones(len(pts), dtype=int)}, geometry=pts.values,
-                            crs=4326).to_crs(cau_network.graph["crs"])
+    return gpd.GeoDataFrame(
+        {"households": np.ones(len(pts), dtype=int)}, geometry=pts.values, crs=4326
+    ).to_crs(cau_network.graph["crs"])
 
 
 @cau

@@ -401,7 +401,13 @@ def contract_statuses(a) -> None:
     """``reach__health_station`` as the engine's contract defines it (when it does not yet)."""
     if "reach__health_station" not in a.homes.columns:
         a.homes["reach__health_station"] = [
-            "reached", "reached", "reached", "reached", "reached", "no_path", "off_network"
+            "reached",
+            "reached",
+            "reached",
+            "reached",
+            "reached",
+            "no_path",
+            "off_network",
         ]
 
 
@@ -416,7 +422,9 @@ def test_walk_classes_on_a_real_analysis(statuses: bool) -> None:
     else:
         a.homes = a.homes.drop(columns=[c for c in a.homes.columns if c.startswith("reach__")])
     cls = maps.reach_classes(
-        a.homes, "health_station", threshold_m=a.profile.threshold_m("health_station"),
+        a.homes,
+        "health_station",
+        threshold_m=a.profile.threshold_m("health_station"),
         facilities=a.facilities,
     )
     expected = list(EXPECTED)
@@ -550,12 +558,18 @@ def test_worst_category_skips_categories_without_facilities(analysis) -> None:
 # Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear sRGB
 MACHADO = {
     "protanopia": np.array(
-        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-         [-0.003882, -0.048116, 1.051998]]
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
     ),
     "deuteranopia": np.array(
-        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-         [-0.011820, 0.042940, 0.968881]]
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
     ),
 }
 # CIEDE2000 thresholds: unordered classes (walking classes, siting, status) must stay clearly

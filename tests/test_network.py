@@ -694,9 +694,7 @@ def test_simplify_keeps_isolated_rings_and_counts_what_it_merges(loop_osm: Path)
     assert len(G[3][3]) == 2
     assert [d["osmid"] for d in G[3][3].values()] == [302, 302]
     assert sorted(d["reversed"] for d in G[3][3].values()) == [False, True]
-    loop_len = sum(
-        _haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(3, 7), (7, 8), (8, 3)]
-    )
+    loop_len = sum(_haversine(LOOP_NODES[a], LOOP_NODES[b]) for a, b in [(3, 7), (7, 8), (8, 3)])
     assert [d["length"] for d in G[3][3].values()] == [pytest.approx(loop_len)] * 2
     assert G.nodes[3]["street_count"] == 3  # the street, and the loop counted twice (osmnx)
     # street length: each street once, the loop too (both its directions are one street)

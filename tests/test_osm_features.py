@@ -24,8 +24,13 @@ from coverage15.osm_features import (
 LON_0, LAT_0 = 116.35, 40.0
 M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
 M_LAT = 110_950.0
-CAU = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "osm" / (
-    "beijing_haidian_cau_2026.osm.bz2"
+CAU = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "osm"
+    / ("beijing_haidian_cau_2026.osm.bz2")
 )
 cau = pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
 
@@ -40,9 +45,7 @@ def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) 
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
     if bounds is not None:
         (w, s), (e, n) = _ll(*bounds[:2]), _ll(*bounds[2:])
-        out.append(
-            f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>'
-        )
+        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
 
     def tags(t: dict) -> str:
         return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
@@ -51,7 +54,7 @@ def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) 
         lon, lat = _ll(x, y)
         out.append(
             f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
-            f'{tags(t[0]) if t else ""}</node>'
+            f"{tags(t[0]) if t else ''}</node>"
         )
     for i, refs, t in ways:
         nds = "".join(f'<nd ref="{r}"/>' for r in refs)
@@ -127,9 +130,16 @@ def _facilities_osm(path) -> None:
         **_square(600, 900, 0, 960, 50),  # a market (multipolygon of two ways)
     }
     ways = [
-        (1000, [100, 101, 102, 103, 100],
-         {"amenity": "clinic", "name": "学院路社区卫生服务中心", "building": "yes",
-          "building:levels": "3"}),
+        (
+            1000,
+            [100, 101, 102, 103, 100],
+            {
+                "amenity": "clinic",
+                "name": "学院路社区卫生服务中心",
+                "building": "yes",
+                "building:levels": "3",
+            },
+        ),
         (1001, [200, 201, 202, 203, 200], {"amenity": "university", "name": "某大学"}),
         (1002, [300, 301, 302, 303, 300], {"leisure": "pitch", "sport": "basketball"}),
         (1003, [400, 401, 402, 403, 400], {"leisure": "pitch", "sport": "basketball"}),
@@ -138,8 +148,11 @@ def _facilities_osm(path) -> None:
         (1006, [602, 603, 600], {}),
     ]
     relations = [
-        (2000, [("w", 1005, "outer"), ("w", 1006, "outer")],
-         {"type": "multipolygon", "amenity": "marketplace", "name": "学清路菜市场"}),
+        (
+            2000,
+            [("w", 1005, "outer"), ("w", 1006, "outer")],
+            {"type": "multipolygon", "amenity": "marketplace", "name": "学清路菜市场"},
+        ),
     ]
     write_osm(path, nodes, ways, relations)
 
@@ -206,8 +219,12 @@ def test_load_facilities_osm_options(tmp_path) -> None:
     assert by["floor_area_m2"].notna().sum() == 1  # no levels, or no building: missing
     # a profile's categories only; the rest reported
     f = load_facilities_osm(path, profile="leshan_2018")
-    assert sorted(f["category"]) == ["community_service_centre", "community_service_station",
-                                     "health_station", "outdoor_fitness"]
+    assert sorted(f["category"]) == [
+        "community_service_centre",
+        "community_service_station",
+        "health_station",
+        "outdoor_fitness",
+    ]
     un = f.attrs["osm_unmatched"]
     other = un[un["reason"].str.startswith("category not in profile")]
     # schools 3, kindergartens 2 (grounds and node), the centre, the shop, the market
@@ -325,27 +342,49 @@ def _admin_osm(path, *, broken: bool = False) -> None:
     # R3 丙街道 (level 9): a closed 400 × 400 way
     # broken: R4 with an open way whose ends lie inside the extract, a member missing
     nodes = {
-        1: (100, 100), 2: (300, 100), 3: (300, 300), 4: (100, 300),
-        5: (-50, 600), 6: (200, 600), 7: (200, 1050),
-        8: (550, 50), 9: (950, 50), 10: (950, 450), 11: (550, 450),
-        12: (400, 700), 13: (600, 700), 14: (600, 900),
+        1: (100, 100),
+        2: (300, 100),
+        3: (300, 300),
+        4: (100, 300),
+        5: (-50, 600),
+        6: (200, 600),
+        7: (200, 1050),
+        8: (550, 50),
+        9: (950, 50),
+        10: (950, 450),
+        11: (550, 450),
+        12: (400, 700),
+        13: (600, 700),
+        14: (600, 900),
     }
     ways = [
-        (10, [1, 2, 3], {}), (11, [3, 4, 1], {}),
+        (10, [1, 2, 3], {}),
+        (11, [3, 4, 1], {}),
         (20, [5, 6, 7], {}),
         (30, [8, 9, 10, 11, 8], {}),
         (40, [12, 13, 14], {}),
     ]
     rels = [
-        (1, [("w", 10, "outer"), ("w", 11, "outer")],
-         {**ADMIN, "admin_level": "10", "name": "甲社区"}),
-        (2, [("w", 20, "outer"), ("w", 21, "outer")],
-         {**ADMIN, "admin_level": "10", "name": "乙社区"}),
+        (
+            1,
+            [("w", 10, "outer"), ("w", 11, "outer")],
+            {**ADMIN, "admin_level": "10", "name": "甲社区"},
+        ),
+        (
+            2,
+            [("w", 20, "outer"), ("w", 21, "outer")],
+            {**ADMIN, "admin_level": "10", "name": "乙社区"},
+        ),
         (3, [("w", 30, "outer")], {**ADMIN, "admin_level": "9", "name": "丙街道"}),
     ]
     if broken:
-        rels.append((4, [("w", 40, "outer"), ("w", 41, "outer")],
-                     {**ADMIN, "admin_level": "10", "name": "丁社区"}))
+        rels.append(
+            (
+                4,
+                [("w", 40, "outer"), ("w", 41, "outer")],
+                {**ADMIN, "admin_level": "10", "name": "丁社区"},
+            )
+        )
     write_osm(path, nodes, ways, rels, bounds=(0, 0, 1000, 1000))
 
 
@@ -366,13 +405,23 @@ def test_communities_from_osm_by_hand(tmp_path) -> None:
     rep = c.attrs["report"]
     assert rep.rows("admin_ring_closed_along_clip_edge") == ["relation/2"]
     assert "missing member way(s): way/21" in str(rep)
-    assert list(c.columns) == ["community_id", "name", "admin_level", "osm_id",
-                               "missing_members", "repair", "geometry"]
+    assert list(c.columns) == [
+        "community_id",
+        "name",
+        "admin_level",
+        "osm_id",
+        "missing_members",
+        "repair",
+        "geometry",
+    ]
     # level 10 only
     assert communities_from_osm(path, admin_levels=[10])["name"].tolist() == ["甲社区", "乙社区"]
     # without the repair, the open ring is an error naming the relation and the member
-    with pytest.raises(InputError, match=r"relation/2 \(乙社区\): member way\(s\) missing from the "
-                       r"file: way/21; 1 ring\(s\) left open") as err:
+    with pytest.raises(
+        InputError,
+        match=r"relation/2 \(乙社区\): member way\(s\) missing from the "
+        r"file: way/21; 1 ring\(s\) left open",
+    ) as err:
         communities_from_osm(path, repair=False)
     assert err.value.rows == ["relation/2"] and err.value.column == "members"
     # households are the caller's: by id or by name, every community
@@ -394,14 +443,23 @@ def test_communities_from_osm_clipped_ways_and_two_arcs(tmp_path) -> None:
     #     both running past the west and east edges. Three faces: the band (200 000 m²)
     #     between two faces on the other side (400 000 m² each).
     nodes = {
-        1: (800, 300), 2: (400, 300), 3: (400, 700), 4: (800, 700),
-        10: (-200, 400), 11: (1200, 400), 12: (1200, 600), 13: (-200, 600),
+        1: (800, 300),
+        2: (400, 300),
+        3: (400, 700),
+        4: (800, 700),
+        10: (-200, 400),
+        11: (1200, 400),
+        12: (1200, 600),
+        13: (-200, 600),
     }
     ways = [(60, [1, 2, 3, 4, 5, 6, 1], {}), (70, [10, 11], {}), (71, [12, 13], {})]
     rels = [
         (6, [("w", 60, "outer")], {**ADMIN, "admin_level": "10", "name": "己社区"}),
-        (7, [("w", 70, "outer"), ("w", 71, "outer"), ("w", 72, "outer")],
-         {**ADMIN, "admin_level": "10", "name": "庚社区"}),
+        (
+            7,
+            [("w", 70, "outer"), ("w", 71, "outer"), ("w", 72, "outer")],
+            {**ADMIN, "admin_level": "10", "name": "庚社区"},
+        ),
     ]
     path = tmp_path / "clipped.osm"
     write_osm(path, nodes, ways, rels, bounds=(0, 0, 1000, 1000))
@@ -415,17 +473,27 @@ def test_communities_from_osm_clipped_ways_and_two_arcs(tmp_path) -> None:
     assert sides == pytest.approx([200_000, 800_000], rel=3e-3)
     assert c["missing_members"].tolist() == ["", "way/72"]
     assert c.attrs["report"].rows("admin_ring_closed_along_clip_edge") == [
-        "relation/6", "relation/7"
+        "relation/6",
+        "relation/7",
     ]
     # 240 000 against 760 000 m² is more than 3 times: sure; 200 000 against 800 000 too
     assert c.attrs["report"].rows("admin_ring_side_uncertain") == []
     # a ring cutting the extract nearly in half: taken, but flagged
     nodes = {1: (-100, -100), 2: (450, -100), 3: (450, 1100), 4: (-100, 1100)}
     path = tmp_path / "half.osm"
-    write_osm(path, nodes, [(80, [1, 2, 3, 4], {})],
-              [(8, [("w", 80, "outer"), ("w", 81, "outer")],
-                {**ADMIN, "admin_level": "9", "name": "辛街道"})],
-              bounds=(0, 0, 1000, 1000))
+    write_osm(
+        path,
+        nodes,
+        [(80, [1, 2, 3, 4], {})],
+        [
+            (
+                8,
+                [("w", 80, "outer"), ("w", 81, "outer")],
+                {**ADMIN, "admin_level": "9", "name": "辛街道"},
+            )
+        ],
+        bounds=(0, 0, 1000, 1000),
+    )
     c = communities_from_osm(path)
     assert float(c.to_crs(c.estimate_utm_crs()).area.iloc[0]) == pytest.approx(450_000, rel=3e-3)
     assert c.attrs["report"].rows("admin_ring_side_uncertain") == ["relation/8"]
@@ -435,8 +503,11 @@ def test_communities_from_osm_errors(tmp_path) -> None:
     path = tmp_path / "admin.osm"
     _admin_osm(path, broken=True)
     # its ends lie inside the extract: no closing along the clip edge
-    with pytest.raises(InputError, match=r"relation/4 \(丁社区\): member way\(s\) missing from "
-                       r"the file: way/41.*do not both run past the clip edge"):
+    with pytest.raises(
+        InputError,
+        match=r"relation/4 \(丁社区\): member way\(s\) missing from "
+        r"the file: way/41.*do not both run past the clip edge",
+    ):
         communities_from_osm(path)
     none = tmp_path / "none.osm"
     write_osm(none, {1: (0, 0)}, [])

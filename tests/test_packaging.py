@@ -166,7 +166,7 @@ def test_wheel_installs_and_runs_the_demo_outside_the_repository(tmp_path: Path)
         timeout=900,
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
-    assert str(target / 'coverage15' / 'data' / 'sample') in demo.stdout  # the wheel's own data
+    assert str(target / "coverage15" / "data" / "sample") in demo.stdout  # the wheel's own data
     out = elsewhere / "out"
     assert (out / "communities.csv").is_file() and (out / "coverage15_results.gpkg").is_file()
     assert not (ROOT / "build").exists()

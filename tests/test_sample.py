@@ -427,9 +427,10 @@ def test_streets_and_relocation_settlement(communities: gpd.GeoDataFrame) -> Non
         assert len({c[:9] for c in codes}) == 1, street
     assert communities["易地扶贫搬迁"].dtype == bool
     reloc = communities[communities["易地扶贫搬迁"]]
-    assert dict(zip(reloc["社区代码"], reloc["社区名称"], strict=True)) == EXP[
-        "relocation_communities"
-    ]
+    assert (
+        dict(zip(reloc["社区代码"], reloc["社区名称"], strict=True))
+        == EXP["relocation_communities"]
+    )
     assert (reloc["类型"] == "城市社区").all()
 
 
@@ -628,17 +629,17 @@ def test_station_floor_areas(facilities: gpd.GeoDataFrame, communities: gpd.GeoD
     stations = facilities[facilities["category"] == "community_service_station"]
     joined = gpd.sjoin(stations, communities, predicate="within")
     small = joined[joined["建筑面积"] < 300]
-    assert dict(zip(small["社区代码"], small["社区名称"], strict=True)) == EXP[
-        "station_below_300_m2"
-    ]
+    assert (
+        dict(zip(small["社区代码"], small["社区名称"], strict=True)) == EXP["station_below_300_m2"]
+    )
     centres = facilities[facilities["category"] == "community_service_centre"]
     assert len(centres) == len(EXP["streets"])  # one street-level centre per 街道
     assert (centres["建筑面积"] >= 800).all()
 
 
 @pytest.mark.parametrize(
-    ("name", "key"), [("社区体育健身站点", "sports_station_communities"),
-                      ("儿童之家", "children_home_communities")]
+    ("name", "key"),
+    [("社区体育健身站点", "sports_station_communities"), ("儿童之家", "children_home_communities")],
 )
 def test_sports_stations_and_children_homes(
     facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, name: str, key: str
@@ -651,9 +652,7 @@ def test_sports_stations_and_children_homes(
     assert set(EXP[key]) < set(communities["社区代码"])  # some communities have none
 
 
-def test_open_spaces(
-    communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
-) -> None:
+def test_open_spaces(communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> None:
     raw = gpd.read_file(REPO_SAMPLE / "open_spaces.geojson")
     assert list(raw.columns) == ["name", "community_id", "geometry"]
     assert len(raw) == EXP["open_spaces"] and raw["name"].is_unique

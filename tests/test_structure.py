@@ -245,9 +245,7 @@ def test_checker_ignores_type_checking_imports_and_the_lazy_package(tmp_path):
 
 
 def test_checker_resolves_relative_imports(tmp_path):
-    imports = _package(
-        tmp_path, {"a.py": "from .b import g\n", "b.py": "from . import a\n"}
-    )
+    imports = _package(tmp_path, {"a.py": "from .b import g\n", "b.py": "from . import a\n"})
     assert import_cycles(imports) == [["coverage15.a", "coverage15.b"]]
 
 

@@ -232,7 +232,10 @@ def _by_key(t: pd.DataFrame) -> pd.DataFrame:
 def test_every_measure_by_hand(hand, district) -> None:
     t = _by_key(
         build_targets(
-            hand, district["comm"], district["fac"], homes=district["homes"],
+            hand,
+            district["comm"],
+            district["fac"],
+            homes=district["homes"],
             open_spaces=district["plazas"],
         )
     )
@@ -275,9 +278,9 @@ def test_district_boundary_counts_facilities_outside_every_community(hand, distr
     t = _by_key(build_targets(hand, district["comm"], district["fac"], boundary=whole))
     # f4 (30 m², in no community) is inside the district boundary: (980 + 30) / 350 × 100
     assert t.loc["area_per_100_households_m2", "value"] == pytest.approx(1010 / 350 * 100)
-    assert "1 inside the district but in no community" in t.loc[
-        "area_per_100_households_m2", "note"
-    ]
+    assert (
+        "1 inside the district but in no community" in t.loc["area_per_100_households_m2", "note"]
+    )
     assert t.loc["station_area", "value"] == pytest.approx(2 / 3)  # f1 and f4 of f1, f2, f4
 
 
@@ -315,7 +318,10 @@ def test_leshan_on_full_inputs_has_every_value(district) -> None:
     for c in load_profile("leshan_2018").required_categories:
         homes[f"covered__{c}"] = True
     t = build_targets(
-        load_profile("leshan_2018"), district["comm"], district["fac"], homes=homes,
+        load_profile("leshan_2018"),
+        district["comm"],
+        district["fac"],
+        homes=homes,
         open_spaces=district["plazas"],
     )
     assert t["value"].notna().all(), t.loc[t["value"].isna(), ["key", "reason"]]
@@ -376,7 +382,9 @@ def test_tier_shares_and_explanation(district) -> None:
     assert ts.loc["15min", "weakest"] == "kindergarten"
     assert ts.loc["15min", "weakest_share"] == pytest.approx(0.1)
     zh, en = tier_explanation(ts.reset_index(), gap=0.05)
-    assert en == "0 % of households reach all 12 categories at once; the weakest is Kindergarten, 10 %"
+    assert (
+        en == "0 % of households reach all 12 categories at once; the weakest is Kindergarten, 10 %"
+    )
     assert zh.startswith("仅0%的户") and "幼儿园，10%" in zh
     assert tier_explanation(ts.reset_index()) is None  # 10 points apart: not sharp at 20
 
@@ -434,9 +442,9 @@ def test_analysis_carries_targets_and_lacking() -> None:
     a = sample_analysis("leshan_2018")
     assert a.targets["key"].tolist() == list(a.profile.targets)
     assert list(a.lacking.columns) == ["community_id", "category", "households"]
-    assert lacking_text(a.lacking, a.communities["community_id"]) == a.communities[
-        "lacking"
-    ].tolist()
+    assert (
+        lacking_text(a.lacking, a.communities["community_id"]) == a.communities["lacking"].tolist()
+    )
     under = a.homes["status"] == "underserved"
     for c in a.profile.required_categories:
         by_hand = int(a.homes.loc[under & ~a.homes[f"covered__{c}"], "households"].sum())

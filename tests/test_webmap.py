@@ -13,6 +13,7 @@ import shapely
 
 from conftest import synthetic_analysis
 from coverage15 import maps, webmap
+from coverage15._errors import InputError
 from coverage15.styles import REACH_CLASSES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -92,7 +93,7 @@ def test_write_webmap_is_atomic_and_self_contained(tmp_path: Path) -> None:
 
 
 def test_unknown_column() -> None:
-    with pytest.raises(KeyError, match="no_such"):
+    with pytest.raises(InputError, match="no_such"):
         webmap.webmap_html(synthetic_analysis(), columns=["no_such"])
 
 
@@ -131,8 +132,9 @@ def test_streets_walk_and_service_area_layers() -> None:
     # streets: each street once (two directed edges → one line), rounded to 5 decimals
     n_streets = len(a.network.street_geometries)
     assert len(d["streets"]) == n_streets
-    assert all(len(f"{v:.10g}".split(".")[-1]) <= 5 for line in d["streets"] for p in line
-               for v in p)
+    assert all(
+        len(f"{v:.10g}".split(".")[-1]) <= 5 for line in d["streets"] for p in line for v in p
+    )
     # a service area ring lies around the category's facilities
     ring = d["service"][0]["rings"][0][0]
     assert ring[0] == ring[-1] and len(ring) >= 4

@@ -120,16 +120,34 @@ def sample_images(out: Path) -> None:
         le = sample_analysis("leshan_2018")
         gb = sample_analysis("gb50180_2018")
         kw = {"dpi": 100, "osm": False}
-        maps.plot_communities(le, "area_per_100hh", facilities=True,
-                              path=out / "area_per_100hh_zh.png", **kw)
-        maps.plot_communities(gb, "share__kindergarten", facilities=True,
-                              categories=["kindergarten"],
-                              path=out / "choropleth_kindergarten_zh.png", **kw)
-        maps.plot_communities(le, "share_underserved", dots="underserved", lang="en",
-                              path=out / "underserved_en.png", **kw)
+        maps.plot_communities(
+            le, "area_per_100hh", facilities=True, path=out / "area_per_100hh_zh.png", **kw
+        )
+        maps.plot_communities(
+            gb,
+            "share__kindergarten",
+            facilities=True,
+            categories=["kindergarten"],
+            path=out / "choropleth_kindergarten_zh.png",
+            **kw,
+        )
+        maps.plot_communities(
+            le,
+            "share_underserved",
+            dots="underserved",
+            lang="en",
+            path=out / "underserved_en.png",
+            **kw,
+        )
         maps.plot_walk_times(gb, "kindergarten", path=out / "walk_time_kindergarten_zh.png", **kw)
-        maps.plot_walk_times(gb, "primary_school", show="streets", lang="en",
-                             path=out / "walk_time_primary_school_streets_en.png", **kw)
+        maps.plot_walk_times(
+            gb,
+            "primary_school",
+            show="streets",
+            lang="en",
+            path=out / "walk_time_primary_school_streets_en.png",
+            **kw,
+        )
         maps.plot_missing_categories(gb, path=out / "missing_categories_zh.png", **kw)
         maps.plot_coverage_by_category(gb, path=out / "coverage_by_category_zh.png", **kw)
         from coverage15.siting import recommend_sites
@@ -151,10 +169,12 @@ def cau_images(out: Path) -> None:
 
     a, gates = cau_analysis()
     with maps.offscreen():
-        maps.plot_walk_times(a, "kindergarten", gates=gates, dpi=100,
-                             path=out / "cau_walk_time_kindergarten_zh.png")
-        maps.plot_missing_categories(a, gates=gates, dpi=100,
-                                     path=out / "cau_missing_categories_zh.png")
+        maps.plot_walk_times(
+            a, "kindergarten", gates=gates, dpi=100, path=out / "cau_walk_time_kindergarten_zh.png"
+        )
+        maps.plot_missing_categories(
+            a, gates=gates, dpi=100, path=out / "cau_missing_categories_zh.png"
+        )
         maps.plot_coverage_by_category(a, dpi=100, path=out / "cau_coverage_by_category_zh.png")
     html = webmap.write_webmap(a, Path(tempfile.mkdtemp()) / "webmap_cau.html")
     print(f"CAU web map: {html.stat().st_size / 1e6:.2f} MB")

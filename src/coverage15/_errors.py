@@ -128,13 +128,13 @@ class OffsetWarning(UserWarning):
 class ConservationError(Coverage15Error):
     """Households went missing or were counted twice between input, homes and results.
 
-    Raised by :func:`coverage15.analysis.check_conservation`, never a warning: a lost
+    Raised by :func:`coverage15.validation.check_conservation`, never a warning: a lost
     household is a wrong number in a planning report.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> from coverage15.analysis import check_conservation
+    >>> from coverage15.validation import check_conservation
     >>> c = pd.DataFrame({"community_id": ["A"], "households": [10]})
     >>> reported = c.assign(hh_covered_all=[7], hh_underserved=[2], hh_off_network=[0])
     >>> check_conservation(c, c, reported)

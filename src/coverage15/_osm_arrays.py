@@ -124,7 +124,11 @@ def _check_rules(get: Any, rules: list[Rule]) -> bool:
 
 
 def read_ways(
-    path: Path, *, rules: list[Rule], keep_tags: set[str], node_tags: tuple[str, ...],
+    path: Path,
+    *,
+    rules: list[Rule],
+    keep_tags: set[str],
+    node_tags: tuple[str, ...],
     progress: bool = False,
 ) -> RawWays:
     """One pyosmium pass: walkable ways' node references with coordinates, tagged nodes.
@@ -1079,9 +1083,7 @@ def build_arrays(
         record.update(edges.counts)
     else:
         edges, kept = raw_edges(seg), np.ones(len(seg.node_ids), dtype=bool)
-        record.update(
-            nodes_merged_by_simplify=0, isolated_rings_kept=0, isolated_ring_nodes_kept=0
-        )
+        record.update(nodes_merged_by_simplify=0, isolated_rings_kept=0, isolated_ring_nodes_kept=0)
     target = target_crs(crs, seg.lon[kept], seg.lat[kept])
     tr = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
     x, y = tr.transform(seg.lon, seg.lat)

@@ -560,9 +560,7 @@ class ServiceAreaPieces:
         sel = a["anchor_dist_m"].to_numpy() <= limit_m
         end = a["anchor_m"].to_numpy()[sel]
         start = np.maximum(end - (limit_m - a["anchor_dist_m"].to_numpy()[sel]), 0.0)
-        return pd.DataFrame(
-            {"edge": a["edge"].to_numpy()[sel], "start_m": start, "end_m": end}
-        )
+        return pd.DataFrame({"edge": a["edge"].to_numpy()[sel], "start_m": start, "end_m": end})
 
     def distance_at(self, edge: np.ndarray, at_m: np.ndarray) -> np.ndarray:
         """Walking metres to the nearest source from places on directed edges (inf if none).
@@ -1238,8 +1236,12 @@ class WalkNetwork:
                 raise InputError(f"not a snap table, lacks {sorted(missing)}", source="snaps")
             arrays = (self.edge_u, self.edge_v, self.edge_length)
             main = _place_on_edges(
-                cols["edge"], cols["reverse_edge"], cols["snapped"], cols["leg_m"],
-                cols["pos_m"], *arrays,
+                cols["edge"],
+                cols["reverse_edge"],
+                cols["snapped"],
+                cols["leg_m"],
+                cols["pos_m"],
+                *arrays,
             )
             island = None
             i_edge = np.asarray(cols.get("island_edge", ()), dtype=np.int64)
@@ -1247,8 +1249,12 @@ class WalkNetwork:
                 safe = np.where(i_edge >= 0, i_edge, 0)
                 street = self.streets.street_of_edge[safe]
                 island = _place_on_edges(
-                    i_edge, self.streets.reverse_edge[street], i_edge >= 0,
-                    cols["island_leg_m"], cols["island_pos_m"], *arrays,
+                    i_edge,
+                    self.streets.reverse_edge[street],
+                    i_edge >= 0,
+                    cols["island_leg_m"],
+                    cols["island_pos_m"],
+                    *arrays,
                 )
             entry.derived = (main, island)
         return entry.derived

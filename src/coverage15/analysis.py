@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from coverage15._errors import (
-    ConservationError,
     InputError,
     MissingCategoryWarning,
     OffsetWarning,
@@ -54,6 +53,7 @@ from coverage15.standards import Profile, category_catalogue, load_profile
 from coverage15.targets import build_targets
 from coverage15.validation import (
     ValidationReport,
+    check_conservation,
     check_required_categories,
     record_unreached,
 )
@@ -183,7 +183,9 @@ class Analysis:
             lines.append("  " + text("summary_missing_categories", lang, categories=names))
         dropped = self.report.households("dropped")
         if dropped:
-            lines.append("  " + text("summary_dropped_households", lang, households=f"{dropped:,.0f}"))
+            lines.append(
+                "  " + text("summary_dropped_households", lang, households=f"{dropped:,.0f}")
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -347,60 +349,6 @@ def check_offset(
         report.add("coordinate_offset", "flagged", rows=rows, column="geometry", detail=detail)
         warnings.warn(detail, OffsetWarning, stacklevel=3)
     return found
-
-
-def check_conservation(
-    communities: pd.DataFrame, homes: pd.DataFrame, comm_ind: pd.DataFrame
-) -> None:
-    """Households in = households on homes = covered + underserved + off the network.
-
-    Per community and in total; any difference raises :class:`ConservationError`
-    (never a warning: a lost household is a wrong number in a planning report).
-
-    Parameters
-    ----------
-    communities
-        The input communities, with ``community_id`` and ``households``.
-    homes
-        The homes the households were spread over, with ``community_id`` and
-        ``households``.
-    comm_ind
-        Community indicators with ``community_id``, ``hh_covered_all``,
-        ``hh_underserved`` and ``hh_off_network`` (missing counts are taken as 0).
-
-    Raises
-    ------
-    ConservationError
-        When a community's households in, on homes and reported differ, or the
-        totals do.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"community_id": ["A"], "households": [10]})
-    >>> h = pd.DataFrame({"community_id": ["A", "A"], "households": [6, 4]})
-    >>> ok = pd.DataFrame({"community_id": ["A"], "households": [10], "hh_covered_all": [7],
-    ...                    "hh_underserved": [3], "hh_off_network": [0]})
-    >>> check_conservation(c, h, ok)
-    >>> check_conservation(c, h, ok.assign(hh_underserved=[2]))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    coverage15._errors.ConservationError: ... e.g. A: 10 in, 10 on homes, 9 reported ...
-    """
-    inn = communities.set_index("community_id")["households"].astype("int64")
-    on_homes = homes.groupby("community_id")["households"].sum().reindex(inn.index, fill_value=0)
-    ci = comm_ind.set_index("community_id").reindex(inn.index)
-    parts = ci[["hh_covered_all", "hh_underserved", "hh_off_network"]].fillna(0).astype("int64")
-    reported = parts.sum(axis=1)
-    bad = (on_homes != inn) | (reported != inn)
-    if bad.any() or int(homes["households"].sum()) != int(inn.sum()):
-        cid = bad[bad].index[0] if bad.any() else inn.index[0]
-        p = parts.loc[cid]
-        raise ConservationError(
-            f"households not conserved in {int(bad.sum())} community(ies), e.g. {cid}: "
-            f"{inn[cid]} in, {on_homes[cid]} on homes, {reported[cid]} reported "
-            f"({p['hh_covered_all']} covered + {p['hh_underserved']} underserved + "
-            f"{p['hh_off_network']} off the network)"
-        )
 
 
 def _snap_file(record: dict[str, Any], net: WalkNetwork) -> Path | None:

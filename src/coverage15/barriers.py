@@ -1138,11 +1138,7 @@ class _SealCheck:
         comp = self.comp_after
         chosen: list[int] = []
         for piece in np.unique(comp[lost]).tolist():
-            cand = [
-                e
-                for e in cut
-                if (comp[self.eu[e]] == piece) != (comp[self.ev[e]] == piece)
-            ]
+            cand = [e for e in cut if (comp[self.eu[e]] == piece) != (comp[self.ev[e]] == piece)]
             if not cand:
                 continue
             if policy == "main":
@@ -1628,8 +1624,9 @@ def compounds_from_osm(
         path,
         node_keys=("barrier", "entrance"),
         way_keys=("landuse", "highway"),
-        relation_filter=lambda t: t.get("landuse") == "residential"
-        and t.get("type") in ("multipolygon", "boundary"),
+        relation_filter=lambda t: (
+            t.get("landuse") == "residential" and t.get("type") in ("multipolygon", "boundary")
+        ),
     )
     comp, gates, stats = _compounds_from_data(
         data,

@@ -680,9 +680,7 @@ def _wgs84_bounds(data: Geo | Bounds) -> tuple[float, float, float, float]:
         crs = CRS.from_user_input(series.crs)
         if not (crs.is_geographic and crs.equals(CRS.from_epsg(4326), ignore_axis_order=True)):
             tr = Transformer.from_crs(crs, 4326, always_xy=True)
-            bounds = tuple(
-                float(v) for v in tr.transform_bounds(x0, y0, x1, y1, densify_pts=21)
-            )
+            bounds = tuple(float(v) for v in tr.transform_bounds(x0, y0, x1, y1, densify_pts=21))
     else:
         try:
             bounds = tuple(float(v) for v in data)

@@ -276,8 +276,9 @@ def run_demo(
     print(text("demo_buildings", lang, n=f"{len(buildings):,}"))
     print(text("demo_facilities", lang, n=len(facilities)))
     counts = facilities["category"].value_counts()
-    table = text_table([[category_label(k, lang), n] for k, n in counts.items()], ["", ""],
-                       align=["left", "right"])
+    table = text_table(
+        [[category_label(k, lang), n] for k, n in counts.items()], ["", ""], align=["left", "right"]
+    )
     print("\n".join("  " + line for line in table.splitlines()[1:]))
     print()
     print(findings_table(facilities.attrs["report"], lang))

@@ -452,9 +452,7 @@ def _tables(analysis: AnalysisLike, *, layers: bool = False) -> dict[str, pd.Dat
         rep = report.to_frame()
         rep["rows"] = rep["rows"].map(_plain)
         rep["source"] = rep["source"].map(file_name)  # never a machine path
-        rep["detail"] = rep["detail"].map(
-            lambda d: strip_paths(d) if isinstance(d, str) else d
-        )
+        rep["detail"] = rep["detail"].map(lambda d: strip_paths(d) if isinstance(d, str) else d)
         tables["repairs"] = rep
     for name in ("district", "targets"):
         t = tables[name].copy()
@@ -469,9 +467,7 @@ def _tables(analysis: AnalysisLike, *, layers: bool = False) -> dict[str, pd.Dat
             layer = make(analysis)
             if layer is not None:
                 tables[name] = layer
-    return {
-        n: round_frame(t) if n not in ("district", "targets") else t for n, t in tables.items()
-    }
+    return {n: round_frame(t) if n not in ("district", "targets") else t for n, t in tables.items()}
 
 
 def _people_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -609,10 +605,9 @@ def _for_people(name: str, frame: pd.DataFrame, lang: str, fmt: str = "csv") -> 
     if name in ("district", "targets"):
         flag = "passed" if name == "district" else "met"
         if flag in out.columns:
-            out[flag] = [
-                verdict(p, c) for p, c in zip(out[flag], out["confidence"], strict=True)
-            ]
+            out[flag] = [verdict(p, c) for p, c in zip(out[flag], out["confidence"], strict=True)]
         out["source"] = out["source"].replace({"computed": text("computed", "zh")})
+
         def unit_zh(u: Any) -> Any:
             if not isinstance(u, str):
                 return u
@@ -1211,8 +1206,11 @@ def _write_xlsx(
             frame.to_excel(xw, sheet_name=sheet[:31], index=False)
             ws = xw.sheets[sheet[:31]]
             fields = list(_people_frame(raw[name].head(0)).columns)
-            fields += [c for c in ("lon", "lat") if c in _people_frame(raw[name].head(1)).columns
-                       and c not in fields]
+            fields += [
+                c
+                for c in ("lon", "lat")
+                if c in _people_frame(raw[name].head(1)).columns and c not in fields
+            ]
             # freeze the header row and the columns up to the name (else the first column)
             name_col = fields.index("name") + 1 if "name" in fields else 1
             ws.freeze_panes = f"{get_column_letter(name_col + 1)}2"

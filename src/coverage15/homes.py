@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage15._errors import Coverage15Error, InputError
-from coverage15.validation import ValidationReport
+from coverage15._errors import InputError
+from coverage15.validation import ValidationReport, check_conservation
 
 #: fewer m² of floor per household than this is beyond any real dwelling (China's
 #: smallest public-rental flats are ~30-40 m²; 10 m² is a dormitory bed space)
@@ -143,8 +143,7 @@ def _resolve_overlaps(
     for i, part in joined.groupby(level=0, sort=False):
         if i in ambiguous:
             area = [
-                shapely.area(shapely.intersection(foot[i], polys[c]))
-                for c in part["community_id"]
+                shapely.area(shapely.intersection(foot[i], polys[c])) for c in part["community_id"]
             ]
             keep.append(part.iloc[[int(np.argmax(area))]])
         else:
@@ -324,7 +323,7 @@ def homes_from_buildings(
     homes.insert(0, "home_id", [f"H{i + 1}" for i in range(len(homes))])
     homes["community_id"] = homes["community_id"].astype("string")
     homes["households"] = homes["households"].astype("int64")
-    check_households_conserved(communities, homes)
+    check_conservation(communities, homes)
     homes.attrs["report"] = report
     return homes[HOME_COLUMNS]
 
@@ -470,41 +469,3 @@ def homes_from_points(
     )
     homes.attrs["report"] = report
     return homes
-
-
-def check_households_conserved(communities: gpd.GeoDataFrame, homes: pd.DataFrame) -> None:
-    """Raise when the homes' households per community differ from the communities' totals.
-
-    Parameters
-    ----------
-    communities
-        The communities, with ``community_id`` and ``households`` (their totals).
-    homes
-        The homes, with ``community_id`` and ``households``; homes of no listed
-        community also count as a difference.
-
-    Raises
-    ------
-    Coverage15Error
-        Naming the first community whose households differ.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> c = pd.DataFrame({"community_id": ["A"], "households": [5]})
-    >>> check_households_conserved(c, pd.DataFrame({"community_id": ["A"], "households": [5]}))
-    >>> check_households_conserved(c, pd.DataFrame({"community_id": ["A"], "households": [4]}))
-    Traceback (most recent call last):
-    ...
-    coverage15._errors.Coverage15Error: households not conserved: community A has 5 ...
-    """
-
-    want = communities.set_index("community_id")["households"].astype("int64")
-    got = homes.groupby("community_id")["households"].sum().reindex(want.index, fill_value=0)
-    diff = want[want != got]
-    if len(diff) or got.sum() != homes["households"].sum():
-        first = diff.index[0] if len(diff) else "(homes outside communities)"
-        raise Coverage15Error(
-            f"households not conserved: community {first} has "
-            f"{want.get(first, 0)} in the input but {got.get(first, 0)} in homes"
-        )

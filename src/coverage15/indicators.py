@@ -48,8 +48,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coverage15._errors import Coverage15Error
+from coverage15._errors import InputError
 from coverage15.standards import TIER_ORDER, Profile, category_catalogue
+from coverage15.validation import check_conservation
 
 DIST = "dist_m__"
 #: columns of :func:`lacking_table` (``Analysis.lacking``)
@@ -266,15 +267,7 @@ def community_indicators(
     out["share_covered_all"] = _share(out["hh_covered_all"], out["households"])
     out["hh_underserved"] = per_comm(hh.where(status == "underserved", 0))
     out["hh_off_network"] = per_comm(hh.where(status == "off_network", 0))
-    total = out["hh_covered_all"] + out["hh_underserved"] + out["hh_off_network"]
-    bad = out[total != out["households"]]
-    if len(bad):
-        row = bad.iloc[0]
-        raise Coverage15Error(
-            f"households not conserved in community {row['community_id']}: "
-            f"{row['households']} in the input, {total[bad.index[0]]} covered + underserved "
-            "+ off-network"
-        )
+    check_conservation(communities, homes, out)
     out["lacking"] = lacking_text(lacking_table(homes, home_ind, profile), out["community_id"])
     for tier in sorted(profile.tiers, key=TIER_ORDER.__getitem__):
         out[f"hh_met__{tier}"] = per_comm(
@@ -518,8 +511,9 @@ def district_indicators(
         add(
             "share_communities_area_pass",
             comm_ind["area_pass"].astype(float).to_numpy()[sel].mean() if sel.any() else np.nan,
-            "share of communities" if among not in ("urban", "rural") else f"share of {among} "
-            "communities",
+            "share of communities"
+            if among not in ("urban", "rural")
+            else f"share of {among} communities",
             "area_compliance_rate",
         )
         if facilities is not None:
@@ -857,7 +851,9 @@ def street_indicators(communities: pd.DataFrame, facilities: pd.DataFrame) -> pd
     ('S', 210.0, 1)
     """
     if "street" not in communities:
-        raise KeyError("communities have no 'street' (街道/乡镇) column")
+        raise InputError(
+            "communities have no 'street' (街道/乡镇) column", source="communities", column="street"
+        )
     comm = communities[communities["street"].notna()]
     street_of = dict(
         zip(comm["community_id"].astype("string"), comm["street"].astype("string"), strict=True)

@@ -643,9 +643,7 @@ def _read_layer(
         if cut_names:
             gdf = _read_cut_names(path, layer, report)
         else:
-            gdf = pyogrio.read_dataframe(
-                path, layer=layer, encoding=encoding, on_invalid="ignore"
-            )
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"cannot open as a GIS layer: {exc}", source=source) from None
     except pyogrio.errors.DataLayerError as exc:
@@ -773,7 +771,9 @@ def _to_number(
         raise InputError("values are missing", source=source, rows=where(out.isna()), column=column)
     if not np.isfinite(out.dropna()).all():
         raise InputError(
-            "values are infinite", source=source, rows=where(~np.isfinite(out.fillna(0))),
+            "values are infinite",
+            source=source,
+            rows=where(~np.isfinite(out.fillna(0))),
             column=column,
         )
     negative = out < 0
@@ -1070,7 +1070,9 @@ def load_communities(
     hh = counts.loc[gdf.index, "households"]
     if hh.isna().any():
         raise InputError(
-            "values are missing", source=source, rows=gdf.loc[hh.isna(), "_row"].tolist(),
+            "values are missing",
+            source=source,
+            rows=gdf.loc[hh.isna(), "_row"].tolist(),
             column=found["households"],
         )
     frac = hh != hh.round()
@@ -1635,9 +1637,7 @@ def assign_communities(
                 )
     out = facilities.copy()
     cid = comm["community_id"].astype("string").to_numpy()
-    out["community_id"] = pd.array(
-        [cid[c] if c >= 0 else pd.NA for c in chosen], dtype="string"
-    )
+    out["community_id"] = pd.array([cid[c] if c >= 0 else pd.NA for c in chosen], dtype="string")
     outside = chosen < 0
     if report is not None:
         report.add(

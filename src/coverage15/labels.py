@@ -435,8 +435,7 @@ _TEXT.update(
         ),
         "demo_communities": (
             "社区 {n} 个（城市 {urban}，农村 {rural}），户数 {hh}，人口 {pop}",
-            "communities: {n} (urban {urban}, rural {rural}), households {hh}, "
-            "population {pop}",
+            "communities: {n} (urban {urban}, rural {rural}), households {hh}, population {pop}",
         ),
         "demo_buildings": ("住宅建筑 {n} 栋", "residential buildings: {n}"),
         "demo_facilities": ("服务设施 {n} 处", "facilities: {n}"),
@@ -1253,8 +1252,7 @@ def text_table(
     ]
     sep = " " * gap
     lines = [
-        sep.join(pad(r[j], widths[j], how[j]) for j in range(ncol)).rstrip()
-        for r in [head, *body]
+        sep.join(pad(r[j], widths[j], how[j]) for j in range(ncol)).rstrip() for r in [head, *body]
     ]
     return "\n".join(lines)
 

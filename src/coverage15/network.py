@@ -407,11 +407,7 @@ def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
         (n, {"x": x, "y": y})
         for n, x, y in zip(ids, network.node_x.tolist(), network.node_y.tolist(), strict=True)
     )
-    keys = (
-        network.edge_keys.tolist()
-        if network.edge_keys is not None
-        else [None] * network.n_edges
-    )
+    keys = network.edge_keys.tolist() if network.edge_keys is not None else [None] * network.n_edges
     G.add_edges_from(
         (ids[u], ids[v], k, {"length": w, "geometry": g})
         for u, v, k, w, g in zip(
@@ -1206,9 +1202,7 @@ def build_walk_network(
             G = source.copy()  # never change the caller's graph
         if kind not in {"osm", "lines"}:
             bar.update()
-            G = _finish(
-                G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar
-            )
+            G = _finish(G, crs=crs, simplify=simplify, retain_all=retain_all, stats=stats, bar=bar)
     if cache_path is not None:
         _write_cache(G, cache_path)
         G.graph["coverage15"] = {**G.graph["coverage15"], "cached_to": str(cache_path)}

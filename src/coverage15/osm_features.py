@@ -427,9 +427,7 @@ def _close_along_clip(
         extended.append(shapely.LineString(coords))
     arcs = shapely.union_all([shapely.intersection(line, box) for line in extended])
     faces = [
-        f
-        for f in shapely.get_parts(shapely.polygonize([shapely.union(arcs, edge)]))
-        if f.area > 0
+        f for f in shapely.get_parts(shapely.polygonize([shapely.union(arcs, edge)])) if f.area > 0
     ]
     if len(faces) < 2:
         return None, "", False
@@ -649,6 +647,7 @@ def _rule_keys(rules: Iterable[OsmRule]) -> set[str]:
 
 # --------------------------------------------------------------------------- facilities
 
+
 @dataclass
 class _Feature:
     osm_id: str
@@ -686,9 +685,7 @@ def _features_from_file(path: Path, keys: set[str]) -> tuple[list[_Feature], lis
             continue
         line = shapely.linestrings(max(lines, key=len))
         point = shapely.line_interpolate_point(line, 0.5, normalized=True)
-        feats.append(
-            _Feature(osm_id("w", wid), tags, point, note="open way: placed at its middle")
-        )
+        feats.append(_Feature(osm_id("w", wid), tags, point, note="open way: placed at its middle"))
     for rid, (tags, _) in data.relations.items():
         asm = assemble_relation(rid, data)
         if asm.geometry is None:
@@ -901,8 +898,9 @@ def load_facilities_osm(
             outside = [c for c in cats if c not in allowed]
             cats = [c for c in cats if c in allowed]
             if not cats:
-                unmatched.append((tag, f"category not in profile ({', '.join(outside)})",
-                                  name or f.osm_id))
+                unmatched.append(
+                    (tag, f"category not in profile ({', '.join(outside)})", name or f.osm_id)
+                )
                 continue
         footprint = np.nan if f.geometry.geom_type == "Point" else _area_m2(f.geometry)
         area = np.nan
@@ -1068,8 +1066,9 @@ def communities_from_osm(
     report = report if report is not None else ValidationReport(source=source)
     data = read_osm(
         path,
-        relation_filter=lambda t: t.get("boundary") == "administrative"
-        and t.get("admin_level") in levels,
+        relation_filter=lambda t: (
+            t.get("boundary") == "administrative" and t.get("admin_level") in levels
+        ),
     )
     if not data.relations:
         raise InputError(
@@ -1094,8 +1093,7 @@ def communities_from_osm(
             if asm.missing_nodes:
                 why.append(f"{asm.missing_nodes} node(s) missing")
             hint = (
-                "the open ends do not both run past the clip edge, so it cannot be closed "
-                "along it"
+                "the open ends do not both run past the clip edge, so it cannot be closed along it"
                 if repair
                 else "repair=True closes a ring along the clip edge"
             )
@@ -1116,19 +1114,29 @@ def communities_from_osm(
         )
     if problems:
         raise InputError(
-            "cannot build a community boundary from " + "; ".join(problems)
+            "cannot build a community boundary from "
+            + "; ".join(problems)
             + ". Give community boundaries as a layer (coverage15.load_communities) or an "
             "extract that holds the whole relation",
             source=source,
             rows=bad_ids,
             column="members",
         )
-    frame = pd.DataFrame(rows, columns=["community_id", "name", "admin_level", "osm_id",
-                                        "missing_members", "repair", "geometry", "_uncertain"])
-    uncertain = frame.loc[frame["_uncertain"].astype(bool), "community_id"].tolist()
-    out = gpd.GeoDataFrame(
-        frame.drop(columns="_uncertain"), geometry="geometry", crs="EPSG:4326"
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "community_id",
+            "name",
+            "admin_level",
+            "osm_id",
+            "missing_members",
+            "repair",
+            "geometry",
+            "_uncertain",
+        ],
     )
+    uncertain = frame.loc[frame["_uncertain"].astype(bool), "community_id"].tolist()
+    out = gpd.GeoDataFrame(frame.drop(columns="_uncertain"), geometry="geometry", crs="EPSG:4326")
     report.add(
         "admin_ring_side_uncertain",
         "flagged",
@@ -1160,8 +1168,10 @@ def communities_from_osm(
         + "; ".join(f"{r.community_id}: {r.missing_members}" for r in out[part].itertuples()),
     )
     if households is not None:
-        hh = [households.get(c, households.get(n)) for c, n in zip(out["community_id"],
-                                                                   out["name"], strict=True)]
+        hh = [
+            households.get(c, households.get(n))
+            for c, n in zip(out["community_id"], out["name"], strict=True)
+        ]
         lacking = [c for c, v in zip(out["community_id"], hh, strict=True) if v is None]
         if lacking:
             raise InputError(

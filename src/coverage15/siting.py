@@ -259,8 +259,13 @@ class SitingResult:
         )
         ax.set_axis_off()
         if analysis is not None:  # below the map, never over it
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False,
-                      markerscale=1.5)
+            ax.legend(
+                loc="upper center",
+                bbox_to_anchor=(0.5, 0.0),
+                ncol=2,
+                frameon=False,
+                markerscale=1.5,
+            )
         families = font_families(lang)
         for t in ax.figure.findobj(Text):
             t.set_fontfamily(families)

@@ -464,7 +464,7 @@ class Profile:
         try:
             return self.requirements[category]
         except KeyError:
-            raise KeyError(
+            raise ProfileError(
                 f"profile {self.key!r} has no category {category!r}; "
                 f"it has {sorted(self.requirements)}"
             ) from None
@@ -508,7 +508,7 @@ class Profile:
          'health_station', 'kindergarten', 'outdoor_fitness']
         """
         if tier not in TIER_ORDER:
-            raise KeyError(f"unknown tier {tier!r}; tiers are {list(TIER_ORDER)}")
+            raise ProfileError(f"unknown tier {tier!r}; tiers are {list(TIER_ORDER)}")
         top = TIER_ORDER[tier]
         return [k for k in self.required_categories if TIER_ORDER[self.requirements[k].tier] <= top]
 

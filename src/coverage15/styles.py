@@ -344,9 +344,7 @@ def _share_classes(y: np.ndarray, ok: np.ndarray, worse: bool, cmap: str | None)
     return Classes("shares", edges_t, tuple(colors), tuple(labels), yb, None, tuple(range(n)))
 
 
-def _pretty_classes(
-    y: np.ndarray, ok: np.ndarray, k: int, cmap: str, fmt: Any
-) -> Classes:
+def _pretty_classes(y: np.ndarray, ok: np.ndarray, k: int, cmap: str, fmt: Any) -> Classes:
     """Round equal steps from 0 (or below the minimum) up to the maximum: (lo, hi]."""
     yb = np.full(len(y), -1, dtype=np.int64)
     lo_v, hi_v = float(y[ok].min()), float(y[ok].max())

@@ -104,6 +104,7 @@ def parse_flag(values: pd.Series, *, source: str = "communities", column: str = 
     >>> parse_flag(pd.Series(["是", "否", None, True, 1])).tolist()
     [True, False, False, True, True]
     """
+
     def one(v: Any) -> bool | None:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return False
@@ -488,9 +489,7 @@ def tier_explanation(tiers: pd.DataFrame, *, gap: float = 0.2) -> tuple[str, str
 # --------------------------------------------------------------------------- targets
 
 
-def _among(
-    communities: pd.DataFrame, among: str
-) -> tuple[np.ndarray | None, str]:
+def _among(communities: pd.DataFrame, among: str) -> tuple[np.ndarray | None, str]:
     """Mask of the communities a rate counts, or (None, reason)."""
     n = len(communities)
     if among == "all":
@@ -721,9 +720,7 @@ def _compute(
             note += f"; {n_out} outside the district not counted"
         return _row(t, area / total, note="; ".join(x for x in (note, pnote) if x))
     if m in ("facility_area", "opening_hours"):
-        default = [
-            k for k, c in category_catalogue().items() if c.community_facility
-        ]
+        default = [k for k, c in category_catalogue().items() if c.community_facility]
         cats = _cats(t, default)
         sel = fac[fac["category"].isin(cats)]
         sel = sel[inside_district(sel, comm, boundary)] if len(sel) else sel

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from coverage15._errors import ConservationError
+
 Action = Literal["repaired", "dropped", "flagged", "info"]
 _ACTIONS = ("repaired", "dropped", "flagged", "info")
 
@@ -180,9 +182,7 @@ class ValidationReport:
             return
         hh = None if households is None or pd.isna(households) else float(households)
         pop = None if population is None or pd.isna(population) else float(population)
-        self.findings.append(
-            Finding(kind, action, rows, column, detail, self.source, hh, pop)
-        )
+        self.findings.append(Finding(kind, action, rows, column, detail, self.source, hh, pop))
 
     def add_records(
         self,
@@ -393,9 +393,7 @@ class ValidationReport:
             pop = self.population("dropped")
             if pop:
                 dropped += f" ({_count(pop)} residents 人)"
-        return (
-            f"repaired 修复 {self.n_repaired}, {dropped}, flagged 待核 {self.count('flagged')}"
-        )
+        return f"repaired 修复 {self.n_repaired}, {dropped}, flagged 待核 {self.count('flagged')}"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per finding: source, action, kind, column, n, households, rows, detail.
@@ -617,3 +615,76 @@ def record_unreached(
         )
         out[UNREACHED_KINDS["off_network"]] = int(homes.loc[off.to_numpy(), "households"].sum())
     return out
+
+
+def check_conservation(
+    communities: pd.DataFrame, homes: pd.DataFrame, comm_ind: pd.DataFrame | None = None
+) -> None:
+    """Households in = households on homes = covered + underserved + off the network.
+
+    The one invariant check of the package, run at each stage that moves
+    households: after spreading them over homes (:mod:`coverage15.homes`), after
+    counting them per community (:mod:`coverage15.indicators`) and at the end of
+    :func:`coverage15.analyze`. Per community and in total; any difference raises
+    :class:`~coverage15.ConservationError` (never a warning: a lost household is
+    a wrong number in a planning report).
+
+    Parameters
+    ----------
+    communities
+        The input communities, with ``community_id`` and ``households``.
+    homes
+        The homes the households were spread over, with ``community_id`` and
+        ``households``.
+    comm_ind
+        Community indicators with ``community_id``, ``hh_covered_all``,
+        ``hh_underserved`` and ``hh_off_network`` (missing counts are taken as 0);
+        None (the default) checks the homes only.
+
+    Raises
+    ------
+    ConservationError
+        When a community's households in, on homes and reported differ, or the
+        totals do.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"community_id": ["A"], "households": [10]})
+    >>> h = pd.DataFrame({"community_id": ["A", "A"], "households": [6, 4]})
+    >>> ok = pd.DataFrame({"community_id": ["A"], "households": [10], "hh_covered_all": [7],
+    ...                    "hh_underserved": [3], "hh_off_network": [0]})
+    >>> check_conservation(c, h, ok)
+    >>> check_conservation(c, h.assign(households=[6, 3]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ConservationError: ... e.g. A: 10 in, 9 on homes
+    >>> check_conservation(c, h, ok.assign(hh_underserved=[2]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage15._errors.ConservationError: ... e.g. A: 10 in, 10 on homes, 9 reported ...
+    """
+    inn = communities.set_index("community_id")["households"].astype("int64")
+    on_homes = homes.groupby("community_id")["households"].sum().reindex(inn.index, fill_value=0)
+    columns = ["hh_covered_all", "hh_underserved", "hh_off_network"]
+    if comm_ind is None:
+        parts = pd.DataFrame(0, index=inn.index, columns=columns)
+        reported = inn
+    else:
+        ci = comm_ind.set_index("community_id").reindex(inn.index)
+        parts = ci[columns].fillna(0).astype("int64")
+        reported = parts.sum(axis=1)
+    bad = (on_homes != inn) | (reported != inn)
+    if bad.any() or int(homes["households"].sum()) != int(inn.sum()):
+        cid = bad[bad].index[0] if bad.any() else inn.index[0]
+        p = parts.loc[cid]
+        counted = (
+            ""
+            if comm_ind is None
+            else f", {reported[cid]} reported ({p['hh_covered_all']} covered + "
+            f"{p['hh_underserved']} underserved + {p['hh_off_network']} off the network)"
+        )
+        where = "" if bad.any() else " (homes outside every community)"
+        raise ConservationError(
+            f"households not conserved in {int(bad.sum())} community(ies){where}, e.g. {cid}: "
+            f"{inn[cid]} in, {on_homes[cid]} on homes{counted}"
+        )

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from coverage15._errors import InputError
 from coverage15.labels import (
     ATTRIBUTION,
     category_label,
@@ -789,7 +790,9 @@ def webmap_html(
         ]
     missing = [c for c in columns if c not in comm.columns]
     if missing:
-        raise KeyError(f"communities have no column(s) {missing}")
+        raise InputError(
+            f"communities have no column(s) {missing}", source="communities", column=missing[0]
+        )
     schemes: dict[str, Any] = {}
     for c in columns:
         centre = class_centre(comm, c, None, profile) if c in AREA_COLUMNS else None
