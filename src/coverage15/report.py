@@ -29,6 +29,7 @@ import base64
 import datetime as _dt
 import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -339,9 +340,30 @@ def _met_text(met: Any, confidence: Any, lang: str) -> tuple[str, str]:
     return words, "pass" if ok else "fail"
 
 
+_CLAUSE = re.compile(r"[一二三四五六七八九十]+[（(][一二三四五六七八九十]+[)）]\d*")
+_QUOTE = re.compile(r"“[^”]*”")
+_PLAN_FILE = re.compile(r"\(([^()]+\.txt)\)")
+
+
 def _source_text(source: Any, lang: str) -> str:
+    """The source of a target as the report shows it.
+
+    In Chinese a quoted source is shown as its clause, the plan's own words and
+    the plan's file (the English prose around them is left to the English report
+    and the targets table); other sources are shown as they are.
+    """
     s = "" if _missing(source) else str(source)
-    return text("computed", lang) if s == "computed" else s
+    if s == "computed":
+        return text("computed", lang)
+    quotes = _QUOTE.findall(s)
+    if lang != "zh" or not quotes:
+        return s.replace("borrowed from", "借用自") if lang == "zh" else s
+    clause = _CLAUSE.search(s)
+    plan = _PLAN_FILE.search(s)
+    parts = [clause.group(0) if clause else "", "；".join(quotes)]
+    if plan:
+        parts.append(f"（{plan.group(1)}）")
+    return " ".join(p for p in parts if p)
 
 
 def _targets_table(targets: pd.DataFrame, lang: str) -> ReportTable:
