@@ -108,7 +108,7 @@ class RawWays:
     stats: dict[str, Any]
 
 
-def _check_rules(get: Any, rules: list[Rule]) -> bool:
+def check_rules(get: Any, rules: list[Rule]) -> bool:
     """osmnx's walk filter on a way, its tags read through ``get(key, default)``."""
     for key, negate, rx in rules:
         value = get(key, None)
@@ -207,7 +207,7 @@ def read_ways(
             n_highway += 1
             if progress:
                 bar.update()
-            if not _check_rules(get, rules):
+            if not check_rules(get, rules):
                 n_excluded += 1
                 continue
             nodes = obj.nodes

@@ -167,17 +167,7 @@ def walkable(tags: dict[str, str]) -> bool:
     global _RULES
     if _RULES is None:
         _RULES = walk_filter()
-    for key, negate, rx in _RULES:
-        value = tags.get(key)
-        if rx is None:
-            if value is None:
-                return False
-        elif negate:
-            if value is not None and rx.search(value):
-                return False
-        elif value is None or not rx.search(value):
-            return False
-    return True
+    return _osm_arrays.check_rules(tags.get, _RULES)
 
 
 # --------------------------------------------------------------------------- OSM files
