@@ -612,7 +612,7 @@ def _rerun_arrays(cache: str, snaps: str) -> dict[str, float]:
     t0 = time.perf_counter()
     net = walk_network_from_osm(PORTO, cache_dir=cache)
     t1 = time.perf_counter()
-    assert "from_cache" in net.build_record
+    assert "from_cache" in net.record
     homes, fac = _porto_points(net, seed=2)  # the user's input: before the clock
     t2 = time.perf_counter()
     net.load_snaps(snaps)

@@ -729,7 +729,7 @@ def test_walk_network_from_osm_equals_the_graph_route(loop_osm: Path, osm_file: 
             assert sorted(zip(net.edge_index, net.edge_length.tolist(), strict=True)) == sorted(
                 zip(ref.edge_index, ref.edge_length.tolist(), strict=True)
             )
-            assert net.build_record == {**G.graph["coverage15"]}
+            assert net.record == {**G.graph["coverage15"]}
             H = to_networkx(net)  # the full osmnx graph back from the prepared network
             assert set(H.edges(keys=True)) == set(G.edges(keys=True))
             assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
@@ -764,14 +764,14 @@ def test_walk_network_from_osm_cache(osm_file: Path, tmp_path: Path) -> None:
 
     cache = tmp_path / "cache"
     first = walk_network_from_osm(osm_file, cache_dir=cache)
-    assert "cached_to" in first.build_record
+    assert "cached_to" in first.record
     again = walk_network_from_osm(osm_file, cache_dir=cache)
-    assert again.build_record["from_cache"] == first.build_record["cached_to"]
+    assert again.record["from_cache"] == first.record["cached_to"]
     assert again.signature == first.signature
     assert walk_network_from_osm(osm_file, cache_dir=cache, simplify=False).n_nodes == 4
     assert len(list(cache.glob("arrays-*.pkl"))) == 2
     for f in cache.glob("arrays-*.pkl"):
         f.write_bytes(b"not a pickle")
     rebuilt = walk_network_from_osm(osm_file, cache_dir=cache)
-    assert "from_cache" not in rebuilt.build_record
+    assert "from_cache" not in rebuilt.record
     assert rebuilt.signature == first.signature

@@ -678,9 +678,8 @@ class WalkNetwork:
     """
 
     # Set only by coverage15.network.walk_network_from_osm (the OSM-file fast path):
-    # how the network was built and the arrays it came from. Absent on other
-    # networks, so readers use getattr(network, "build_record", None).
-    build_record: dict[str, Any]
+    # the arrays it came from. Absent on other networks, so readers use
+    # getattr(network, "walk_arrays", None).
     walk_arrays: WalkArrays
 
     def __init__(

@@ -289,7 +289,7 @@ def walk_network_from_osm(
 
     The fast path of :func:`build_walk_network` for OSM files: the same nodes,
     edges and lengths, prepared for the engine. The network keeps its build
-    record in ``build_record`` and its arrays in ``walk_arrays`` (so
+    record in ``record`` and its arrays in ``walk_arrays`` (so
     :func:`to_networkx` gives the full osmnx graph back).
 
     Parameters
@@ -322,7 +322,7 @@ def walk_network_from_osm(
     --------
     >>> from coverage15.datasets import sample_path
     >>> net = walk_network_from_osm(sample_path("walk_network.osm"))
-    >>> net.crs, net.build_record["kind"]
+    >>> net.crs, net.record["kind"]
     ('EPSG:32648', 'osm')
     """
     arr = None
@@ -353,7 +353,7 @@ def walk_network_from_osm(
                 atomic_pickle(arr, cache_path)
             arr.record["cached_to"] = str(cache_path)
     net = arr.walk_network()
-    net.build_record = arr.record
+    net.record = dict(arr.record)
     net.walk_arrays = arr
     return net
 
@@ -389,7 +389,7 @@ def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
     arrays = getattr(network, "walk_arrays", None)
     if isinstance(arrays, WalkArrays):
         G = arrays.to_networkx()
-        G.graph["coverage15"] = dict(getattr(network, "build_record", arrays.record))
+        G.graph["coverage15"] = dict(network.record or arrays.record)
         return G
     G = nx.MultiDiGraph(crs=network.crs)
     ids = network.node_ids.tolist()
@@ -409,9 +409,8 @@ def to_networkx(network: WalkArrays | WalkNetwork) -> nx.MultiDiGraph:
             strict=True,
         )
     )
-    record = getattr(network, "build_record", None)
-    if record is not None:
-        G.graph["coverage15"] = dict(record)
+    if network.record:
+        G.graph["coverage15"] = dict(network.record)
     return G
 
 

@@ -133,7 +133,7 @@ def prepare_network(
     ):
         # the fast path: OSM file → arrays → routing, no networkx graph on the way
         net = walk_network_from_osm(source, cache_dir=cache_dir, progress=progress)
-        net.record = {**net.build_record, "walk_cost": walk_cost}
+        net.record["walk_cost"] = walk_cost
         return net
     if isinstance(source, WalkNetwork):
         raise InputError(
