@@ -167,3 +167,42 @@ def synthetic_analysis():
         ``leshan_2018``.
     """
     return copy.deepcopy(_analysed())
+
+
+# --------------------------------------------------------------------------- OSM XML
+
+LON_0, LAT_0 = 116.35, 40.0
+M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
+M_LAT = 110_950.0
+
+
+def ll(x: float, y: float) -> tuple[float, float]:
+    """Lon/lat of a point ``x``, ``y`` metres east and north of (LON_0, LAT_0)."""
+    return LON_0 + x / M_LON, LAT_0 + y / M_LAT
+
+
+def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) -> None:
+    """A small OSM XML file: nodes id → (x m, y m[, tags]); ways (id, refs, tags);
+    relations (id, [(type, ref, role)], tags); bounds (x0, y0, x1, y1) in metres."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    if bounds is not None:
+        (w, s), (e, n) = ll(*bounds[:2]), ll(*bounds[2:])
+        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
+
+    def tags(t: dict) -> str:
+        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
+
+    for i, (x, y, *t) in nodes.items():
+        lon, lat = ll(x, y)
+        out.append(
+            f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
+            f"{tags(t[0]) if t else ''}</node>"
+        )
+    for i, refs, t in ways:
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
+    for i, members, t in relations:
+        ms = "".join(f'<member type="{ty}" ref="{r}" role="{ro}"/>' for ty, r, ro in members)
+        out.append(f'<relation id="{i}" version="1">{ms}{tags(t)}</relation>')
+    out.append("</osm>")
+    path.write_text("\n".join(out), encoding="utf-8")

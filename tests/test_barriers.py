@@ -15,6 +15,7 @@ import shapely
 from shapely.ops import substring
 
 import coverage15 as c15
+from conftest import ll, write_osm
 from coverage15._errors import InputError, NetworkError
 from coverage15.barriers import (
     BarrierWarning,
@@ -608,41 +609,6 @@ def test_a_piece_that_was_an_island_before_is_not_blamed_on_the_gates() -> None:
 
 # --------------------------------------------------------------------------- compounds_from_osm
 
-LON_0, LAT_0 = 116.35, 40.0
-M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
-M_LAT = 110_950.0
-
-
-def _ll(x: float, y: float) -> tuple[float, float]:
-    return LON_0 + x / M_LON, LAT_0 + y / M_LAT
-
-
-def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) -> None:
-    """A small OSM XML file: nodes id → (x m, y m[, tags]); ways (id, refs, tags);
-    relations (id, [(type, ref, role)], tags); bounds (x0, y0, x1, y1) in metres."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    if bounds is not None:
-        (w, s), (e, n) = _ll(*bounds[:2]), _ll(*bounds[2:])
-        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
-
-    def tags(t: dict) -> str:
-        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
-
-    for i, (x, y, *t) in nodes.items():
-        lon, lat = _ll(x, y)
-        out.append(
-            f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
-            f"{tags(t[0]) if t else ''}</node>"
-        )
-    for i, refs, t in ways:
-        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
-    for i, members, t in relations:
-        ms = "".join(f'<member type="{ty}" ref="{r}" role="{ro}"/>' for ty, r, ro in members)
-        out.append(f'<relation id="{i}" version="1">{ms}{tags(t)}</relation>')
-    out.append("</osm>")
-    path.write_text("\n".join(out), encoding="utf-8")
-
 
 def _compounds_osm(path) -> None:
     # A (甲园): square 0..100; a footway from (50, -30) into (50, 60) with a gate node 12 m
@@ -739,7 +705,7 @@ def test_compounds_from_osm_by_hand(tmp_path) -> None:
     assert g.loc["way/100", "way"] == "way/101"
     # the gate is placed where the way crosses the boundary: (50, 0)
     pt = gates.set_index("compound").to_crs(comp.estimate_utm_crs()).geometry
-    ref = gpd.GeoSeries([shapely.Point(_ll(50, 0))], crs=4326).to_crs(pt.crs).iloc[0]
+    ref = gpd.GeoSeries([shapely.Point(ll(50, 0))], crs=4326).to_crs(pt.crs).iloc[0]
     assert pt["way/100"].distance(ref) < 0.05
     assert g.loc["relation/900", "kind"] == "private_way"
     assert g.loc["relation/900", "access"] == "private"

@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 import coverage15 as c15
+from conftest import ll, write_osm
 from coverage15._errors import InputError, ProfileError
 from coverage15.osm_features import (
     communities_from_osm,
@@ -21,9 +22,6 @@ from coverage15.osm_features import (
     read_osm,
 )
 
-LON_0, LAT_0 = 116.35, 40.0
-M_LON = 111_320.0 * np.cos(np.radians(LAT_0))  # metres per degree of longitude here
-M_LAT = 110_950.0
 CAU = (
     Path(__file__).resolve().parents[1]
     / ".."
@@ -33,37 +31,6 @@ CAU = (
     / ("beijing_haidian_cau_2026.osm.bz2")
 )
 cau = pytest.mark.skipif(not CAU.is_file(), reason="../shared/data/osm is absent")
-
-
-def _ll(x: float, y: float) -> tuple[float, float]:
-    return LON_0 + x / M_LON, LAT_0 + y / M_LAT
-
-
-def write_osm(path, nodes: dict, ways: list, relations: list = (), bounds=None) -> None:
-    """A small OSM XML file: nodes id → (x m, y m[, tags]); ways (id, refs, tags);
-    relations (id, [(type, ref, role)], tags); bounds (x0, y0, x1, y1) in metres."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    if bounds is not None:
-        (w, s), (e, n) = _ll(*bounds[:2]), _ll(*bounds[2:])
-        out.append(f'<bounds minlat="{s:.7f}" minlon="{w:.7f}" maxlat="{n:.7f}" maxlon="{e:.7f}"/>')
-
-    def tags(t: dict) -> str:
-        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
-
-    for i, (x, y, *t) in nodes.items():
-        lon, lat = _ll(x, y)
-        out.append(
-            f'<node id="{i}" version="1" lat="{lat:.7f}" lon="{lon:.7f}">'
-            f"{tags(t[0]) if t else ''}</node>"
-        )
-    for i, refs, t in ways:
-        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        out.append(f'<way id="{i}" version="1">{nds}{tags(t)}</way>')
-    for i, members, t in relations:
-        ms = "".join(f'<member type="{ty}" ref="{r}" role="{ro}"/>' for ty, r, ro in members)
-        out.append(f'<relation id="{i}" version="1">{ms}{tags(t)}</relation>')
-    out.append("</osm>")
-    path.write_text("\n".join(out), encoding="utf-8")
 
 
 def _square(first: int, x0: float, y0: float, x1: float, y1: float) -> dict:
@@ -233,7 +200,7 @@ def test_load_facilities_osm_options(tmp_path) -> None:
     # projected, and through load_facilities' community join
     comm = gpd.GeoDataFrame(
         {"community_id": ["C1"], "name": ["学院路"], "households": [100]},
-        geometry=[shapely.Polygon([_ll(-10, -10), _ll(100, -10), _ll(100, 600), _ll(-10, 600)])],
+        geometry=[shapely.Polygon([ll(-10, -10), ll(100, -10), ll(100, 600), ll(-10, 600)])],
         crs=4326,
     )
     comm = c15.load_communities(comm)
@@ -258,7 +225,7 @@ def test_load_facilities_osm_online_through_osmnx(tmp_path, monkeypatch) -> None
             [("node", 2), ("node", 6), ("way", 1001), ("way", 1002), ("way", 1003)],
             names=["element", "id"],
         )
-        campus = shapely.Polygon([_ll(0, 100), _ll(200, 100), _ll(200, 300), _ll(0, 300)])
+        campus = shapely.Polygon([ll(0, 100), ll(200, 100), ll(200, 300), ll(0, 300)])
         return gpd.GeoDataFrame(
             {
                 "amenity": ["clinic", "school", "university", None, None],
@@ -266,11 +233,11 @@ def test_load_facilities_osm_online_through_osmnx(tmp_path, monkeypatch) -> None
                 "leisure": [None, None, None, "pitch", "pitch"],
             },
             geometry=[
-                shapely.Point(_ll(20, 500)),
-                shapely.Point(_ll(100, 500)),
+                shapely.Point(ll(20, 500)),
+                shapely.Point(ll(100, 500)),
                 campus,
-                shapely.box(*_ll(50, 150), *_ll(70, 170)),
-                shapely.box(*_ll(300, 0), *_ll(330, 20)),
+                shapely.box(*ll(50, 150), *ll(70, 170)),
+                shapely.box(*ll(300, 0), *ll(330, 20)),
             ],
             index=idx,
             crs=4326,
