@@ -176,8 +176,13 @@ class Analysis:
         explained = tier_explanation(tier_shares(self.homes, self.profile))
         if explained is not None:
             lines.append("  " + explained[0 if lang == "zh" else 1])
-        have = set(self.facilities["category"]) if "category" in self.facilities else set()
-        none = [c for c in self.profile.required_categories if c not in have]
+        recorded = {  # by analyze, through validation.check_required_categories
+            c
+            for f in self.report.findings
+            if f.kind == "category_without_facilities"
+            for c in f.rows
+        }
+        none = [c for c in self.profile.required_categories if c in recorded]
         if none:
             names = "、".join(category_label(c, lang) for c in none)
             lines.append("  " + text("summary_missing_categories", lang, categories=names))

@@ -64,24 +64,24 @@ def _global_options(p: argparse.ArgumentParser, *, defaults: bool) -> None:
     On the subcommands they default to ``SUPPRESS``, so an option given before
     the command is not reset by the subcommand's parser.
     """
-    keep = {} if defaults else {"default": argparse.SUPPRESS}
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     p.add_argument(
-        "--debug",
-        action="store_true",
-        help="show tracebacks on errors",
-        **({"default": False} if defaults else keep),
+        "--debug", action="store_true", default=default(False), help="show tracebacks on errors"
     )
     p.add_argument(
         "--lang",
         choices=["zh", "en"],
+        default=default(None),
         help="language of labels, tables, maps and reports (default: the config's, else zh)",
-        **({"default": None} if defaults else keep),
     )
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
+        default=default(None),
         help="progress bars on stderr (default: only when stderr is an interactive terminal)",
-        **({"default": None} if defaults else keep),
     )
 
 
