@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from conftest import synthetic_analysis
-from coverage15 import labels, report
+from coverage15 import report
+from coverage15.targets import TARGET_COLUMNS
 from coverage15.validation import ValidationReport
 
 
@@ -101,7 +102,7 @@ def test_district_table_fallback_while_targets_are_missing() -> None:
     a = synthetic_analysis()
     a.targets = pd.DataFrame()  # an analysis without a targets table (an older one)
     t = report.targets_frame(a)
-    assert list(t.columns) == labels.TARGET_COLUMNS
+    assert list(t.columns) == list(TARGET_COLUMNS)
     assert t["key"].tolist() == a.district["indicator"].tolist()
     # the district table of the synthetic district: households and the four household shares
     # have no target; urban coverage 2 of 3 (C2 has no station) < 100 %, rural 1 of 1 ≥ 50 %,

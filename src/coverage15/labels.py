@@ -931,22 +931,6 @@ def value_label(column: str, value: object, lang: Lang | str = "zh") -> object:
     return value
 
 
-TARGET_COLUMNS = [
-    "key",
-    "label_zh",
-    "label_en",
-    "target",
-    "value",
-    "unit",
-    "met",
-    "confidence",
-    "source",
-    "reason",
-    "note",
-]
-"""Columns of ``Analysis.targets`` (one row per target of the profile)."""
-
-
 def targets_frame(analysis: AnalysisLike) -> pd.DataFrame:
     """The targets table of an analysis (``Analysis.targets``), in its documented columns.
 
@@ -977,13 +961,16 @@ def targets_frame(analysis: AnalysisLike) -> pd.DataFrame:
     >>> t["key"].tolist(), t["label_zh"].tolist(), t["met"].tolist()
     (['coverage_urban'], ['城市社区综合服务设施覆盖率'], [False])
     """
+    from coverage15.targets import TARGET_COLUMNS
+
+    columns = list(TARGET_COLUMNS)
     given = getattr(analysis, "targets", None)
     if isinstance(given, pd.DataFrame) and len(given) and "key" in given.columns:
         out = given.copy()
-        for c in TARGET_COLUMNS:
+        for c in columns:
             if c not in out.columns:
                 out[c] = pd.NA if c == "met" else ""
-        return out[TARGET_COLUMNS].reset_index(drop=True)
+        return out[columns].reset_index(drop=True)
     # fallback while Analysis.targets is missing: the district table
     d = pd.DataFrame(getattr(analysis, "district", pd.DataFrame()))
     rows = []
@@ -1004,7 +991,7 @@ def targets_frame(analysis: AnalysisLike) -> pd.DataFrame:
                 "note": "",
             }
         )
-    out = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    out = pd.DataFrame(rows, columns=columns)
     out["met"] = out["met"].astype("boolean")
     return out
 
